@@ -1,0 +1,26 @@
+"""Who issued a command, when the server received it, and how to recognise a retry.
+
+The domain never reads a clock: the application layer stamps ``recorded_at`` and passes it in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+ROLES = ("therapist", "supervisor", "clinical_admin", "client", "system")
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a clinical time may lie before it counts as "in the future" (IPT-30)."""
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Everything about a command that is not its clinical content."""
+
+    actor_id: str
+    actor_role: str
+    correlation_id: str
+    idempotency_key: str
+    recorded_at: datetime
+    request_digest: str = ""

@@ -1,0 +1,371 @@
+"""The public event catalogue (domain.md section 3), one pathway stream each.
+
+Every event has a fixed topic (``carepath:<Name>``) so stored history survives moving classes,
+carries ``occurred_at`` (clinical time, from the caller), ``timestamp`` (recorded_at, server
+time) and ``meta`` (actor, role, correlation id, idempotency key, protocol of the command).
+``evolve`` is the apply logic: it runs again on every replay, so it is deterministic.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
+
+from domain.measures import band
+from domain.state import (
+    CommandRecord,
+    Contract,
+    Flag,
+    Focus,
+    MaintenanceContract,
+    MeasureEntry,
+    PathwayState,
+    SessionEntry,
+)
+from domain.values import Contingencies, Relationship, Signature, Value
+
+
+class EventMeta(Value):
+    actor_id: str
+    actor_role: str
+    correlation_id: str
+    idempotency_key: str
+    request_digest: str
+    protocol: str
+
+
+class PathwayEvent(Aggregate.Event):
+    TOPIC = "carepath:PathwayEvent"
+    occurred_at: datetime
+    meta: EventMeta
+
+    def apply(self, aggregate: Any) -> None:
+        self.evolve(aggregate.state)
+        record = aggregate.state.commands.get(self.meta.idempotency_key)
+        first = record.first_version if record else self.originator_version
+        aggregate.state.commands[self.meta.idempotency_key] = CommandRecord(
+            digest=self.meta.request_digest, first_version=first,
+            last_version=self.originator_version,
+        )
+
+    def evolve(self, state: PathwayState) -> None:
+        """Change the state; the default records nothing but the command."""
+
+
+class PathwayOpened(PathwayEvent, Aggregate.Created):
+    TOPIC = "carepath:PathwayOpened"
+    client_ref: str
+    client_age: int
+    therapist_id: str
+    protocol_id: str
+    protocol_version: int
+    format: str
+    channel: str
+    referral_date: date
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.state = PathwayState(
+            protocol_id=self.protocol_id, protocol_version=self.protocol_version,
+            client_ref=self.client_ref, client_age=self.client_age,
+            therapist_id=self.therapist_id, format=self.format, channel=self.channel,
+            referral_date=self.referral_date, opened_at=self.occurred_at,
+        )
+        super().apply(aggregate)
+
+
+class ConsentRecorded(PathwayEvent):
+    TOPIC = "carepath:ConsentRecorded"
+    kinds: tuple[str, ...]
+    given_by: str
+
+    def evolve(self, state: PathwayState) -> None:
+        for kind in self.kinds:
+            state.consents[f"{self.given_by}:{kind}"] = True
+
+
+class ConsentWithdrawn(PathwayEvent):
+    TOPIC = "carepath:ConsentWithdrawn"
+    kinds: tuple[str, ...]
+    given_by: str
+
+    def evolve(self, state: PathwayState) -> None:
+        for kind in self.kinds:
+            state.consents[f"{self.given_by}:{kind}"] = False
+
+
+class DiagnosisRecorded(PathwayEvent):
+    TOPIC = "carepath:DiagnosisRecorded"
+    icd10: str
+    severity: str
+
+    def evolve(self, state: PathwayState) -> None:
+        state.diagnosis = self.icd10
+
+
+class MeasureRecorded(PathwayEvent):
+    """Version 2 added ``band``; version 1 events get it computed from their total."""
+
+    TOPIC = "carepath:MeasureRecorded"
+    class_version = 2
+    instrument: str
+    items: tuple[int, ...]
+    total: int
+    band: str
+    baseline: bool
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["band"] = band(state["instrument"], state["total"])
+
+    def evolve(self, state: PathwayState) -> None:
+        item9 = self.items[8] if self.instrument == "phq9" else None
+        state.measures.append(MeasureEntry(
+            instrument=self.instrument, total=self.total, item9=item9,
+            occurred_at=self.occurred_at, acute_sessions_held=state.sessions_held,
+            version=self.originator_version,
+        ))
+
+
+class SafetyFlagRaised(PathwayEvent):
+    TOPIC = "carepath:SafetyFlagRaised"
+    flag_id: int
+    tier: str
+    source: str
+    item9: int | None
+
+    def evolve(self, state: PathwayState) -> None:
+        state.flags[self.flag_id] = Flag(id=self.flag_id, tier=self.tier,
+                                         raised_at=self.occurred_at)
+
+
+class SafetyFlagAcknowledged(PathwayEvent):
+    TOPIC = "carepath:SafetyFlagAcknowledged"
+    flag_id: int
+
+    def evolve(self, state: PathwayState) -> None:
+        state.flags[self.flag_id].acknowledged = True
+
+
+class RiskAssessmentRecorded(PathwayEvent):
+    TOPIC = "carepath:RiskAssessmentRecorded"
+    flag_id: int
+    risk_level: str
+    safety_plan_ref: str
+
+    def evolve(self, state: PathwayState) -> None:
+        state.flags[self.flag_id].assessed = True
+
+
+class SafetyFlagResolved(PathwayEvent):
+    TOPIC = "carepath:SafetyFlagResolved"
+    flag_id: int
+
+    def evolve(self, state: PathwayState) -> None:
+        state.flags[self.flag_id].resolved = True
+
+
+class SickRoleAssigned(PathwayEvent):
+    TOPIC = "carepath:SickRoleAssigned"
+
+    def evolve(self, state: PathwayState) -> None:
+        state.sick_role = True
+
+
+class MedicationNeedAssessed(PathwayEvent):
+    TOPIC = "carepath:MedicationNeedAssessed"
+    outcome: str
+
+    def evolve(self, state: PathwayState) -> None:
+        state.medication_need = self.outcome
+
+
+class InventoryRecorded(PathwayEvent):
+    TOPIC = "carepath:InventoryRecorded"
+    relationships: tuple[Relationship, ...]
+
+    def evolve(self, state: PathwayState) -> None:
+        state.inventory = self.relationships
+
+
+class FormulationShared(PathwayEvent):
+    TOPIC = "carepath:FormulationShared"
+    problem_area: str
+    formulation_ref: str
+
+    def evolve(self, state: PathwayState) -> None:
+        state.formulation_area = self.problem_area
+
+
+class FocusChosen(PathwayEvent):
+    TOPIC = "carepath:FocusChosen"
+    primary: str
+    secondary: str | None
+    rationale_ref: str
+    patient_agreed: bool
+    pattern_summary: str | None
+
+    def evolve(self, state: PathwayState) -> None:
+        state.focus = Focus(self.primary, self.secondary, self.patient_agreed)
+
+
+class ContractSigned(PathwayEvent):
+    TOPIC = "carepath:ContractSigned"
+    sessions: int
+    frequency: str
+    session_minutes: int
+    start_date: date
+    course_window_weeks: int
+    foci: tuple[str, ...]
+    contingencies: Contingencies
+    measurement_plan: tuple[str, ...]
+    signatures: tuple[Signature, ...]
+
+    def evolve(self, state: PathwayState) -> None:
+        state.contract = Contract(self.sessions, self.frequency, self.session_minutes,
+                                  self.start_date, self.course_window_weeks, self.foci)
+        state.contract_signed_at = self.occurred_at
+
+
+class ContractRenegotiated(PathwayEvent):
+    """Carries the whole resulting contract terms and which of them changed."""
+
+    TOPIC = "carepath:ContractRenegotiated"
+    sessions: int
+    frequency: str
+    foci: tuple[str, ...]
+    course_window_weeks: int
+    changed: tuple[str, ...]
+    reason: str
+    patient_agreed: bool
+
+    def evolve(self, state: PathwayState) -> None:
+        assert state.contract is not None
+        old = state.contract
+        state.contract = Contract(self.sessions, self.frequency, old.session_minutes,
+                                  old.start_date, self.course_window_weeks, self.foci)
+        state.renegotiated_after_session.append(state.sessions_held)
+
+
+class SessionHeld(PathwayEvent):
+    TOPIC = "carepath:SessionHeld"
+    number: int
+    phase: str
+    minutes: int
+    channel: str
+    kind: str
+    focus_addressed: str | None
+    techniques: tuple[str, ...]
+    homework_set: bool
+    parent_present: bool
+
+    def evolve(self, state: PathwayState) -> None:
+        entry = SessionEntry(self.number, self.occurred_at, self.phase, self.focus_addressed,
+                             self.parent_present)
+        if self.phase == "maintenance":
+            state.maintenance_sessions.append(entry)
+        else:
+            state.sessions.append(entry)
+        state.consecutive_misses = 0
+        state.outreach_due = False
+
+
+class SessionMissed(PathwayEvent):
+    TOPIC = "carepath:SessionMissed"
+    kind: str
+    notice_hours: float | None
+
+    def evolve(self, state: PathwayState) -> None:
+        if self.kind == "cancelled_by_therapist":
+            return
+        state.client_misses += 1
+        state.consecutive_misses += 1
+        state.outreach_due = (state.consecutive_misses >= 2 or state.client_misses >= 3
+                              or bool(state.open_flags))
+
+
+class TerminationDiscussed(PathwayEvent):
+    TOPIC = "carepath:TerminationDiscussed"
+    at_session: int
+
+    def evolve(self, state: PathwayState) -> None:
+        if state.termination_discussed_at is None:
+            state.termination_discussed_at = self.at_session
+
+
+class GoodbyeLetterShared(PathwayEvent):
+    """dit: the therapist's goodbye letter, shared before the final session (IPT-31)."""
+
+    TOPIC = "carepath:GoodbyeLetterShared"
+    letter_ref: str
+
+    def evolve(self, state: PathwayState) -> None:
+        state.goodbye_letter_shared = True
+
+
+class AcuteCourseCompleted(PathwayEvent):
+    TOPIC = "carepath:AcuteCourseCompleted"
+    instrument: str
+    baseline_total: int
+    final_total: int
+    outcome: str
+    relapse_prevention_plan_ref: str
+    next_step: str
+
+    def evolve(self, state: PathwayState) -> None:
+        state.outcome = self.outcome
+        state.next_step = self.next_step
+
+
+class MaintenanceScheduled(PathwayEvent):
+    TOPIC = "carepath:MaintenanceScheduled"
+    protocol: str
+    frequency: str
+    sessions: int
+    start_date: date
+
+    def evolve(self, state: PathwayState) -> None:
+        state.maintenance = MaintenanceContract(self.frequency, self.sessions, self.start_date)
+
+
+class RecurrenceSuspected(PathwayEvent):
+    TOPIC = "carepath:RecurrenceSuspected"
+    instrument: str
+    total: int
+    threshold: int
+
+    def evolve(self, state: PathwayState) -> None:
+        state.recurrence_suspected = True
+
+
+class DeviationRecorded(PathwayEvent):
+    TOPIC = "carepath:DeviationRecorded"
+    rule: str
+    sentence: str
+    reason: str
+
+    def evolve(self, state: PathwayState) -> None:
+        state.deviations.append((self.rule, self.originator_version))
+
+
+class PathwayClosed(PathwayEvent):
+    TOPIC = "carepath:PathwayClosed"
+    reason: str
+
+    def evolve(self, state: PathwayState) -> None:
+        state.closed_reason = self.reason
+
+
+CATALOGUE: tuple[type[PathwayEvent], ...] = (
+    PathwayOpened, ConsentRecorded, ConsentWithdrawn, DiagnosisRecorded, MeasureRecorded,
+    SafetyFlagRaised, SafetyFlagAcknowledged, RiskAssessmentRecorded, SafetyFlagResolved,
+    SickRoleAssigned, MedicationNeedAssessed, InventoryRecorded, FormulationShared, FocusChosen,
+    ContractSigned, ContractRenegotiated, SessionHeld, SessionMissed, TerminationDiscussed,
+    GoodbyeLetterShared, AcuteCourseCompleted, MaintenanceScheduled, RecurrenceSuspected,
+    DeviationRecorded, PathwayClosed,
+)
+
+for _event_class in (PathwayEvent, *CATALOGUE):
+    register_topic(_event_class.TOPIC, _event_class)

@@ -1,0 +1,312 @@
+"""The ``Pathway`` aggregate: one course of care, deciding every rule from its own history.
+
+Each command method runs its guards first and triggers events only when they pass, so a refused
+command records nothing. Soft-rule breaches need the command's ``reason`` and are recorded as
+``DeviationRecorded`` just before the event they allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain import commands as c
+from domain import events as e
+from domain.context import CLOCK_SKEW, CommandContext
+from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
+from domain.measures import PHQ9_RECURRENCE, score
+from domain.protocols import acute_protocol, maintenance_protocol
+from domain.rules import Deviation
+from domain.rules.ending import check_completion, check_maintenance, renegotiated_terms
+from domain.rules.initial import (
+    check_areas,
+    check_contract,
+    check_focus,
+    check_inventory_may_change,
+)
+from domain.rules.sessions import (
+    check_acute_session,
+    check_numbering,
+    check_safety,
+    missed_deviations,
+    session_deviations,
+)
+from domain.state import PathwayState
+
+
+class Pathway(Aggregate):
+    TOPIC = "carepath:Pathway"
+    Event = e.PathwayEvent
+    Created = e.PathwayOpened
+
+    def __init__(self) -> None:
+        self.state: PathwayState  # set by PathwayOpened
+
+    # ----- opening --------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, pathway_id: UUID, command: c.OpenPathway, ctx: CommandContext) -> Pathway:
+        protocol = acute_protocol(command.protocol, command.protocol_version)
+        if not protocol.available:
+            raise InvalidCommand("protocol", f"{protocol.id}: {protocol.notes}")
+        _check_not_future(command.occurred_at, ctx)
+        if protocol.age_range:
+            low, high = protocol.age_range
+            if not low <= command.client_age <= high:
+                raise RuleViolation("IPT-31", f"{protocol.id} is for clients aged {low}-{high};"
+                                    f" the client is {command.client_age}.")
+        return cls._create(
+            e.PathwayOpened, id=pathway_id, timestamp=ctx.recorded_at,
+            occurred_at=command.occurred_at, meta=_meta(ctx, protocol.ref),
+            client_ref=command.client_ref, client_age=command.client_age,
+            therapist_id=command.therapist_id, protocol_id=protocol.id,
+            protocol_version=protocol.version, format=command.format, channel=command.channel,
+            referral_date=command.referral_date,
+        )
+
+    # ----- the single entry point -----------------------------------------------------------
+
+    def handle(self, command: c.Command, ctx: CommandContext) -> None:
+        """Decide one command: IPT-29 first, then the command's own rules."""
+        if self.state.closed_reason is not None:
+            raise RuleViolation("IPT-29", f"The pathway is closed ({self.state.closed_reason})"
+                                " and accepts no command.")
+        handler = _HANDLERS.get(type(command))
+        if handler is None:
+            raise InvalidCommand("command", f"{type(command).__name__} is not a pathway command")
+        if not isinstance(command, c.HoldSession):
+            _check_not_future(command.occurred_at, ctx)
+        handler(self, command, ctx)
+
+    # ----- commands -------------------------------------------------------------------------
+
+    def _record_consent(self, command: c.RecordConsent, ctx: CommandContext) -> None:
+        event = e.ConsentWithdrawn if isinstance(command, c.WithdrawConsent) else (
+            e.ConsentRecorded)
+        self._emit(ctx, command, event, kinds=command.kinds, given_by=command.given_by)
+
+    def _record_diagnosis(self, command: c.RecordDiagnosis, ctx: CommandContext) -> None:
+        self._emit(ctx, command, e.DiagnosisRecorded, icd10=command.icd10,
+                   severity=command.severity)
+
+    def _record_measure(self, command: c.RecordMeasure, ctx: CommandContext) -> None:
+        result = score(command.instrument, command.items)
+        state = self.state
+        self._emit(ctx, command, e.MeasureRecorded, instrument=result.instrument,
+                   items=result.items, total=result.total, band=result.band,
+                   baseline=not state.measures)
+        if result.instrument == "phq9" and result.items[8] >= 1:  # IPT-17, in this command
+            tier = "urgent" if result.items[8] >= 2 else "routine"
+            self._emit(ctx, command, e.SafetyFlagRaised, flag_id=len(state.flags) + 1,
+                       tier=tier, source="measure", item9=result.items[8])
+        if (state.phase == "maintenance" and result.instrument == "phq9"
+                and result.total >= PHQ9_RECURRENCE):  # IPT-28
+            self._emit(ctx, command, e.RecurrenceSuspected, instrument="phq9",
+                       total=result.total, threshold=PHQ9_RECURRENCE)
+
+    def _raise_safety_flag(self, command: c.RaiseSafetyFlag, ctx: CommandContext) -> None:
+        self._emit(ctx, command, e.SafetyFlagRaised, flag_id=len(self.state.flags) + 1,
+                   tier=command.tier, source=command.source, item9=None)
+
+    def _acknowledge_flag(self, command: c.AcknowledgeSafetyFlag, ctx: CommandContext) -> None:
+        flag = self._open_flag(command.flag_id)
+        if flag.acknowledged:
+            raise InvalidCommand("flag_id", f"safety flag {flag.id} is already acknowledged")
+        self._emit(ctx, command, e.SafetyFlagAcknowledged, flag_id=flag.id)
+
+    def _record_risk_assessment(self, command: c.RecordRiskAssessment,
+                                ctx: CommandContext) -> None:
+        flag = self._open_flag(command.flag_id)
+        self._emit(ctx, command, e.RiskAssessmentRecorded, flag_id=flag.id,
+                   risk_level=command.risk_level, safety_plan_ref=command.safety_plan_ref)
+
+    def _resolve_flag(self, command: c.ResolveSafetyFlag, ctx: CommandContext) -> None:
+        flag = self._open_flag(command.flag_id)
+        if not flag.assessed:
+            raise RuleViolation("IPT-18", f"Safety flag {flag.id} has no risk assessment: risk is"
+                                " cleared only by resolving a flag after an assessment.")
+        self._emit(ctx, command, e.SafetyFlagResolved, flag_id=flag.id)
+
+    def _assign_sick_role(self, command: c.AssignSickRole, ctx: CommandContext) -> None:
+        self._emit(ctx, command, e.SickRoleAssigned)
+
+    def _assess_medication(self, command: c.AssessMedicationNeed, ctx: CommandContext) -> None:
+        self._emit(ctx, command, e.MedicationNeedAssessed, outcome=command.outcome)
+
+    def _record_inventory(self, command: c.RecordInventory, ctx: CommandContext) -> None:
+        check_inventory_may_change(self.state)
+        self._emit(ctx, command, e.InventoryRecorded, relationships=command.relationships)
+
+    def _share_formulation(self, command: c.ShareFormulation, ctx: CommandContext) -> None:
+        check_areas(self.state.protocol, (command.problem_area,))
+        self._emit(ctx, command, e.FormulationShared, problem_area=command.problem_area,
+                   formulation_ref=command.formulation_ref)
+
+    def _choose_focus(self, command: c.ChooseFocus, ctx: CommandContext) -> None:
+        deviations = check_focus(self.state, command)
+        self._deviate(ctx, command, deviations, command.reason)
+        self._emit(ctx, command, e.FocusChosen, primary=command.primary,
+                   secondary=command.secondary, rationale_ref=command.rationale_ref,
+                   patient_agreed=command.patient_agreed,
+                   pattern_summary=command.pattern_summary)
+
+    def _sign_contract(self, command: c.SignContract, ctx: CommandContext) -> None:
+        check_contract(self.state, command)
+        self._emit(ctx, command, e.ContractSigned, sessions=command.sessions,
+                   frequency=command.frequency, session_minutes=command.session_minutes,
+                   start_date=command.start_date,
+                   course_window_weeks=command.course_window_weeks, foci=command.foci,
+                   contingencies=command.contingencies,
+                   measurement_plan=command.measurement_plan, signatures=command.signatures)
+
+    def _renegotiate(self, command: c.RenegotiateContract, ctx: CommandContext) -> None:
+        terms, changed = renegotiated_terms(self.state, command)
+        self._emit(ctx, command, e.ContractRenegotiated, sessions=terms.sessions,
+                   frequency=terms.frequency, foci=terms.foci,
+                   course_window_weeks=terms.course_window_weeks, changed=tuple(changed),
+                   reason=command.reason, patient_agreed=command.patient_agreed)
+
+    def _hold_session(self, command: c.HoldSession, ctx: CommandContext) -> None:
+        state = self.state
+        phase = state.phase
+        if phase == "completed":
+            raise RuleViolation("IPT-04", "The acute course is complete: further sessions need a"
+                                " maintenance contract.")
+        if phase == "maintenance":
+            self._hold_maintenance_session(command, ctx)
+            return
+        check_numbering(state.sessions, command, ctx.recorded_at, state.consecutive_misses)
+        session_phase = state.phase_of_session(command.number)
+        check_acute_session(state, command, session_phase)
+        check_safety(state, command)
+        self._deviate(ctx, command, session_deviations(state, command, session_phase),
+                      command.reason)
+        self._emit_session(ctx, command, session_phase)
+
+    def _hold_maintenance_session(self, command: c.HoldSession, ctx: CommandContext) -> None:
+        state = self.state
+        assert state.maintenance is not None
+        check_numbering(state.maintenance_sessions, command, ctx.recorded_at,
+                        state.consecutive_misses, label="maintenance session")
+        if command.number > state.maintenance.sessions:
+            raise RuleViolation("IPT-04", f"The maintenance contract has"
+                                f" {state.maintenance.sessions} sessions.")
+        check_safety(state, command)
+        self._emit_session(ctx, command, "maintenance")
+
+    def _emit_session(self, ctx: CommandContext, command: c.HoldSession, phase: str) -> None:
+        self._emit(ctx, command, e.SessionHeld, number=command.number, phase=phase,
+                   minutes=command.minutes, channel=command.channel, kind=command.kind,
+                   focus_addressed=command.focus_addressed, techniques=command.techniques,
+                   homework_set=command.homework_set, parent_present=command.parent_present)
+
+    def _record_missed(self, command: c.RecordMissedSession, ctx: CommandContext) -> None:
+        if self.state.phase == "completed":
+            raise InvalidCommand("kind", "no session is scheduled: the acute course is complete")
+        self._deviate(ctx, command, missed_deviations(self.state, command), command.reason)
+        self._emit(ctx, command, e.SessionMissed, kind=command.kind,
+                   notice_hours=command.notice_hours)
+
+    def _discuss_termination(self, command: c.DiscussTermination, ctx: CommandContext) -> None:
+        state = self.state
+        if state.contract is None or state.phase not in ("middle", "termination"):
+            raise InvalidCommand("at_session", "the ending is discussed under a signed contract,"
+                                 " during the acute course")
+        if command.at_session > state.sessions_held + 1:
+            raise InvalidCommand("at_session", f"session {command.at_session} is not held yet"
+                                 f" ({state.sessions_held} held)")
+        self._emit(ctx, command, e.TerminationDiscussed, at_session=command.at_session)
+
+    def _share_goodbye_letter(self, command: c.ShareGoodbyeLetter, ctx: CommandContext) -> None:
+        state = self.state
+        if not state.protocol.goodbye_letter_before_final:
+            raise InvalidCommand("letter_ref", f"{state.protocol.id} has no goodbye letter")
+        if state.phase not in ("middle", "termination"):
+            raise InvalidCommand("letter_ref", "the goodbye letter belongs to the acute course")
+        self._emit(ctx, command, e.GoodbyeLetterShared, letter_ref=command.letter_ref)
+
+    def _complete(self, command: c.CompleteAcuteCourse, ctx: CommandContext) -> None:
+        result = check_completion(self.state, command)
+        self._emit(ctx, command, e.AcuteCourseCompleted, instrument=result.instrument,
+                   baseline_total=result.baseline_total, final_total=result.final_total,
+                   outcome=result.outcome,
+                   relapse_prevention_plan_ref=command.relapse_prevention_plan_ref,
+                   next_step=command.next_step)
+
+    def _schedule_maintenance(self, command: c.ScheduleMaintenance, ctx: CommandContext) -> None:
+        check_maintenance(self.state, command)
+        self._emit(ctx, command, e.MaintenanceScheduled, protocol=maintenance_protocol().ref,
+                   frequency=command.frequency, sessions=command.sessions,
+                   start_date=command.start_date)
+
+    def _close(self, command: c.ClosePathway, ctx: CommandContext) -> None:
+        self._emit(ctx, command, e.PathwayClosed, reason=command.reason)
+
+    # ----- helpers --------------------------------------------------------------------------
+
+    def _open_flag(self, flag_id: int) -> Any:
+        flag = self.state.flags.get(flag_id)
+        if flag is None or flag.resolved:
+            raise InvalidCommand("flag_id", f"there is no open safety flag {flag_id}")
+        return flag
+
+    def _deviate(self, ctx: CommandContext, command: c.Command, deviations: list[Deviation],
+                 reason: str | None) -> None:
+        if not deviations:
+            return
+        if not reason:
+            raise ReasonRequired(deviations)
+        for rule, sentence in deviations:
+            self._emit(ctx, command, e.DeviationRecorded, rule=rule, sentence=sentence,
+                       reason=reason)
+
+    def _emit(self, ctx: CommandContext, command: c.Command, event: type[e.PathwayEvent],
+              **fields: Any) -> None:
+        self.trigger_event(event, timestamp=ctx.recorded_at, occurred_at=command.occurred_at,
+                           meta=_meta(ctx, self._protocol_ref()), **fields)
+
+    def _protocol_ref(self) -> str:
+        if self.state.maintenance is not None:
+            return maintenance_protocol().ref
+        return self.state.protocol.ref
+
+
+def _meta(ctx: CommandContext, protocol_ref: str) -> e.EventMeta:
+    return e.EventMeta(actor_id=ctx.actor_id, actor_role=ctx.actor_role,
+                       correlation_id=ctx.correlation_id, idempotency_key=ctx.idempotency_key,
+                       request_digest=ctx.request_digest, protocol=protocol_ref)
+
+
+def _check_not_future(occurred_at: datetime, ctx: CommandContext) -> None:
+    if occurred_at > ctx.recorded_at + CLOCK_SKEW:
+        raise InvalidCommand("occurred_at", "is in the future")
+
+
+_HANDLERS: dict[type[c.Command], Callable[[Pathway, Any, CommandContext], None]] = {
+    c.RecordConsent: Pathway._record_consent,
+    c.WithdrawConsent: Pathway._record_consent,
+    c.RecordDiagnosis: Pathway._record_diagnosis,
+    c.RecordMeasure: Pathway._record_measure,
+    c.RaiseSafetyFlag: Pathway._raise_safety_flag,
+    c.AcknowledgeSafetyFlag: Pathway._acknowledge_flag,
+    c.RecordRiskAssessment: Pathway._record_risk_assessment,
+    c.ResolveSafetyFlag: Pathway._resolve_flag,
+    c.AssignSickRole: Pathway._assign_sick_role,
+    c.AssessMedicationNeed: Pathway._assess_medication,
+    c.RecordInventory: Pathway._record_inventory,
+    c.ShareFormulation: Pathway._share_formulation,
+    c.ChooseFocus: Pathway._choose_focus,
+    c.SignContract: Pathway._sign_contract,
+    c.RenegotiateContract: Pathway._renegotiate,
+    c.HoldSession: Pathway._hold_session,
+    c.RecordMissedSession: Pathway._record_missed,
+    c.DiscussTermination: Pathway._discuss_termination,
+    c.ShareGoodbyeLetter: Pathway._share_goodbye_letter,
+    c.CompleteAcuteCourse: Pathway._complete,
+    c.ScheduleMaintenance: Pathway._schedule_maintenance,
+    c.ClosePathway: Pathway._close,
+}

@@ -1,0 +1,104 @@
+"""Renegotiation (IPT-02-04, 08-09), completion (IPT-15, 24-26) and maintenance (IPT-03, 26-27)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.commands import CompleteAcuteCourse, RenegotiateContract, ScheduleMaintenance
+from domain.errors import InvalidCommand, RuleViolation
+from domain.measures import NON_RESPONSE, outcome
+from domain.protocols import SESSIONS_PER_MONTH, maintenance_protocol
+from domain.rules.initial import check_areas, check_session_count
+from domain.state import Contract, PathwayState
+
+NON_RESPONDER_STEPS = frozenset({"alternative_treatment", "medication_referral", "new_contract"})
+
+
+def renegotiated_terms(state: PathwayState, command: RenegotiateContract) -> tuple[Contract,
+                                                                                   list[str]]:
+    """The contract after renegotiation, and which terms changed."""
+    contract = state.contract
+    if contract is None or state.phase not in ("middle", "termination"):
+        raise RuleViolation("IPT-02", "Only a signed contract of an acute course in progress can"
+                            " be renegotiated.")
+    if not command.reason or not command.patient_agreed:
+        raise RuleViolation("IPT-02", "A contract changes only with a reason and the patient's"
+                            " agreement.")
+    protocol = state.protocol
+    sessions = command.sessions if command.sessions is not None else contract.sessions
+    frequency = command.frequency or contract.frequency
+    foci = command.foci or contract.foci
+    window = command.course_window_weeks or contract.course_window_weeks
+    if sessions != contract.sessions:
+        # Shortening to the sessions already held is allowed: it lets the course complete.
+        check_session_count(protocol, sessions, state.sessions_held - 1)
+    check_areas(protocol, foci)
+    if frequency not in protocol.frequencies:
+        raise InvalidCommand("frequency", f"{frequency} is not an acute-course frequency")
+    changed = [name for name, old, new in (
+        ("sessions", contract.sessions, sessions), ("frequency", contract.frequency, frequency),
+        ("foci", contract.foci, foci), ("course_window_weeks", contract.course_window_weeks,
+                                         window)) if old != new]
+    if not changed:
+        raise InvalidCommand("body", "nothing to renegotiate: no term differs from the contract")
+    new = Contract(sessions, frequency, contract.session_minutes, contract.start_date, window,
+                   foci)
+    return new, changed
+
+
+@dataclass(frozen=True)
+class Completion:
+    instrument: str
+    baseline_total: int
+    final_total: int
+    outcome: str
+
+
+def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Completion:
+    contract = state.contract
+    if contract is None or state.phase not in ("middle", "termination"):
+        raise RuleViolation("IPT-24", "Only an acute course in progress under a contract can"
+                            " complete.")
+    if state.sessions_held < contract.sessions:
+        raise RuleViolation("IPT-24", f"The acute course completes after its final session:"
+                            f" {state.sessions_held} of {contract.sessions} are held (renegotiate"
+                            " a shorter contract, or close the pathway).")
+    baseline = state.baseline
+    assert baseline is not None  # IPT-07 required one before the middle phase
+    final = state.latest_measure(baseline.instrument)
+    last_session = state.sessions[-1]
+    if final is None or final is baseline or final.occurred_at < last_session.occurred_at:
+        raise RuleViolation("IPT-15", f"A scored {baseline.instrument} is due at the final acute"
+                            " session: record it before completing the course.")
+    if not command.relapse_prevention_plan_ref or not command.next_step:
+        raise RuleViolation("IPT-24", "The acute course completes only with a final measure, an"
+                            " outcome, a relapse-prevention plan and a next step.")
+    result = outcome(baseline.instrument, baseline.total, final.total)
+    if result in NON_RESPONSE and command.next_step not in NON_RESPONDER_STEPS:
+        raise RuleViolation("IPT-25", f"The outcome is {result}: a non-responder is never"
+                            " silently discharged; the next step is alternative treatment,"
+                            " medication referral or a new contract.")
+    if command.next_step == "maintenance" and result != "remission":
+        raise RuleViolation("IPT-26", f"Maintenance follows remission only; the outcome is"
+                            f" {result}.")
+    return Completion(baseline.instrument, baseline.total, final.total, result)
+
+
+def check_maintenance(state: PathwayState, command: ScheduleMaintenance) -> None:
+    if state.outcome is None or state.phase != "completed":
+        raise RuleViolation("IPT-26", "Maintenance is scheduled only after the acute course has"
+                            " completed.")
+    if state.outcome != "remission":
+        raise RuleViolation("IPT-26", f"Maintenance follows remission only; the acute course"
+                            f" ended in {state.outcome}.")
+    protocol = maintenance_protocol()
+    if command.frequency not in protocol.frequencies:
+        raise RuleViolation("IPT-27", f"Maintenance is {protocol.default_frequency} by default;"
+                            f" allowed: {', '.join(sorted(protocol.frequencies))}"
+                            f" (not {command.frequency}).")
+    months = command.sessions / SESSIONS_PER_MONTH[command.frequency]
+    low, high = protocol.months_range
+    if not low <= months <= high:
+        raise RuleViolation("IPT-03", f"{command.sessions} {command.frequency} sessions span"
+                            f" {months:g} months; a maintenance contract lasts {low}-{high}"
+                            " months.")

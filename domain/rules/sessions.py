@@ -1,0 +1,173 @@
+"""Rules for holding and missing sessions (IPT-01, 04-07, 14-17, 20-23, 30, 31)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from domain.commands import HoldSession, RecordMissedSession
+from domain.context import CLOCK_SKEW
+from domain.errors import RuleViolation
+from domain.measures import improvement
+from domain.rules import Deviation
+from domain.rules.initial import prerequisites_missing
+from domain.state import PathwayState, SessionEntry
+
+
+def check_numbering(held: list[SessionEntry], command: HoldSession, recorded_at: datetime,
+                    consecutive_misses: int, label: str = "session") -> None:
+    """IPT-30: consecutive, chronological, not in the future; IPT-20 for misses counted."""
+    expected = len(held) + 1
+    if command.number != expected:
+        if consecutive_misses and command.number == expected + consecutive_misses:
+            raise RuleViolation("IPT-20", f"A missed session does not use up a contracted"
+                                f" session: the next {label} is number {expected}.")
+        raise RuleViolation("IPT-30", f"Sessions are numbered consecutively: the next {label}"
+                            f" is number {expected}, not {command.number}.")
+    if held and command.occurred_at < held[-1].occurred_at:
+        raise RuleViolation("IPT-30", f"Sessions are recorded in chronological order: {label}"
+                            f" {expected} cannot be held before {label} {expected - 1}.")
+    if command.occurred_at > recorded_at + CLOCK_SKEW:
+        raise RuleViolation("IPT-30", "A session cannot be recorded as held in the future.")
+
+
+def check_safety(state: PathwayState, command: HoldSession) -> None:
+    """IPT-17: no routine session while a flag is unacknowledged or unassessed."""
+    if command.kind != "routine":
+        return
+    waiting = [flag.id for flag in state.open_flags if not (flag.acknowledged and flag.assessed)]
+    if waiting:
+        listed = ", ".join(str(flag_id) for flag_id in waiting)
+        raise RuleViolation("IPT-17", f"Safety flag {listed} is open without acknowledgement and"
+                            " a risk assessment: no routine session until both are recorded"
+                            " (a safety session is allowed).")
+
+
+def check_acute_session(state: PathwayState, command: HoldSession, phase: str) -> None:
+    """The hard rules for one acute session, in the order a clinician would meet them."""
+    protocol, contract, number = state.protocol, state.contract, command.number
+    if contract is None and command.focus_addressed is not None:
+        raise RuleViolation("IPT-01", "No middle-phase session before a signed contract: this"
+                            " session works on a focus, but no contract is signed.")
+    if contract is not None and number > contract.sessions:
+        raise RuleViolation("IPT-04", f"The contract has {contract.sessions} sessions: session"
+                            f" {number} would exceed it (renegotiate the contract first).")
+    if phase != "initial" and not any(s.phase != "initial" for s in state.sessions):
+        missing = prerequisites_missing(state)
+        if missing:
+            raise RuleViolation("IPT-07", "Leaving the initial phase needs "
+                                + ", ".join(missing) + ".")
+    if phase != "initial":
+        check_measurement(state, command)
+    if contract is not None:
+        window_end = contract.start_date + timedelta(weeks=contract.course_window_weeks)
+        if command.occurred_at.date() > window_end:
+            raise RuleViolation("IPT-22", f"The course window ended on {window_end.isoformat()}"
+                                " with sessions left: renegotiate the contract or close the"
+                                " pathway as dropped out.")
+        final = number == contract.sessions
+        ending_start = protocol.ending_starts_at(contract.sessions)
+        discussed = state.termination_discussed_at
+        if final and (discussed is None or discussed > ending_start):
+            raise RuleViolation("IPT-23", f"The ending must be discussed by session"
+                                f" {ending_start}: the final session cannot be recorded (a late"
+                                " discussion needs a renegotiated, longer contract).")
+        if final:
+            check_variant_ending(state, command, ending_start)
+    check_variant_session(state, command)
+
+
+def check_measurement(state: PathwayState, command: HoldSession) -> None:
+    """IPT-15: a measure at the end of the initial phase and at least every 4 sessions/28 days."""
+    protocol = state.protocol
+    latest = state.latest_measure()
+    if latest is None:
+        raise RuleViolation("IPT-15", "No scored measure is recorded: record a baseline first.")
+    initial = [s for s in state.sessions if s.phase == "initial"]
+    first_middle = not any(s.phase != "initial" for s in state.sessions)
+    if first_middle and initial and latest.occurred_at < initial[-1].occurred_at:
+        raise RuleViolation("IPT-15", "A scored measure is due at the end of the initial phase:"
+                            " record one before the first middle-phase session.")
+    since = state.sessions_held - latest.acute_sessions_held
+    if since >= protocol.measure_every_sessions:
+        raise RuleViolation("IPT-15", f"{since} sessions were held since the last measure: record"
+                            f" a scored measure (due every {protocol.measure_every_sessions}"
+                            " sessions).")
+    if command.occurred_at - latest.occurred_at > timedelta(days=protocol.measure_every_days):
+        raise RuleViolation("IPT-15", f"The last measure is more than"
+                            f" {protocol.measure_every_days} days old: record a scored measure.")
+
+
+def check_variant_session(state: PathwayState, command: HoldSession) -> None:
+    protocol = state.protocol
+    if protocol.parent_at_first_and_ending and command.number == 1 and not command.parent_present:
+        raise RuleViolation("IPT-31", f"{protocol.id}: a parent or guardian attends session 1.")
+    agreed_by = protocol.focus_agreed_by_session
+    if agreed_by and command.number > agreed_by and not (state.focus and
+                                                         state.focus.patient_agreed):
+        raise RuleViolation("IPT-31", f"{protocol.id}: the interpersonal-affective focus must be"
+                            f" agreed by session {agreed_by}.")
+
+
+def check_variant_ending(state: PathwayState, command: HoldSession, ending_start: int) -> None:
+    protocol = state.protocol
+    if protocol.parent_at_first_and_ending:
+        in_ending = [s for s in state.sessions if s.number >= ending_start]
+        if not command.parent_present and not any(s.parent_present for s in in_ending):
+            raise RuleViolation("IPT-31", f"{protocol.id}: a parent or guardian attends a session"
+                                " of the ending phase; none has yet.")
+    if protocol.goodbye_letter_before_final and not state.goodbye_letter_shared:
+        raise RuleViolation("IPT-31", f"{protocol.id}: the goodbye letter is shared before the"
+                            " final session.")
+
+
+def session_deviations(state: PathwayState, command: HoldSession, phase: str) -> list[Deviation]:
+    protocol, found = state.protocol, []
+    last = state.sessions[-1] if state.sessions else None
+    gap_limit = timedelta(days=protocol.max_days_between_sessions)
+    if last and command.occurred_at - last.occurred_at > gap_limit:
+        days = (command.occurred_at - last.occurred_at).days
+        found.append(("IPT-05", f"{days} days since the last session (more than"
+                      f" {protocol.max_days_between_sessions})."))
+    if phase == "initial" and state.initial_sessions_held >= protocol.initial_cap:
+        found.append(("IPT-06", f"The initial phase of {protocol.id} lasts at most"
+                      f" {protocol.initial_cap} sessions; this would be initial session"
+                      f" {state.initial_sessions_held + 1}."))
+    contract = state.contract
+    if phase == "middle" and contract and command.focus_addressed not in contract.foci:
+        found.append(("IPT-14", "A middle-phase session addresses one of the contracted foci"
+                      f" ({', '.join(contract.foci)})."))
+    review = _review_due(state, command)
+    if review:
+        found.append(review)
+    return found
+
+
+def _review_due(state: PathwayState, command: HoldSession) -> Deviation | None:
+    """IPT-16: under 25% improvement by session 8 or week 8 asks for a review."""
+    protocol = state.protocol
+    if state.contract is None or not state.sessions or state.has_deviation("IPT-16"):
+        return None
+    first = state.sessions[0].occurred_at
+    past_review = (command.number > protocol.review_at_session
+                   or command.occurred_at - first >= timedelta(weeks=protocol.review_at_session))
+    reviewed = any(n >= protocol.review_at_session for n in state.renegotiated_after_session)
+    baseline = state.baseline
+    if not past_review or reviewed or baseline is None:
+        return None
+    latest = state.latest_measure(baseline.instrument)
+    if latest is None or latest is baseline:
+        return None
+    drop = improvement(baseline.total, latest.total)
+    if drop >= protocol.review_min_improvement:
+        return None
+    return ("IPT-16", f"{baseline.instrument} improved {drop:.0%} from baseline by session"
+            f" {protocol.review_at_session} (under {protocol.review_min_improvement:.0%}): review"
+            " the course, or continue unchanged with a reason.")
+
+
+def missed_deviations(state: PathwayState, command: RecordMissedSession) -> list[Deviation]:
+    """IPT-21: while outreach is due, a further client miss needs a reason."""
+    if command.kind != "cancelled_by_therapist" and state.outreach_due:
+        return [("IPT-21", f"Outreach is due after {state.consecutive_misses} consecutive and"
+                 f" {state.client_misses} total missed sessions.")]
+    return []

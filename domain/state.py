@@ -1,0 +1,192 @@
+"""The pathway's state as its events left it, and what follows from it (phase, counts, flags).
+
+Nothing here is set by a caller: events evolve it, and everything else is derived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from domain.protocols import Protocol, acute_protocol
+from domain.values import Relationship
+
+PHASES = ("initial", "middle", "termination", "completed", "maintenance", "closed")
+
+
+@dataclass
+class Flag:
+    id: int
+    tier: str
+    raised_at: datetime
+    acknowledged: bool = False
+    assessed: bool = False
+    resolved: bool = False
+
+
+@dataclass(frozen=True)
+class MeasureEntry:
+    instrument: str
+    total: int
+    item9: int | None
+    occurred_at: datetime
+    acute_sessions_held: int
+    version: int
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    number: int
+    occurred_at: datetime
+    phase: str
+    focus_addressed: str | None
+    parent_present: bool
+
+
+@dataclass(frozen=True)
+class Focus:
+    primary: str
+    secondary: str | None
+    patient_agreed: bool
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        return (self.primary,) if self.secondary is None else (self.primary, self.secondary)
+
+
+@dataclass(frozen=True)
+class Contract:
+    sessions: int
+    frequency: str
+    session_minutes: int
+    start_date: date
+    course_window_weeks: int
+    foci: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MaintenanceContract:
+    frequency: str
+    sessions: int
+    start_date: date
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """Where the events of one idempotency key sit in the history."""
+
+    digest: str
+    first_version: int
+    last_version: int
+
+
+@dataclass
+class PathwayState:
+    protocol_id: str
+    protocol_version: int
+    client_ref: str
+    client_age: int
+    therapist_id: str
+    format: str
+    channel: str
+    referral_date: date
+    opened_at: datetime
+    consents: dict[str, bool] = field(default_factory=dict)
+    diagnosis: str | None = None
+    measures: list[MeasureEntry] = field(default_factory=list)
+    flags: dict[int, Flag] = field(default_factory=dict)
+    sick_role: bool = False
+    medication_need: str | None = None
+    inventory: tuple[Relationship, ...] | None = None
+    formulation_area: str | None = None
+    focus: Focus | None = None
+    contract: Contract | None = None
+    contract_signed_at: datetime | None = None
+    sessions: list[SessionEntry] = field(default_factory=list)
+    maintenance_sessions: list[SessionEntry] = field(default_factory=list)
+    client_misses: int = 0
+    consecutive_misses: int = 0
+    outreach_due: bool = False
+    termination_discussed_at: int | None = None
+    goodbye_letter_shared: bool = False
+    outcome: str | None = None
+    next_step: str | None = None
+    maintenance: MaintenanceContract | None = None
+    recurrence_suspected: bool = False
+    closed_reason: str | None = None
+    deviations: list[tuple[str, int]] = field(default_factory=list)
+    renegotiated_after_session: list[int] = field(default_factory=list)
+    commands: dict[str, CommandRecord] = field(default_factory=dict)
+
+    # ----- derived -------------------------------------------------------------------------
+
+    @property
+    def protocol(self) -> Protocol:
+        return acute_protocol(self.protocol_id, self.protocol_version)
+
+    @property
+    def phase(self) -> str:
+        if self.closed_reason is not None:
+            return "closed"
+        if self.maintenance is not None:
+            return "maintenance"
+        if self.outcome is not None:
+            return "completed"
+        if self.contract is None:
+            return "initial"
+        ending = self.protocol.ending_starts_at(self.contract.sessions)
+        return "termination" if self.sessions_held >= ending else "middle"
+
+    def phase_of_session(self, number: int) -> str:
+        """The phase an acute session with this number belongs to, from the contract."""
+        if self.contract is None:
+            return "initial"
+        ending = self.protocol.ending_starts_at(self.contract.sessions)
+        return "termination" if number >= ending else "middle"
+
+    @property
+    def sessions_held(self) -> int:
+        return len(self.sessions)
+
+    @property
+    def sessions_left(self) -> int | None:
+        if self.maintenance is not None:
+            return self.maintenance.sessions - len(self.maintenance_sessions)
+        if self.contract is None:
+            return None
+        return max(self.contract.sessions - self.sessions_held, 0)
+
+    @property
+    def initial_sessions_held(self) -> int:
+        return sum(1 for session in self.sessions if session.phase == "initial")
+
+    @property
+    def open_flags(self) -> list[Flag]:
+        return [flag for flag in self.flags.values() if not flag.resolved]
+
+    @property
+    def has_open_urgent_flag(self) -> bool:
+        return any(flag.tier == "urgent" for flag in self.open_flags)
+
+    @property
+    def baseline(self) -> MeasureEntry | None:
+        """The first measure recorded is the baseline (domain.md section 3)."""
+        return self.measures[0] if self.measures else None
+
+    def latest_measure(self, instrument: str | None = None) -> MeasureEntry | None:
+        for entry in reversed(self.measures):
+            if instrument is None or entry.instrument == instrument:
+                return entry
+        return None
+
+    def baseline_of(self, instrument: str) -> MeasureEntry | None:
+        return next((m for m in self.measures if m.instrument == instrument), None)
+
+    @property
+    def last_session(self) -> SessionEntry | None:
+        if self.maintenance is not None and self.maintenance_sessions:
+            return self.maintenance_sessions[-1]
+        return self.sessions[-1] if self.sessions else None
+
+    def has_deviation(self, rule: str) -> bool:
+        return any(recorded == rule for recorded, _ in self.deviations)

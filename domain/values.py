@@ -1,0 +1,55 @@
+"""Value objects shared by commands and events: immutable, validated, free of identities.
+
+Names in the inventory are aliases ("mother", "J."); free-text notes never appear, only opaque
+references to a separate notes store.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ProblemArea = Literal["grief", "role_dispute", "role_transition", "interpersonal_deficits", "ipaf"]
+Channel = Literal["video", "phone", "in_person"]
+Format = Literal["individual", "group", "couple"]
+Frequency = Literal["weekly", "twice_weekly", "fortnightly", "twice_monthly", "monthly"]
+Signer = Literal["client", "guardian", "therapist"]
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+"""An opaque pointer into another store (notes, documents), never the content itself."""
+
+
+class Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Relationship(Value):
+    """One line of the interpersonal inventory."""
+
+    alias: ShortText
+    relation: ShortText
+    closeness: int = Field(ge=1, le=5, description="1 distant .. 5 very close")
+    quality: Literal["supportive", "conflictual", "ambivalent", "distant"]
+    deceased: bool = False
+    recent_change: Literal["none", "death", "dispute", "role_change", "isolation"] = "none"
+    candidate_areas: tuple[ProblemArea, ...] = ()
+
+
+class Contingencies(Value):
+    """What the contract says happens when life intervenes (each an agreed policy reference)."""
+
+    missed_sessions: Reference
+    holidays: Reference
+    illness: Reference
+    between_session_contact: Reference
+    crisis_plan: Reference
+
+
+class Signature(Value):
+    signer: Signer
+    signed_by: ShortText
+    """Opaque id of the person signing (user id or client reference)."""
