@@ -1,0 +1,164 @@
+"""The write side: get -> call -> save, with idempotency and optimistic concurrency.
+
+Business decisions live in ``domain``; this layer stamps server time, recognises retries by
+their idempotency key, and re-decides a command when another writer won the race.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, NAMESPACE_URL, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain import commands as c
+from domain.context import CommandContext
+from domain.events import PathwayEvent, PathwayOpened
+from domain.pathway import Pathway
+from services.errors import (
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    PathwayNotFound,
+    VersionMismatch,
+)
+
+_OPEN_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carepath:pathway-opened")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sends a command and how to recognise its retries (from the edge: HTTP or broker)."""
+
+    actor_id: str
+    actor_role: str
+    correlation_id: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    version: int
+    type: str
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    pathway_id: UUID
+    version: int
+    events: tuple[RecordedEvent, ...]
+    replayed: bool = False
+    """True when this answers a retry: the events were recorded by the first attempt."""
+
+
+def request_digest(command: c.Command) -> str:
+    body = type(command).__name__.encode() + b":" + command.model_dump_json().encode()
+    return hashlib.sha256(body).hexdigest()
+
+
+class Pathways(Application):
+    """The carepath write application (its tables are ``pathways_*`` on PostgreSQL)."""
+
+    name = "Pathways"
+
+    def __init__(self, env: dict[str, str] | None = None, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 conflict_retries: int = 3) -> None:
+        super().__init__(env=env)
+        self.clock = clock
+        self.conflict_retries = conflict_retries
+
+    # ----- commands ------------------------------------------------------------------------
+
+    def open_pathway(self, command: c.OpenPathway, caller: Caller) -> CommandResult:
+        """Open a pathway; its id derives from the caller and key, so a retry finds it."""
+        pathway_id = uuid5(_OPEN_NAMESPACE, f"{caller.actor_id}\x1f{caller.idempotency_key}")
+        ctx = self._context(command, caller)
+        try:
+            existing = self._load(pathway_id)
+        except PathwayNotFound:
+            pathway = Pathway.open(pathway_id, command, ctx)
+            recorded = _pending(pathway)
+            try:
+                self.save(pathway)
+            except IntegrityError:  # the same retry raced us and won
+                existing = self._load(pathway_id)
+            else:
+                return CommandResult(pathway_id, pathway.version, recorded)
+        return self._replay(existing, ctx)
+
+    def execute(self, pathway_id: UUID, command: c.Command, caller: Caller,
+                expected_version: int | None = None) -> CommandResult:
+        """get -> call -> save; re-decides on a lost race unless the caller pinned a version."""
+        attempts = self.conflict_retries + 1 if expected_version is None else 1
+        for _ in range(attempts):
+            pathway = self._load(pathway_id)
+            ctx = self._context(command, caller)
+            if ctx.idempotency_key in pathway.state.commands:
+                return self._replay(pathway, ctx)
+            if expected_version is not None and pathway.version != expected_version:
+                raise VersionMismatch(expected_version, pathway.version)
+            pathway.handle(command, ctx)
+            recorded = _pending(pathway)
+            try:
+                self.save(pathway)
+            except IntegrityError:
+                if expected_version is not None:
+                    raise VersionMismatch(expected_version, self._load(pathway_id).version
+                                          ) from None
+                continue
+            return CommandResult(pathway_id, pathway.version, recorded)
+        raise ConcurrencyConflict(attempts)
+
+    # ----- queries -------------------------------------------------------------------------
+
+    def pathway(self, pathway_id: UUID, version: int | None = None) -> Pathway:
+        return self._load(pathway_id, version)
+
+    def history(self, pathway_id: UUID, *, after: int = 0,
+                until: int | None = None) -> Sequence[PathwayEvent]:
+        events = list(self.repository.event_store.get(pathway_id, gt=after or None,
+                                                      lte=until))
+        if not events and after == 0:
+            raise PathwayNotFound(pathway_id)
+        return events  # type: ignore[return-value]
+
+    def pathway_ids(self, *, start: int = 1, limit: int = 100) -> list[tuple[int, UUID]]:
+        """(position, id) of opened pathways in the order they were opened."""
+        notifications = self.recorder.select_notifications(
+            start=start, limit=limit, topics=[PathwayOpened.TOPIC])
+        return [(n.id, UUID(str(n.originator_id))) for n in notifications]
+
+    # ----- internals -----------------------------------------------------------------------
+
+    def _load(self, pathway_id: UUID, version: int | None = None) -> Pathway:
+        try:
+            pathway: Any = self.repository.get(pathway_id, version=version)
+        except AggregateNotFoundError:
+            raise PathwayNotFound(pathway_id) from None
+        return pathway  # type: ignore[no-any-return]
+
+    def _context(self, command: c.Command, caller: Caller) -> CommandContext:
+        return CommandContext(actor_id=caller.actor_id, actor_role=caller.actor_role,
+                              correlation_id=caller.correlation_id,
+                              idempotency_key=caller.idempotency_key,
+                              recorded_at=self.clock(), request_digest=request_digest(command))
+
+    def _replay(self, pathway: Pathway, ctx: CommandContext) -> CommandResult:
+        record = pathway.state.commands.get(ctx.idempotency_key)
+        if record is None or record.digest != ctx.request_digest:
+            raise IdempotencyKeyReused(ctx.idempotency_key)
+        events = self.repository.event_store.get(
+            pathway.id, gt=record.first_version - 1 or None, lte=record.last_version)
+        recorded = tuple(RecordedEvent(ev.originator_version, type(ev).__name__)
+                         for ev in events)
+        return CommandResult(pathway.id, record.last_version, recorded, replayed=True)
+
+
+def _pending(pathway: Pathway) -> tuple[RecordedEvent, ...]:
+    return tuple(RecordedEvent(ev.originator_version, type(ev).__name__)
+                 for ev in pathway.pending_events)

@@ -1,0 +1,40 @@
+"""The one composition root: settings -> stores -> applications (-> HTTP app, in http/).
+
+Nothing else builds infrastructure; tests call ``bootstrap`` with their own settings or clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.application import Pathways
+from services.settings import Settings, eventsourcing_env, load_settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    pathways: Pathways
+
+    @property
+    def storage(self) -> str:
+        """A description for logs and the health check, with no secret in it."""
+        if self.settings.database_url is None:
+            return f"sqlite ({self.settings.data_dir})"
+        return "postgresql"
+
+    def close(self) -> None:
+        self.pathways.close()
+
+
+def bootstrap(settings: Settings | None = None, *,
+              clock: Callable[[], datetime] | None = None) -> Container:
+    settings = settings or load_settings()
+    pathways = Pathways(
+        env=eventsourcing_env(settings, Pathways.name),
+        clock=clock or (lambda: datetime.now(UTC)),
+        conflict_retries=settings.conflict_retries,
+    )
+    return Container(settings=settings, pathways=pathways)

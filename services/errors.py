@@ -1,0 +1,40 @@
+"""Refusals that come from the application layer rather than the clinical rules."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class ServiceError(Exception):
+    """Base of the application layer's refusals."""
+
+
+class PathwayNotFound(ServiceError):
+    def __init__(self, pathway_id: UUID | str) -> None:
+        super().__init__(f"no pathway {pathway_id}")
+        self.pathway_id = pathway_id
+
+
+class VersionMismatch(ServiceError):
+    """The caller's If-Match version is not the pathway's current version."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"expected version {expected}, the pathway is at version {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class ConcurrencyConflict(ServiceError):
+    """Other writers kept winning: the command was re-decided and still could not be saved."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(f"the pathway changed concurrently {attempts} times; try again")
+        self.attempts = attempts
+
+
+class IdempotencyKeyReused(ServiceError):
+    """The same key came with a different request: a client bug, never a retry."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"idempotency key {key!r} was already used for a different request")
+        self.key = key
