@@ -1,0 +1,191 @@
+"""Store domain events as canonical JSON built by pydantic and orjson.
+
+Why not the library's default mapper: its transcoder tags every UUID and datetime with type
+markers and follows insertion order, so the same event can serialise differently and the JSON
+is hard to read from SQL. Here the event class's own annotations drive both directions, and
+the stored JSON is canonical (sorted keys, UTC ISO-8601), so a future hash chain can cover
+exactly :func:`canonical_bytes`. Plugged in with ``MAPPER_TOPIC=services.mapper:CanonicalMapper``.
+
+Snapshots are the exception: their ``state`` is an untyped dict of aggregate attributes, so
+they go through the library's transcoder (the base class) to keep datetimes and UUIDs typed.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
+from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+    Transcoding,
+    UUIDAsHex,
+)
+from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import BaseModel, TypeAdapter
+
+_ENVELOPE = ("originator_id", "originator_version")
+_ZERO = timedelta(0)
+
+
+@cache
+def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
+    """Building a TypeAdapter costs milliseconds; reuse one per event class."""
+    return TypeAdapter(cls)
+
+
+@cache
+def _field_names(cls: type[Any]) -> frozenset[str]:
+    """Names a stored state may carry, to catch fields dropped without an upcast."""
+    return frozenset(getattr(cls, "__dataclass_fields__", {})) - set(_ENVELOPE)
+
+
+@cache
+def _is_snapshot(cls: type[Any]) -> bool:
+    return issubclass(cls, CanSnapshotAggregate)
+
+
+def canonical_state(event: DomainEventProtocol[Any]) -> dict[str, Any]:
+    """The event's fields as JSON values, without the envelope the store keeps in columns."""
+    _check_top_level_values(event)
+    state: dict[str, Any] = _adapter(type(event)).dump_python(event, mode="json", warnings="error")
+    for name in _ENVELOPE:
+        state.pop(name, None)
+    class_version = getattr(type(event), "class_version", 1)
+    if class_version > 1:
+        state["class_version"] = class_version
+    return state
+
+
+def canonical_bytes(event: DomainEventProtocol[Any]) -> bytes:
+    """The exact bytes stored (before compression/encryption): sorted keys, no whitespace."""
+    return orjson.dumps(canonical_state(event), option=orjson.OPT_SORT_KEYS)
+
+
+def _check_top_level_values(event: object) -> None:
+    """Refuse values JSON cannot carry faithfully: local times and NaN/infinity.
+
+    Only top-level fields are checked (cheaply); nested value objects should use pydantic's
+    ``AwareDatetime`` / ``FiniteFloat`` types.
+    """
+    for name, value in vars(event).items():
+        if isinstance(value, datetime) and value.utcoffset() != _ZERO:
+            msg = f"{type(event).__qualname__}.{name} must be a UTC datetime, got {value!r}"
+            raise ValueError(msg)
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = f"{type(event).__qualname__}.{name} must be finite, got {value!r}"
+            raise ValueError(msg)
+
+
+def upcast(cls: type[Any], state: dict[str, Any]) -> dict[str, Any]:
+    """Bring a stored state up to ``cls.class_version`` with ``upcast_vN_vN+1(state)`` steps."""
+    target = getattr(cls, "class_version", 1)
+    version = state.pop("class_version", 1)
+    if version > target:
+        msg = f"stored class_version {version} is newer than {cls.__qualname__}'s {target}"
+        raise ValueError(msg)
+    while version < target:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
+    return state
+
+
+def _default_transcoder() -> JSONTranscoder:
+    """What an Application would pass; only snapshots use it."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+        transcoder.register(transcoding)
+    return transcoder
+
+
+class PydanticTranscoding(Transcoding):
+    """Lets a snapshot's aggregate state hold a pydantic value object.
+
+    The library's transcoder matches exact types, so register one per model class in
+    ``Application.register_transcodings``. Keyed by the model's topic, so keep that stable.
+    """
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.type = model
+        self.name = f"pydantic:{get_topic(model)}"
+
+    def encode(self, obj: BaseModel) -> dict[str, Any]:
+        return obj.model_dump(mode="json")
+
+    def decode(self, data: dict[str, Any]) -> BaseModel:
+        model: type[BaseModel] = self.type
+        return model.model_validate(data)
+
+
+class CanonicalMapper(Mapper[UUID]):
+    """Maps typed domain events to canonical JSON ``StoredEvent`` rows and back.
+
+    Keeps the base class's constructor because ``InfrastructureFactory.mapper()`` builds it
+    with a transcoder, compressor and cipher; the transcoder is used for snapshots only.
+    """
+
+    def __init__(
+        self,
+        transcoder: Transcoder | None = None,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+    ) -> None:
+        super().__init__(transcoder or _default_transcoder(), compressor, cipher)
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        """Canonical bytes, then compressed, then encrypted (the base class's order)."""
+        if _is_snapshot(type(domain_event)):
+            return super().to_stored_event(domain_event)
+        data = canonical_bytes(domain_event)
+        if self.compressor:
+            data = self.compressor.compress(data)
+        if self.cipher:
+            data = self.cipher.encrypt(data)
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(type(domain_event)),
+            state=data,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        """Decrypt, decompress, parse, upcast, then validate into the typed event class."""
+        try:
+            cls = resolve_topic(stored_event.topic)
+            if _is_snapshot(cls):
+                return super().to_domain_event(stored_event)
+            data = stored_event.state
+            if self.cipher:
+                data = self.cipher.decrypt(data)
+            if self.compressor:
+                data = self.compressor.decompress(data)
+            state = upcast(cls, orjson.loads(data))
+            unexpected = state.keys() - _field_names(cls)
+            if unexpected:
+                msg = f"unexpected fields {sorted(unexpected)} (missing upcast?)"
+                raise ValueError(msg)
+            state["originator_id"] = stored_event.originator_id
+            state["originator_version"] = stored_event.originator_version
+            event: DomainEventProtocol[UUID] = _adapter(cls).validate_python(state)
+        except MapperDeserialisationError:
+            raise
+        except Exception as error:
+            msg = (
+                f"Failed to deserialise stored event with topic '{stored_event.topic}', "
+                f"originator_id '{stored_event.originator_id}' and originator_version "
+                f"{stored_event.originator_version}: {error}"
+            )
+            raise MapperDeserialisationError(msg) from error
+        return event

@@ -1,0 +1,197 @@
+"""The one validated settings object of the service, read from ``CAREPATH_*`` variables.
+
+Everything configurable is declared here so a bad deployment fails at start-up with a message
+that names the variable to fix, instead of failing on the first command. The eventsourcing
+library is configured from these settings through :func:`eventsourcing_env`, never through
+``os.environ``, so tests and several applications in one process cannot leak into each other.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from base64 import b64decode
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from psycopg import conninfo
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "CAREPATH_"
+MAPPER_TOPIC = "services.mapper:CanonicalMapper"
+CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+CIPHER_KEY_BYTES = 32
+# Why these DSN parameters only: eventsourcing's PostgreSQL factory accepts no others, and
+# silently dropping e.g. ``sslmode`` would weaken a deployment without anyone noticing.
+_DSN_SUPPORTED = frozenset({"host", "port", "user", "password", "dbname", "connect_timeout"})
+_DSN_REQUIRED = ("host", "user", "dbname")
+_APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
+_ASCII_END = 0x80
+_MIN_DISTINCT_KEY_BYTES = 8
+_SECRET_FIELDS = frozenset({"database_url", "cipher_key"})
+_KEY_HINT = (
+    "generate one with: "
+    "python -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())'"
+)
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or invalid; the message names each variable to fix."""
+
+
+class Settings(BaseSettings):
+    """Validated service settings; field ``x`` is read from ``CAREPATH_X``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+
+    # Declared first: the cipher-key check below reads it from already-validated data.
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    conflict_retries: Annotated[int, Field(ge=0, le=20)] = 3
+    # Whole seconds: both eventsourcing stores parse their lock timeout with int().
+    lock_timeout_seconds: Annotated[int, Field(gt=0)] = 5
+    pool_size: Annotated[int, Field(ge=1, le=50)] = 5
+    cipher_key: SecretStr | None = None
+    clock_skew_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+
+    @field_validator("database_url", "cipher_key", mode="before")
+    @classmethod
+    def _blank_means_unset(cls, value: Any) -> Any:
+        """``CAREPATH_DATABASE_URL=`` in a compose file means "not set", not "empty DSN"."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_dsn(cls, value: SecretStr | None) -> SecretStr | None:
+        """Reject DSNs the eventsourcing PostgreSQL store could not use exactly as written."""
+        if value is not None:
+            postgres_params(value.get_secret_value())
+        return value
+
+    @field_validator("cipher_key")
+    @classmethod
+    def _check_cipher_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """AES-256 needs 32 random bytes; refuse hand-made keys where data is real."""
+        if value is None:
+            return None
+        try:
+            key = b64decode(value.get_secret_value(), validate=True)
+        except binascii.Error:
+            msg = f"must be base64 of {CIPHER_KEY_BYTES} bytes; {_KEY_HINT}"
+            raise ValueError(msg) from None
+        if len(key) != CIPHER_KEY_BYTES:
+            msg = f"must be base64 of {CIPHER_KEY_BYTES} bytes, got {len(key)}; {_KEY_HINT}"
+            raise ValueError(msg)
+        if info.data.get("environment") == "production" and looks_like_placeholder(key):
+            msg = f"looks like a placeholder, not a random key; {_KEY_HINT}"
+            raise ValueError(msg)
+        return value
+
+
+def looks_like_placeholder(key: bytes) -> bool:
+    """True for keys a person typed rather than generated.
+
+    32 random bytes are all printable ASCII with probability ~1e-14 and have fewer than 8
+    distinct values with probability ~1e-34, so neither test rejects a real key, while
+    ``base64("changeme" * 4)`` or 32 zero bytes are caught.
+    """
+    printable = all(chr(byte).isprintable() and byte < _ASCII_END for byte in key)
+    return printable or len(set(key)) < _MIN_DISTINCT_KEY_BYTES
+
+
+def postgres_params(dsn: str) -> dict[str, str]:
+    """Parse a ``postgresql://`` DSN into libpq parameters, or raise ValueError saying why."""
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        msg = "must start with postgresql:// or postgres://"
+        raise ValueError(msg)
+    try:
+        params = {k: str(v) for k, v in conninfo.conninfo_to_dict(dsn).items() if v is not None}
+    except Exception as error:  # noqa: BLE001 - psycopg raises several types for bad input
+        msg = f"is not a valid PostgreSQL URL ({type(error).__name__})"
+        raise ValueError(msg) from None
+    unsupported = sorted(params.keys() - _DSN_SUPPORTED)
+    if unsupported:
+        msg = f"has parameters the event store cannot pass on: {', '.join(unsupported)}"
+        raise ValueError(msg)
+    missing = [name for name in _DSN_REQUIRED if not params.get(name)]
+    if missing:
+        msg = f"must name the {', '.join(missing)}"
+        raise ValueError(msg)
+    return params
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings (overrides win over the environment) or raise ConfigurationError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigurationError(_describe(error)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    """One line per bad setting, named as the operator would set it."""
+    lines = []
+    for item in error.errors(include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else "settings"
+        shown = "<redacted>" if field in _SECRET_FIELDS else item.get("input")
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{ENV_PREFIX}{field.upper()}: {message} (got {shown})")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def eventsourcing_env(settings: Settings, app_name: str) -> dict[str, str]:
+    """The ``env=`` dict for an eventsourcing ``Application`` named ``app_name``.
+
+    Keys are unprefixed; the caller passes the dict as ``Application(env=...)``, which takes
+    precedence over unprefixed OS variables (``<APPNAME>_<KEY>`` OS variables still win, as
+    the library designs). Creates ``data_dir`` when the embedded SQLite store is used.
+    """
+    if not _APP_NAME.match(app_name):
+        msg = f"application name {app_name!r} must match {_APP_NAME.pattern}"
+        raise ConfigurationError(msg)
+    env = {"MAPPER_TOPIC": MAPPER_TOPIC}
+    if settings.database_url is None:
+        env |= _sqlite_env(settings, app_name)
+    else:
+        env |= _postgres_env(settings, postgres_params(settings.database_url.get_secret_value()))
+    if settings.cipher_key is not None:
+        env["CIPHER_TOPIC"] = CIPHER_TOPIC
+        env["CIPHER_KEY"] = settings.cipher_key.get_secret_value()
+    return env
+
+
+def _sqlite_env(settings: Settings, app_name: str) -> dict[str, str]:
+    """One file per application: eventsourcing's SQLite table names are not per app."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(settings.data_dir / f"{app_name}.sqlite3"),
+        "SQLITE_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
+    }
+
+
+def _postgres_env(settings: Settings, params: dict[str, str]) -> dict[str, str]:
+    """PostgreSQL store settings; overflow equals the pool size so load can at most double it."""
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": params["dbname"],
+        "POSTGRES_HOST": params["host"],
+        "POSTGRES_PORT": params.get("port", "5432"),
+        "POSTGRES_USER": params["user"],
+        "POSTGRES_PASSWORD": params.get("password", ""),
+        "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
+        "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+        # 9.5.6's database functions write to the wrong table when apps share a schema.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "CREATE_TABLE": "y",
+    }
+    if "connect_timeout" in params:
+        env["POSTGRES_CONNECT_TIMEOUT"] = params["connect_timeout"]
+    return env

@@ -1,0 +1,179 @@
+"""Settings: defaults, the eventsourcing env they produce, and errors an operator can act on."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from services.settings import (
+    CIPHER_TOPIC,
+    MAPPER_TOPIC,
+    ConfigurationError,
+    Settings,
+    eventsourcing_env,
+    load_settings,
+)
+
+RANDOM_KEY = base64.b64encode(bytes(range(100, 132))).decode()
+PLACEHOLDER_KEY = base64.b64encode(b"changeme" * 4).decode()
+
+
+@pytest.fixture(autouse=True)
+def _no_carepath_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see only the overrides they pass, whatever the developer's shell exports."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"CAREPATH_{name.upper()}", raising=False)
+
+
+def error_of(**overrides: object) -> str:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(**overrides)
+    return str(caught.value)
+
+
+def test_defaults_describe_a_local_development_service() -> None:
+    settings = load_settings()
+    assert settings.data_dir == Path("./data")
+    assert settings.database_url is None
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.conflict_retries == 3
+    assert settings.lock_timeout_seconds == 5
+    assert settings.pool_size == 5
+    assert settings.cipher_key is None
+    assert settings.environment == "development"
+    assert settings.clock_skew_seconds == 300
+
+
+def test_values_come_from_carepath_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAREPATH_PORT", "9001")
+    monkeypatch.setenv("CAREPATH_ENVIRONMENT", "production")
+    monkeypatch.setenv("CAREPATH_TEST_PG_USER", "someone")  # unrelated variables are ignored
+    settings = load_settings()
+    assert settings.port == 9001
+    assert settings.environment == "production"
+
+
+def test_out_of_range_port_names_the_variable_and_the_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CAREPATH_PORT", "70000")
+    message = error_of()
+    assert "CAREPATH_PORT: Input should be less than or equal to 65535 (got 70000)" in message
+
+
+def test_every_bad_setting_is_listed_at_once() -> None:
+    message = error_of(pool_size=0, conflict_retries=21, lock_timeout_seconds=0)
+    assert "CAREPATH_POOL_SIZE:" in message
+    assert "CAREPATH_CONFLICT_RETRIES:" in message
+    assert "CAREPATH_LOCK_TIMEOUT_SECONDS:" in message
+
+
+def test_unknown_environment_is_refused() -> None:
+    assert "CAREPATH_ENVIRONMENT: Input should be 'development' or 'production'" in error_of(
+        environment="staging"
+    )
+
+
+@pytest.mark.parametrize(
+    ("dsn", "reason"),
+    [
+        ("mysql://u@h/db", "must start with postgresql:// or postgres://"),
+        ("postgresql://h/db", "must name the user"),
+        (
+            "postgresql://u@h/db?sslmode=require",
+            "has parameters the event store cannot pass on: sslmode",
+        ),
+    ],
+)
+def test_unusable_database_url_is_refused_without_echoing_it(dsn: str, reason: str) -> None:
+    message = error_of(database_url=dsn)
+    assert f"CAREPATH_DATABASE_URL: {reason}" in message
+    assert "(got <redacted>)" in message
+
+
+def test_blank_database_url_means_embedded_sqlite() -> None:
+    assert load_settings(database_url="").database_url is None
+
+
+def test_sqlite_env_puts_one_file_per_application_in_data_dir(tmp_path: Path) -> None:
+    data_dir = tmp_path / "nested" / "data"
+    env = eventsourcing_env(load_settings(data_dir=data_dir, lock_timeout_seconds=7), "pathways")
+    assert env == {
+        "MAPPER_TOPIC": MAPPER_TOPIC,
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(data_dir / "pathways.sqlite3"),
+        "SQLITE_LOCK_TIMEOUT": "7",
+    }
+    assert data_dir.is_dir()
+
+
+def test_postgres_env_is_parsed_from_the_dsn() -> None:
+    settings = load_settings(
+        database_url="postgres://care:p%40ss@db.example:6543/carepath?connect_timeout=4",
+        pool_size=8,
+        lock_timeout_seconds=2,
+    )
+    assert eventsourcing_env(settings, "pathways") == {
+        "MAPPER_TOPIC": MAPPER_TOPIC,
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": "carepath",
+        "POSTGRES_HOST": "db.example",
+        "POSTGRES_PORT": "6543",
+        "POSTGRES_USER": "care",
+        "POSTGRES_PASSWORD": "p@ss",
+        "POSTGRES_CONNECT_TIMEOUT": "4",
+        "POSTGRES_LOCK_TIMEOUT": "2",
+        "POSTGRES_POOL_SIZE": "8",
+        "POSTGRES_MAX_OVERFLOW": "8",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "CREATE_TABLE": "y",
+    }
+
+
+def test_postgres_env_defaults_port_and_empty_password() -> None:
+    env = eventsourcing_env(load_settings(database_url="postgresql://care@db/carepath"), "a")
+    assert (env["POSTGRES_PORT"], env["POSTGRES_PASSWORD"]) == ("5432", "")
+
+
+def test_cipher_key_turns_on_encryption() -> None:
+    env = eventsourcing_env(load_settings(cipher_key=RANDOM_KEY), "pathways")
+    assert env["CIPHER_TOPIC"] == CIPHER_TOPIC
+    assert env["CIPHER_KEY"] == RANDOM_KEY
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("changeme", "must be base64 of 32 bytes, got 6;"),
+        ("not base64!", "must be base64 of 32 bytes;"),
+        (base64.b64encode(b"x" * 16).decode(), "must be base64 of 32 bytes, got 16"),
+    ],
+)
+def test_malformed_cipher_key_is_refused_in_any_environment(key: str, reason: str) -> None:
+    message = error_of(cipher_key=key)
+    assert f"CAREPATH_CIPHER_KEY: {reason}" in message
+    assert key not in message
+
+
+@pytest.mark.parametrize("key", [PLACEHOLDER_KEY, base64.b64encode(bytes(32)).decode()])
+def test_placeholder_cipher_key_is_refused_in_production_only(key: str) -> None:
+    assert load_settings(cipher_key=key).cipher_key is not None
+    message = error_of(cipher_key=key, environment="production")
+    assert "CAREPATH_CIPHER_KEY: looks like a placeholder" in message
+
+
+def test_random_cipher_key_is_accepted_in_production() -> None:
+    assert load_settings(cipher_key=RANDOM_KEY, environment="production").cipher_key
+
+
+def test_application_name_must_be_a_safe_identifier(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="application name"):
+        eventsourcing_env(load_settings(data_dir=tmp_path), "../escape")
+
+
+def test_secrets_do_not_show_in_repr() -> None:
+    settings = load_settings(database_url="postgresql://u:hunter2@h/db", cipher_key=RANDOM_KEY)
+    assert "hunter2" not in repr(settings)
+    assert RANDOM_KEY not in repr(settings)
