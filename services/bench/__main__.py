@@ -1,0 +1,5 @@
+import sys
+
+from services.bench.main import main
+
+sys.exit(main())

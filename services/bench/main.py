@@ -1,0 +1,105 @@
+"""Entry points: ``run_benchmark`` (library) and ``main`` (command line).
+
+.venv/bin/python -m services.bench --ops 2000 --writers 1,8
+.venv/bin/python -m services.bench --carepath some.module:factory
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from services.bench.suite import run_benchmark
+from services.bench.workload import WorkloadFactory
+
+__all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers", "run_benchmark"]
+
+DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def load_factory(spec: str) -> WorkloadFactory:
+    """Resolve ``package.module:attribute`` to a workload factory."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"expected module:attribute, got {spec!r}")
+    factory: WorkloadFactory = getattr(importlib.import_module(module_name), attr)
+    return factory
+
+
+def parse_writers(text: str) -> tuple[int, ...]:
+    values = tuple(int(part) for part in text.split(",") if part.strip())
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"bad writer counts: {text!r}")
+    return values
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m services.bench",
+        description="Write-throughput benchmark: carepath vs bare "
+        "eventsourcing vs raw psycopg on PostgreSQL.",
+    )
+    p.add_argument(
+        "--dsn", default=DEFAULT_DSN, help="server DSN; scratch databases are created through it"
+    )
+    p.add_argument("--ops", type=int, default=2000)
+    p.add_argument(
+        "--writers",
+        type=parse_writers,
+        default=(1, 8),
+        help="comma-separated writer thread counts (default 1,8)",
+    )
+    p.add_argument(
+        "--history", type=int, default=30, help="events per stream before each op (match carepath)"
+    )
+    p.add_argument(
+        "--payload-bytes", type=int, default=600, help="stored bytes per event (match carepath)"
+    )
+    p.add_argument(
+        "--streams", type=int, default=None, help="bare: number of streams (default: one per op)"
+    )
+    p.add_argument("--max-seconds", type=float, default=None, help="cap on each timed run")
+    p.add_argument(
+        "--carepath",
+        metavar="MODULE:FACTORY",
+        default=None,
+        help="carepath workload factory (dsn, writers, ops) -> Workload",
+    )
+    p.add_argument(
+        "--repeat", type=int, default=1, help="run everything N times; ratios use medians"
+    )
+    p.add_argument("--json", metavar="PATH", default=None, help="also write the report as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--check-bar", action="store_true", help="exit 1 if carepath/bare is below the bar"
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    factory = load_factory(args.carepath) if args.carepath else None
+    report = run_benchmark(
+        args.dsn,
+        ops=args.ops,
+        writers=args.writers,
+        carepath_workload_factory=factory,
+        progress=not args.quiet,
+        history=args.history,
+        payload_bytes=args.payload_bytes,
+        streams=args.streams,
+        max_seconds=args.max_seconds,
+        repeat=args.repeat,
+    )
+    print(report.render())
+    if args.json:
+        report.write_json(args.json)
+    if args.check_bar and report.meets_bar() is not True:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

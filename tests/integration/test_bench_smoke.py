@@ -1,0 +1,83 @@
+"""Smoke run of the benchmark harness on PostgreSQL with tiny numbers (< 10 s).
+
+Needs a server DSN (the harness creates and drops its own databases). Skips when
+the server is unreachable, except in CI (``CI=true``), where it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from services.bench import main, run_benchmark
+from services.bench.bare import bare_factory
+from services.bench.database import DB_PREFIX
+
+SERVER_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def server_dsn() -> str:
+    try:
+        with psycopg.connect(SERVER_DSN, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as error:
+        reason = f"PostgreSQL not reachable at {SERVER_DSN}: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI requires PostgreSQL. {reason}", pytrace=False)
+        pytest.skip(reason)
+    return SERVER_DSN
+
+
+def bench_databases(dsn: str) -> set[str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (DB_PREFIX + "%",)
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+def test_cli_runs_raw_and_bare(
+    server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = bench_databases(server_dsn)
+    out = tmp_path / "bench.json"
+    argv = ["--dsn", server_dsn, "--ops", "20", "--writers", "1,2", "--history", "3"]
+    assert main([*argv, "--payload-bytes", "200", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "carepath: not measured" in text
+    data = json.loads(out.read_text(encoding="utf-8"))
+    runs = {(r["scenario"], r["writers"]): r for r in data["results"]}
+    assert set(runs) == {("raw", 1), ("raw", 2), ("bare", 1), ("bare", 2)}
+    for run in runs.values():
+        assert (run["ops"], run["errors"]) == (20, 0)
+        assert run["ops_per_s"] > 0
+    assert runs[("bare", 2)]["stored_bytes_per_event"] == pytest.approx(200, abs=8)
+    assert [r["name"] for r in data["ratios"]] == ["bare/raw", "bare/raw"]
+    # Databases of this run are gone (other runs may be using the server).
+    assert bench_databases(server_dsn) <= before
+
+
+def test_a_carepath_factory_plugs_in(server_dsn: str) -> None:
+    # Stand-in for the carepath workload: any WorkloadFactory will do.
+    stand_in = bare_factory(payload_bytes=200, history=3, progress=False)
+    report = run_benchmark(
+        server_dsn,
+        ops=20,
+        writers=(2,),
+        carepath_workload_factory=stand_in,
+        progress=False,
+        history=3,
+        payload_bytes=200,
+    )
+    assert report.carepath_measured
+    names = [r.name for r in report.ratios()]
+    assert names == ["carepath/raw", "carepath/bare", "bare/raw"]
+    assert all(r.value is not None and r.value > 0 for r in report.ratios())
+    assert report.meets_bar() is not None
