@@ -16,6 +16,8 @@ from eventsourcing.utils import register_topic
 
 from domain.measures import band
 from domain.state import (
+    OUTREACH_AFTER_CONSECUTIVE_MISSES,
+    OUTREACH_AFTER_TOTAL_MISSES,
     CommandRecord,
     Contract,
     Flag,
@@ -242,8 +244,7 @@ class ContractRenegotiated(PathwayEvent):
     patient_agreed: bool
 
     def evolve(self, state: PathwayState) -> None:
-        assert state.contract is not None
-        old = state.contract
+        old = state.signed_contract
         state.contract = Contract(self.sessions, self.frequency, old.session_minutes,
                                   old.start_date, self.course_window_weeks, self.foci)
         state.renegotiated_after_session.append(state.sessions_held)
@@ -282,7 +283,8 @@ class SessionMissed(PathwayEvent):
             return
         state.client_misses += 1
         state.consecutive_misses += 1
-        state.outreach_due = (state.consecutive_misses >= 2 or state.client_misses >= 3
+        state.outreach_due = (state.consecutive_misses >= OUTREACH_AFTER_CONSECUTIVE_MISSES
+                              or state.client_misses >= OUTREACH_AFTER_TOTAL_MISSES
                               or bool(state.open_flags))
 
 

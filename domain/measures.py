@@ -47,6 +47,9 @@ INSTRUMENTS: dict[str, Instrument] = {
 PHQ9_SEVERE = 20
 PHQ9_RECURRENCE = 10
 PHQ9_SUICIDE_ITEM = 9
+PHQ9_URGENT_ITEM9 = 2
+RESPONSE_DROP = 0.5
+PARTIAL_DROP = 0.25
 OUTCOMES = ("remission", "response", "partial", "none")
 NON_RESPONSE = frozenset({"partial", "none"})
 
@@ -104,8 +107,8 @@ def outcome(name: str, baseline: int, final: int) -> str:
     if in_remission(name, final):
         return "remission"
     drop = improvement(baseline, final)
-    if drop >= 0.5:
+    if drop >= RESPONSE_DROP:
         return "response"
-    if drop >= 0.25:
+    if drop >= PARTIAL_DROP:
         return "partial"
     return "none"

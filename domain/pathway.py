@@ -18,7 +18,7 @@ from domain import commands as c
 from domain import events as e
 from domain.context import CLOCK_SKEW, CommandContext
 from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
-from domain.measures import PHQ9_RECURRENCE, score
+from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, PHQ9_URGENT_ITEM9, score
 from domain.protocols import acute_protocol, maintenance_protocol
 from domain.rules import Deviation
 from domain.rules.ending import check_completion, check_maintenance, renegotiated_terms
@@ -99,10 +99,11 @@ class Pathway(Aggregate):
         self._emit(ctx, command, e.MeasureRecorded, instrument=result.instrument,
                    items=result.items, total=result.total, band=result.band,
                    baseline=not state.measures)
-        if result.instrument == "phq9" and result.items[8] >= 1:  # IPT-17, in this command
-            tier = "urgent" if result.items[8] >= 2 else "routine"
+        item9 = result.items[PHQ9_SUICIDE_ITEM - 1] if result.instrument == "phq9" else 0
+        if item9 >= 1:  # IPT-17, in this same command
+            tier = "urgent" if item9 >= PHQ9_URGENT_ITEM9 else "routine"
             self._emit(ctx, command, e.SafetyFlagRaised, flag_id=len(state.flags) + 1,
-                       tier=tier, source="measure", item9=result.items[8])
+                       tier=tier, source="measure", item9=item9)
         if (state.phase == "maintenance" and result.instrument == "phq9"
                 and result.total >= PHQ9_RECURRENCE):  # IPT-28
             self._emit(ctx, command, e.RecurrenceSuspected, instrument="phq9",
@@ -189,12 +190,11 @@ class Pathway(Aggregate):
 
     def _hold_maintenance_session(self, command: c.HoldSession, ctx: CommandContext) -> None:
         state = self.state
-        assert state.maintenance is not None
         check_numbering(state.maintenance_sessions, command, ctx.recorded_at,
                         state.consecutive_misses, label="maintenance session")
-        if command.number > state.maintenance.sessions:
-            raise RuleViolation("IPT-04", f"The maintenance contract has"
-                                f" {state.maintenance.sessions} sessions.")
+        contracted = state.maintenance.sessions if state.maintenance else 0
+        if command.number > contracted:
+            raise RuleViolation("IPT-04", f"The maintenance contract has {contracted} sessions.")
         check_safety(state, command)
         self._emit_session(ctx, command, "maintenance")
 

@@ -11,6 +11,10 @@ from datetime import date, datetime
 from domain.protocols import Protocol, acute_protocol
 from domain.values import Relationship
 
+OUTREACH_AFTER_CONSECUTIVE_MISSES = 2
+OUTREACH_AFTER_TOTAL_MISSES = 3
+"""IPT-21: two consecutive or three total client misses (one, with a safety flag open)."""
+
 PHASES = ("initial", "middle", "termination", "completed", "maintenance", "closed")
 
 
@@ -143,6 +147,14 @@ class PathwayState:
             return "initial"
         ending = self.protocol.ending_starts_at(self.contract.sessions)
         return "termination" if number >= ending else "middle"
+
+    @property
+    def signed_contract(self) -> Contract:
+        """The contract, for code that runs only once one is signed."""
+        if self.contract is None:
+            msg = "no contract is signed"
+            raise LookupError(msg)
+        return self.contract
 
     @property
     def sessions_held(self) -> int:

@@ -63,12 +63,12 @@ def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Compl
         raise RuleViolation("IPT-24", f"The acute course completes after its final session:"
                             f" {state.sessions_held} of {contract.sessions} are held (renegotiate"
                             " a shorter contract, or close the pathway).")
-    baseline = state.baseline
-    assert baseline is not None  # IPT-07 required one before the middle phase
-    final = state.latest_measure(baseline.instrument)
+    baseline = state.baseline  # IPT-07 required one before the middle phase
+    final = state.latest_measure(baseline.instrument) if baseline else None
     last_session = state.sessions[-1]
-    if final is None or final is baseline or final.occurred_at < last_session.occurred_at:
-        raise RuleViolation("IPT-15", f"A scored {baseline.instrument} is due at the final acute"
+    if (baseline is None or final is None or final is baseline
+            or final.occurred_at < last_session.occurred_at):
+        raise RuleViolation("IPT-15", "A scored measure is due at the final acute"
                             " session: record it before completing the course.")
     if not command.relapse_prevention_plan_ref or not command.next_step:
         raise RuleViolation("IPT-24", "The acute course completes only with a final measure, an"

@@ -46,11 +46,11 @@ class Clock:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, object]]:
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
     overrides: dict[str, object] = {"data_dir": tmp_path}
     if request.param == "postgres":
         overrides["database_url"] = request.getfixturevalue("postgres_dsn")
-    yield overrides
+    return overrides
 
 
 @pytest.fixture
@@ -101,7 +101,8 @@ class TestPathwaysContract:
         loaded = pathways.pathway(pathway_id)
         assert loaded.version == 3
         assert loaded.state.phase == "initial"
-        assert loaded.state.baseline is not None and loaded.state.baseline.total == 12
+        assert loaded.state.baseline is not None
+        assert loaded.state.baseline.total == 12
         assert loaded.state.inventory == INVENTORY
 
     def test_every_recorded_event_carries_actor_correlation_and_key(
@@ -113,7 +114,8 @@ class TestPathwaysContract:
         assert (last.meta.actor_id, last.meta.actor_role) == ("t-2", "therapist")
         assert (last.meta.correlation_id, last.meta.idempotency_key) == ("corr-7", "the-key")
         assert last.meta.protocol == "ipt@1"
-        assert last.timestamp == NOW and last.occurred_at == REFERRAL + timedelta(days=1)
+        assert last.timestamp == NOW
+        assert last.occurred_at == REFERRAL + timedelta(days=1)
 
     def test_a_refused_command_records_nothing(self, pathways: Pathways) -> None:
         pathway_id = open_one(pathways)
@@ -131,13 +133,15 @@ class TestPathwaysContract:
         first = pathways.execute(pathway_id, measure(), caller("retry-me"))
         again = pathways.execute(pathway_id, measure(), caller("retry-me"))
         assert (again.version, again.events) == (first.version, first.events)
-        assert again.replayed and not first.replayed
+        assert again.replayed
+        assert not first.replayed
         assert pathways.pathway(pathway_id).version == first.version
 
     def test_a_retried_opening_finds_the_same_pathway(self, pathways: Pathways) -> None:
         first = pathways.open_pathway(opening(), caller("open-1"))
         again = pathways.open_pathway(opening(), caller("open-1"))
-        assert again.pathway_id == first.pathway_id and again.replayed
+        assert again.pathway_id == first.pathway_id
+        assert again.replayed
         assert len(pathways.history(first.pathway_id)) == 1
 
     def test_a_key_reused_for_a_different_request_is_refused(self, pathways: Pathways) -> None:
@@ -145,8 +149,8 @@ class TestPathwaysContract:
         pathways.execute(pathway_id, measure(days=1), caller("same"))
         with pytest.raises(IdempotencyKeyReused):
             pathways.execute(pathway_id, measure(days=2), caller("same"))
+        pathways.open_pathway(opening(age=31), caller("open-2"))
         with pytest.raises(IdempotencyKeyReused):
-            pathways.open_pathway(opening(age=31), caller("open-2"))
             pathways.open_pathway(opening(age=32), caller("open-2"))
 
     def test_an_if_match_version_that_is_not_current_is_refused(
