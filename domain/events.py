@@ -369,5 +369,6 @@ CATALOGUE: tuple[type[PathwayEvent], ...] = (
     DeviationRecorded, PathwayClosed,
 )
 
-for _event_class in (PathwayEvent, *CATALOGUE):
+_TOPICS: tuple[type[PathwayEvent], ...] = (PathwayEvent, *CATALOGUE)
+for _event_class in _TOPICS:
     register_topic(_event_class.TOPIC, _event_class)

@@ -60,7 +60,7 @@ def request_digest(command: c.Command) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-class Pathways(Application):
+class Pathways(Application[UUID]):
     """The carepath write application (its tables are ``pathways_*`` on PostgreSQL)."""
 
     name = "Pathways"
