@@ -45,13 +45,14 @@ class PathwayEvent(Aggregate.Event):
     meta: EventMeta
 
     def apply(self, aggregate: Any) -> None:
-        self.evolve(aggregate.state)
-        record = aggregate.state.commands.get(self.meta.idempotency_key)
-        first = record.first_version if record else self.originator_version
-        aggregate.state.commands[self.meta.idempotency_key] = CommandRecord(
-            digest=self.meta.request_digest, first_version=first,
-            last_version=self.originator_version,
-        )
+        state = aggregate.state
+        self.evolve(state)
+        record = state.commands.get(self.meta.idempotency_key)
+        if record is None:
+            state.commands[self.meta.idempotency_key] = CommandRecord(
+                self.meta.request_digest, self.originator_version, self.originator_version)
+        else:
+            record.last_version = self.originator_version
 
     def evolve(self, state: PathwayState) -> None:
         """Change the state; the default records nothing but the command."""

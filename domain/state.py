@@ -75,7 +75,7 @@ class MaintenanceContract:
     start_date: date
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CommandRecord:
     """Where the events of one idempotency key sit in the history."""
 

@@ -7,7 +7,7 @@ their idempotency key, and re-decides a command when another writer won the race
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -137,7 +137,8 @@ class Pathways(Application[UUID]):
 
     def _load(self, pathway_id: UUID, version: int | None = None) -> Pathway:
         try:
-            pathway: Any = self.repository.get(pathway_id, version=version)
+            pathway: Any = self.repository.get(pathway_id, version=version,
+                                               projector_func=replay)
         except AggregateNotFoundError:
             raise PathwayNotFound(pathway_id) from None
         return pathway  # type: ignore[no-any-return]
@@ -157,6 +158,18 @@ class Pathways(Application[UUID]):
         recorded = tuple(RecordedEvent(ev.originator_version, type(ev).__name__)
                          for ev in events)
         return CommandResult(pathway.id, record.last_version, recorded, replayed=True)
+
+
+def replay(pathway: Any, events: Iterable[Any]) -> Any:
+    """Apply stored events in order.
+
+    The library's default projector asserts ``isinstance(event, CanMutateProtocol)`` on every
+    event: a runtime-checkable Protocol check costing 20-50 us each, the largest single cost of
+    loading a pathway. Our mapper only ever yields catalogue events, so the check is skipped.
+    """
+    for event in events:
+        pathway = event.mutate(pathway)
+    return pathway
 
 
 def _pending(pathway: Pathway) -> tuple[RecordedEvent, ...]:

@@ -11,12 +11,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from services.bench.carepath import MEAN_HISTORY, typical_event_bytes
 from services.bench.suite import run_benchmark
 from services.bench.workload import WorkloadFactory
 
 __all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers", "run_benchmark"]
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+CAREPATH_FACTORY = "services.bench.carepath:carepath_factory"
 
 
 def load_factory(spec: str) -> WorkloadFactory:
@@ -52,10 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated writer thread counts (default 1,8)",
     )
     p.add_argument(
-        "--history", type=int, default=30, help="events per stream before each op (match carepath)"
+        "--history", type=int, default=None,
+        help="bare: events per stream before each op (default: carepath's mean history)",
     )
     p.add_argument(
-        "--payload-bytes", type=int, default=600, help="stored bytes per event (match carepath)"
+        "--payload-bytes", type=int, default=None,
+        help="raw and bare: stored bytes per event (default: carepath's mean event size)",
     )
     p.add_argument(
         "--streams", type=int, default=None, help="bare: number of streams (default: one per op)"
@@ -64,9 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--carepath",
         metavar="MODULE:FACTORY",
-        default=None,
-        help="carepath workload factory (dsn, writers, ops) -> Workload",
+        default=CAREPATH_FACTORY,
+        help="carepath workload factory (dsn, writers, ops) -> Workload (default: %(default)s)",
     )
+    p.add_argument("--no-carepath", action="store_true", help="measure raw and bare only")
     p.add_argument(
         "--repeat", type=int, default=1, help="run everything N times; ratios use medians"
     )
@@ -80,15 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    factory = load_factory(args.carepath) if args.carepath else None
+    factory = None if args.no_carepath else load_factory(args.carepath)
+    history, payload_bytes = args.history, args.payload_bytes
+    if history is None:
+        history = round(MEAN_HISTORY)
+    if payload_bytes is None:
+        payload_bytes = round(typical_event_bytes())
     report = run_benchmark(
         args.dsn,
         ops=args.ops,
         writers=args.writers,
         carepath_workload_factory=factory,
         progress=not args.quiet,
-        history=args.history,
-        payload_bytes=args.payload_bytes,
+        history=history,
+        payload_bytes=payload_bytes,
         streams=args.streams,
         max_seconds=args.max_seconds,
         repeat=args.repeat,
