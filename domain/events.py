@@ -248,7 +248,7 @@ class ContractRenegotiated(PathwayEvent):
         old = state.signed_contract
         state.contract = Contract(self.sessions, self.frequency, old.session_minutes,
                                   old.start_date, self.course_window_weeks, self.foci)
-        state.renegotiated_after_session.append(state.sessions_held)
+        state.renegotiations.append((state.sessions_held, self.occurred_at))
 
 
 class SessionHeld(PathwayEvent):

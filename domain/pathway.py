@@ -27,6 +27,7 @@ from domain.rules.initial import (
     check_contract,
     check_focus,
     check_inventory_may_change,
+    focus_deviations,
 )
 from domain.rules.sessions import (
     check_acute_session,
@@ -166,6 +167,9 @@ class Pathway(Aggregate):
 
     def _renegotiate(self, command: c.RenegotiateContract, ctx: CommandContext) -> None:
         terms, changed = renegotiated_terms(self.state, command)
+        if "foci" in changed:
+            self._deviate(ctx, command, focus_deviations(self.state, terms.foci),
+                          command.reason)
         self._emit(ctx, command, e.ContractRenegotiated, sessions=terms.sessions,
                    frequency=terms.frequency, foci=terms.foci,
                    course_window_weeks=terms.course_window_weeks, changed=tuple(changed),

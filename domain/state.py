@@ -119,7 +119,8 @@ class PathwayState:
     recurrence_suspected: bool = False
     closed_reason: str | None = None
     deviations: list[tuple[str, int]] = field(default_factory=list)
-    renegotiated_after_session: list[int] = field(default_factory=list)
+    renegotiations: list[tuple[int, datetime]] = field(default_factory=list)
+    """(sessions held, clinical time) of each renegotiation."""
     commands: dict[str, CommandRecord] = field(default_factory=dict)
 
     # ----- derived -------------------------------------------------------------------------

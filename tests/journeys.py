@@ -13,7 +13,7 @@ from uuid import uuid4
 from domain import commands as c
 from domain.context import CommandContext
 from domain.pathway import Pathway
-from domain.values import Contingencies, Relationship, Signature
+from domain.values import Contingencies, Relationship, Signature, Signer
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -101,7 +101,9 @@ class Journey:
         return self
 
     def sign(self, **overrides: Any) -> Journey:
-        signers = ["client", "therapist"] + (["guardian"] if self.protocol == "ipt-a" else [])
+        signers: list[Signer] = ["client", "therapist"]
+        if self.protocol == "ipt-a":
+            signers.append("guardian")
         fields: dict[str, Any] = {
             "sessions": self.contract_sessions, "frequency": "weekly", "session_minutes": 50,
             "start_date": self.at.date(), "course_window_weeks": self.contract_sessions + 8,

@@ -8,8 +8,10 @@ from domain.measures import PHQ9_SEVERE
 from domain.protocols import Protocol
 from domain.rules import Deviation
 from domain.state import PathwayState
+from domain.values import Relationship
 
 _NON_RESIDUAL = frozenset({"grief", "role_dispute", "role_transition"})
+_CHANGE_SHOWS = {"death": "grief", "dispute": "role_dispute", "role_change": "role_transition"}
 
 
 def check_inventory_may_change(state: PathwayState) -> None:
@@ -44,18 +46,31 @@ def check_focus(state: PathwayState, command: ChooseFocus) -> list[Deviation]:
     if "ipaf" in protocol.problem_areas and not command.pattern_summary:
         raise InvalidCommand("pattern_summary", "a dit focus (IPAF) needs a short description"
                              " of the recurring relational pattern")
+    return focus_deviations(state, areas)
+
+
+def focus_deviations(state: PathwayState, areas: tuple[str, ...]) -> list[Deviation]:
+    """IPT-10 and IPT-11: does the inventory support the chosen areas?"""
+    inventory = state.inventory or ()
     deviations: list[Deviation] = []
-    if "grief" in areas and not any(person.deceased for person in state.inventory):
+    if "grief" in areas and not any(person.deceased for person in inventory):
         deviations.append(("IPT-10", "A grief focus needs a death: no one in the inventory is"
                            " marked deceased (other losses are role transitions)."))
     if "interpersonal_deficits" in areas:
-        shown = {area for person in state.inventory for area in person.candidate_areas}
-        if any(person.deceased for person in state.inventory):
-            shown.add("grief")
-        if shown & _NON_RESIDUAL:
+        shown = areas_shown(inventory) & _NON_RESIDUAL
+        if shown:
             deviations.append(("IPT-11", "Interpersonal deficits is the residual area, but the"
-                               f" inventory shows {', '.join(sorted(shown & _NON_RESIDUAL))}."))
+                               f" inventory shows {', '.join(sorted(shown))}."))
     return deviations
+
+
+def areas_shown(inventory: tuple[Relationship, ...]) -> set[str]:
+    """The problem areas an inventory points to: candidates, deaths and recent changes."""
+    shown = {area for person in inventory for area in person.candidate_areas}
+    shown |= {_CHANGE_SHOWS[p.recent_change] for p in inventory if p.recent_change in _CHANGE_SHOWS}
+    if any(person.deceased for person in inventory):
+        shown.add("grief")
+    return shown
 
 
 def check_contract(state: PathwayState, command: SignContract) -> None:
@@ -65,10 +80,10 @@ def check_contract(state: PathwayState, command: SignContract) -> None:
                             " ContractRenegotiated, with a reason and the patient's agreement.")
     if state.focus is None:
         raise RuleViolation("IPT-13", "No contract without a focus: choose the focus first.")
-    if set(command.foci) != set(state.focus.areas) or len(command.foci) != len(
-            state.focus.areas):
+    if tuple(command.foci) != state.focus.areas:
         raise RuleViolation("IPT-13", f"The contract's foci ({', '.join(command.foci)}) must"
-                            f" equal the chosen foci ({', '.join(state.focus.areas)}).")
+                            f" equal the chosen foci, primary first"
+                            f" ({', '.join(state.focus.areas)}).")
     check_session_count(protocol, command.sessions, state.sessions_held)
     if command.frequency not in protocol.frequencies:
         raise InvalidCommand("frequency", f"{command.frequency} is not an acute-course frequency"

@@ -125,8 +125,8 @@ def session_deviations(state: PathwayState, command: HoldSession, phase: str) ->
     last = state.sessions[-1] if state.sessions else None
     gap_limit = timedelta(days=protocol.max_days_between_sessions)
     if last and command.occurred_at - last.occurred_at > gap_limit:
-        days = (command.occurred_at - last.occurred_at).days
-        found.append(("IPT-05", f"{days} days since the last session (more than"
+        days = (command.occurred_at - last.occurred_at) / timedelta(days=1)
+        found.append(("IPT-05", f"{days:.1f} days since the last session (more than"
                       f" {protocol.max_days_between_sessions})."))
     if phase == "initial" and state.initial_sessions_held >= protocol.initial_cap:
         found.append(("IPT-06", f"The initial phase of {protocol.id} lasts at most"
@@ -147,10 +147,11 @@ def _review_due(state: PathwayState, command: HoldSession) -> Deviation | None:
     protocol = state.protocol
     if state.contract is None or not state.sessions or state.has_deviation("IPT-16"):
         return None
-    first = state.sessions[0].occurred_at
+    review_week = state.sessions[0].occurred_at + timedelta(weeks=protocol.review_at_session)
     past_review = (command.number > protocol.review_at_session
-                   or command.occurred_at - first >= timedelta(weeks=protocol.review_at_session))
-    reviewed = any(n >= protocol.review_at_session for n in state.renegotiated_after_session)
+                   or command.occurred_at >= review_week)
+    reviewed = any(held >= protocol.review_at_session or at >= review_week
+                   for held, at in state.renegotiations)
     baseline = state.baseline
     if not past_review or reviewed or baseline is None:
         return None
@@ -161,8 +162,9 @@ def _review_due(state: PathwayState, command: HoldSession) -> Deviation | None:
     if drop >= protocol.review_min_improvement:
         return None
     return ("IPT-16", f"{baseline.instrument} improved {drop:.0%} from baseline by session"
-            f" {protocol.review_at_session} (under {protocol.review_min_improvement:.0%}): review"
-            " the course, or continue unchanged with a reason.")
+            f" {protocol.review_at_session} or week {protocol.review_at_session} (under"
+            f" {protocol.review_min_improvement:.0%}): review the course (renegotiate), or"
+            " continue unchanged with a reason.")
 
 
 def missed_deviations(state: PathwayState, command: RecordMissedSession) -> list[Deviation]:

@@ -354,10 +354,6 @@ def test_interpersonal_deficits_over_another_area_is_recorded_as_a_deviation() -
     assert_deviation_before(events, "FocusChosen", "IPT-11")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "domain/rules/initial.py check_focus: IPT-11 reads only candidate_areas and deceased, and"
-    " ignores each relationship's recent_change (dispute / role_change), so an inventory that"
-    " shows a dispute or a role transition lets deficits through without a reason"))
 @pytest.mark.parametrize("change", ["dispute", "role_change"])
 def test_interpersonal_deficits_needs_a_reason_when_a_recent_change_shows_another_area(
         change: Literal["dispute", "role_change"]) -> None:
@@ -368,10 +364,6 @@ def test_interpersonal_deficits_needs_a_reason_when_a_recent_change_shows_anothe
     refused(j, c.ChooseFocus, "IPT-11", soft=True, **choose("interpersonal_deficits"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "domain/pathway.py _renegotiate / domain/rules/ending.py renegotiated_terms: renegotiated"
-    " foci pass only IPT-08/09 (check_areas); the soft IPT-10/IPT-11 checks of check_focus are"
-    " skipped, so no DeviationRecorded names them"))
 @pytest.mark.parametrize(("inventory", "area", "rule"), [
     (NO_DEATH, "grief", "IPT-10"),
     (INVENTORY, "interpersonal_deficits", "IPT-11"),

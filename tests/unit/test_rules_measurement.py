@@ -303,10 +303,6 @@ def test_week_8_with_25_percent_improvement_needs_no_review() -> None:
     assert kinds(events) == ["SessionHeld"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "domain/rules/sessions.py _review_due: a renegotiation counts as the review only when"
-    " recorded after session 8 (renegotiated_after_session >= review_at_session), so a course"
-    " changed at the week-8 review of a fortnightly contract still asks for an IPT-16 reason"))
 def test_a_course_renegotiated_at_the_week_8_review_continues_without_a_deviation() -> None:
     j = fortnightly_until_week_8(PHQ9_11)
     j.later(10).do(c.RenegotiateContract, sessions=14, reason="week-8 review: extend",
