@@ -271,6 +271,7 @@ class SessionHeld(PathwayEvent):
         else:
             state.sessions.append(entry)
         state.consecutive_misses = 0
+        state.misses_since_session = 0
         state.outreach_due = False
 
 
@@ -280,6 +281,7 @@ class SessionMissed(PathwayEvent):
     notice_hours: float | None
 
     def evolve(self, state: PathwayState) -> None:
+        state.misses_since_session += 1
         if self.kind == "cancelled_by_therapist":
             return
         state.client_misses += 1

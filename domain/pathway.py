@@ -184,7 +184,7 @@ class Pathway(Aggregate):
         if phase == "maintenance":
             self._hold_maintenance_session(command, ctx)
             return
-        check_numbering(state.sessions, command, ctx.recorded_at, state.consecutive_misses)
+        check_numbering(state, command, ctx.recorded_at)
         session_phase = state.phase_of_session(command.number)
         check_acute_session(state, command, session_phase)
         check_safety(state, command)
@@ -194,8 +194,7 @@ class Pathway(Aggregate):
 
     def _hold_maintenance_session(self, command: c.HoldSession, ctx: CommandContext) -> None:
         state = self.state
-        check_numbering(state.maintenance_sessions, command, ctx.recorded_at,
-                        state.consecutive_misses, label="maintenance session")
+        check_numbering(state, command, ctx.recorded_at, maintenance=True)
         contracted = state.maintenance.sessions if state.maintenance else 0
         if command.number > contracted:
             raise RuleViolation("IPT-04", f"The maintenance contract has {contracted} sessions.")
@@ -223,6 +222,10 @@ class Pathway(Aggregate):
         if command.at_session > state.sessions_held + 1:
             raise InvalidCommand("at_session", f"session {command.at_session} is not held yet"
                                  f" ({state.sessions_held} held)")
+        if command.at_session < state.sessions_held:
+            raise RuleViolation("IPT-23", f"The ending is recorded as discussed at the latest"
+                                f" session ({state.sessions_held}) or the next; a discussion"
+                                f" cannot be dated back to session {command.at_session}.")
         self._emit(ctx, command, e.TerminationDiscussed, at_session=command.at_session)
 
     def _share_goodbye_letter(self, command: c.ShareGoodbyeLetter, ctx: CommandContext) -> None:
@@ -248,6 +251,14 @@ class Pathway(Aggregate):
                    start_date=command.start_date)
 
     def _close(self, command: c.ClosePathway, ctx: CommandContext) -> None:
+        phase = self.state.phase
+        if command.reason == "discharged" and phase not in ("completed", "maintenance"):
+            raise RuleViolation("IPT-25", "A client is discharged only after the acute course"
+                                " completes with an outcome and a next step (a non-responder"
+                                " is never silently discharged); otherwise close as dropped"
+                                " out, referred on or withdrawn.")
+        if command.reason == "maintenance_ended" and phase != "maintenance":
+            raise InvalidCommand("reason", "maintenance_ended closes a pathway in maintenance")
         self._emit(ctx, command, e.PathwayClosed, reason=command.reason)
 
     # ----- helpers --------------------------------------------------------------------------

@@ -108,6 +108,7 @@ class PathwayState:
     contract_signed_at: datetime | None = None
     sessions: list[SessionEntry] = field(default_factory=list)
     maintenance_sessions: list[SessionEntry] = field(default_factory=list)
+    misses_since_session: int = 0
     client_misses: int = 0
     consecutive_misses: int = 0
     outreach_due: bool = False
@@ -197,7 +198,8 @@ class PathwayState:
 
     @property
     def last_session(self) -> SessionEntry | None:
-        if self.maintenance is not None and self.maintenance_sessions:
+        """The latest session held, acute or maintenance."""
+        if self.maintenance_sessions:
             return self.maintenance_sessions[-1]
         return self.sessions[-1] if self.sessions else None
 

@@ -10,22 +10,27 @@ from domain.errors import RuleViolation
 from domain.measures import improvement
 from domain.rules import Deviation
 from domain.rules.initial import prerequisites_missing
-from domain.state import PathwayState, SessionEntry
+from domain.state import PathwayState
 
 
-def check_numbering(held: list[SessionEntry], command: HoldSession, recorded_at: datetime,
-                    consecutive_misses: int, label: str = "session") -> None:
+def check_numbering(state: PathwayState, command: HoldSession, recorded_at: datetime,
+                    *, maintenance: bool = False) -> None:
     """IPT-30: consecutive, chronological, not in the future; IPT-20 for misses counted."""
+    held = state.maintenance_sessions if maintenance else state.sessions
+    label = "maintenance session" if maintenance else "session"
     expected = len(held) + 1
     if command.number != expected:
-        if consecutive_misses and command.number == expected + consecutive_misses:
+        misses = state.misses_since_session
+        if misses and expected < command.number <= expected + misses:
             raise RuleViolation("IPT-20", f"A missed session does not use up a contracted"
                                 f" session: the next {label} is number {expected}.")
         raise RuleViolation("IPT-30", f"Sessions are numbered consecutively: the next {label}"
                             f" is number {expected}, not {command.number}.")
-    if held and command.occurred_at < held[-1].occurred_at:
+    previous = state.last_session
+    if previous and command.occurred_at < previous.occurred_at:
         raise RuleViolation("IPT-30", f"Sessions are recorded in chronological order: {label}"
-                            f" {expected} cannot be held before {label} {expected - 1}.")
+                            f" {expected} cannot be held before the previous session"
+                            f" ({previous.occurred_at.isoformat()}).")
     if command.occurred_at > recorded_at + CLOCK_SKEW:
         raise RuleViolation("IPT-30", "A session cannot be recorded as held in the future.")
 
