@@ -235,7 +235,7 @@ def test_the_outcome_is_computed_from_baseline_and_final_measure(final: int,
     complete(j, next_step=step)
 
     assert j.state.outcome == outcome
-    assert j.pathway.pending_events[-1].outcome == outcome
+    assert recorded(j, j.pathway.version - 1)[0].outcome == outcome
 
 
 # ----- IPT-25: a non-responder is never silently discharged ------------------------------------
@@ -279,8 +279,18 @@ def test_a_responder_may_be_discharged(final: tuple[int, ...]) -> None:
 def test_a_non_responder_cannot_be_discharged_by_closing_the_pathway() -> None:
     j = finished(PHQ9_MODERATE)
 
-    with refused(j, {"IPT-24", "IPT-25"}):
+    with refused(j, "IPT-25"):
         j.do(c.ClosePathway, reason="discharged")
+
+
+def test_a_client_whose_course_completed_may_be_closed_as_discharged() -> None:
+    j = complete(finished(PHQ9_REMISSION), next_step="discharge")
+    before = j.pathway.version
+
+    j.do(c.ClosePathway, reason="discharged")
+
+    assert names(j, before) == ["PathwayClosed"]
+    assert (j.state.phase, j.state.closed_reason) == ("closed", "discharged")
 
 
 def test_a_non_responder_may_be_referred_on_by_closing_after_completion() -> None:
