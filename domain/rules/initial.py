@@ -66,7 +66,7 @@ def focus_deviations(state: PathwayState, areas: tuple[str, ...]) -> list[Deviat
 
 def areas_shown(inventory: tuple[Relationship, ...]) -> set[str]:
     """The problem areas an inventory points to: candidates, deaths and recent changes."""
-    shown = {area for person in inventory for area in person.candidate_areas}
+    shown: set[str] = {area for person in inventory for area in person.candidate_areas}
     shown |= {_CHANGE_SHOWS[p.recent_change] for p in inventory if p.recent_change in _CHANGE_SHOWS}
     if any(person.deceased for person in inventory):
         shown.add("grief")
