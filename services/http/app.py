@@ -1,0 +1,69 @@
+"""The HTTP application: built from a container by the composition root, never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+
+from services.composition import Container
+from services.http import commands, ops, problems, queries
+from services.http.headers import CorrelationMiddleware
+from services.http.limits import BodyLimitMiddleware
+
+MAX_BODY_BYTES = 64 * 1024
+
+DESCRIPTION = """
+Runs interpersonal psychotherapy (IPT) care pathways. Every change is a command that the
+pathway decides against the clinical rules (`IPT-xx`) and records as events; reads replay them.
+
+**Headers on commands.** `X-Actor-Id` and `X-Actor-Role` are required (until authentication
+lands). `Idempotency-Key` recognises retries: the same key with the same body answers 200 with
+the first answer and records nothing new; the same key with another body answers 422. Without
+a key the server generates one and returns it, so **a client that may retry must send its own
+key**. `X-Correlation-Id` is generated if absent and always echoed. `If-Match: "<version>"`
+(the `ETag` of a read or of a command answer) makes the command fail with 412 if the pathway
+moved on.
+
+**Errors** are `application/problem+json` (RFC 9457). A broken clinical rule answers 422 with
+its `rule`; a soft rule answers 422 `reason-required` listing every `deviation`, and the same
+command with a `reason` records them as deviations. Field errors list `errors: [{field,
+reason}]`. Bodies are limited to 64 KiB.
+"""
+
+TAGS = [
+    {"name": "commands", "description": "Change a pathway: each records one or more events."},
+    {"name": "queries", "description": "Read pathways: state, state as of a version, history."},
+    {"name": "ops", "description": "Health and the protocol table."},
+]
+
+
+def _version() -> str:
+    try:
+        return version("carepath")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(container: Container) -> FastAPI:
+    """The API over one container; the container is closed when the application shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            container.close()
+
+    app = FastAPI(title="carepath: IPT care pathways", version=_version(),
+                  description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
+    app.state.container = container
+    problems.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(CorrelationMiddleware)
+    app.include_router(commands.router)
+    app.include_router(queries.router)
+    app.include_router(ops.router)
+    return app

@@ -1,0 +1,127 @@
+"""The request's context as ``Annotated`` dependencies: who calls, which pathway, which version.
+
+Handler signatures then read like a contract: ``caller: CallerDep, expected: ExpectedVersion``.
+The actor headers stand in for authentication until it lands; they are required and checked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import Depends, Header, Path, Request, Response
+from pydantic import AfterValidator
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.context import ROLES
+from services.application import Caller, Pathways
+from services.composition import Container
+from services.errors import PathwayNotFound
+from services.http.problems import BadRequestField
+
+MAX_TOKEN = 200
+_PRINTABLE_ID = r"^[!-~]([ -~]*[!-~])?$"
+"""Printable ASCII, no leading or trailing space: ids that logs and brokers carry safely."""
+_PRINTABLE_ID_RE = re.compile(_PRINTABLE_ID)
+_VERSION_TAG = re.compile(r'"(\d{1,15})"|(\d{1,15})')
+
+
+def _known_role(role: str) -> str:
+    if role not in ROLES:
+        msg = f"must be one of {', '.join(ROLES)}"
+        raise ValueError(msg)
+    return role
+
+
+def _token(alias: str, description: str) -> Any:
+    return Header(alias=alias, min_length=1, max_length=MAX_TOKEN, pattern=_PRINTABLE_ID,
+                  description=description)
+
+
+ActorIdHeader = Annotated[str, _token("X-Actor-Id", "Who issues the command (user id).")]
+ActorRoleHeader = Annotated[
+    str,
+    Header(alias="X-Actor-Role", description="The actor's role.",
+           json_schema_extra={"enum": list(ROLES)}),
+    AfterValidator(_known_role),
+]
+IdempotencyKeyHeader = Annotated[str | None, _token(
+    "Idempotency-Key",
+    "Recognises a retry: the same key with the same body answers with the first result (200)"
+    " and records nothing new. Optional; when absent the server generates one and returns it"
+    " in the response header, so a client that may retry should send its own.")]
+CorrelationIdHeader = Annotated[str | None, _token(
+    "X-Correlation-Id", "Ties the events to a wider operation; generated if absent, echoed.")]
+IfMatchHeader = Annotated[str | None, Header(
+    alias="If-Match", max_length=40,
+    description='The pathway version the command was decided on: `"<version>"` (the ETag) or'
+                " `<version>`; a different current version answers 412.")]
+
+
+def caller(*, request: Request, response: Response, actor_id: ActorIdHeader,
+           actor_role: ActorRoleHeader, idempotency_key: IdempotencyKeyHeader = None,
+           correlation_id: CorrelationIdHeader = None) -> Caller:
+    key = idempotency_key or str(uuid4())
+    response.headers["Idempotency-Key"] = key
+    return Caller(actor_id=actor_id, actor_role=actor_role,
+                  correlation_id=correlation_id or request.state.correlation_id,
+                  idempotency_key=key)
+
+
+def expected_version(if_match: IfMatchHeader = None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _VERSION_TAG.fullmatch(if_match.strip())
+    if match is None:
+        raise BadRequestField("header.If-Match", 'must be one version: "<version>" or <version>')
+    return int(match[1] or match[2])
+
+
+def pathway_id(pathway_id: Annotated[str, Path(
+        description="The pathway's id (a UUID).", json_schema_extra={"format": "uuid"})]) -> UUID:
+    """A malformed id names no pathway: 404, like any unknown id."""
+    try:
+        return UUID(pathway_id)
+    except ValueError:
+        raise PathwayNotFound(pathway_id) from None
+
+
+def container(request: Request) -> Container:
+    found: Container = request.app.state.container
+    return found
+
+
+def pathways(request: Request) -> Pathways:
+    return container(request).pathways
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+PathwayId = Annotated[UUID, Depends(pathway_id)]
+PathwaysDep = Annotated[Pathways, Depends(pathways)]
+ContainerDep = Annotated[Container, Depends(container)]
+
+
+class CorrelationMiddleware:
+    """Gives every request a correlation id (the caller's, if well formed) and echoes it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-correlation-id", "")
+        valid = len(given) <= MAX_TOKEN and _PRINTABLE_ID_RE.fullmatch(given)
+        correlation_id = given if valid else str(uuid4())
+        scope.setdefault("state", {})["correlation_id"] = correlation_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Correlation-Id"] = correlation_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

@@ -1,0 +1,94 @@
+"""Operational routes: is the service up, and which protocols does it run."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Any, Literal
+
+from fastapi import APIRouter, Response
+
+from domain.protocols import ACUTE_PROTOCOLS, CURRENT_VERSION, MAINTENANCE_PROTOCOLS
+from services.http.headers import ContainerDep
+from services.http.views import View
+
+log = logging.getLogger("carepath.http")
+router = APIRouter(tags=["ops"])
+
+
+class Health(View):
+    status: Literal["ok", "unavailable"]
+    storage: str
+
+
+class AcuteProtocolView(View):
+    id: str
+    version: int
+    ref: str
+    current: bool
+    title: str
+    available: bool
+    notes: str
+    sessions_default: int
+    sessions_range: tuple[int, int]
+    initial_cap: int
+    ending_sessions: int
+    problem_areas: list[str]
+    frequencies: list[str]
+    age_range: tuple[int, int] | None
+    guardian_required: bool
+    parent_at_first_and_ending: bool
+    blocks_enrolment_on_urgent_flag: bool
+    focus_agreed_by_session: int | None
+    goodbye_letter_before_final: bool
+    max_days_between_sessions: int
+    measure_every_sessions: int
+    measure_every_days: int
+    review_at_session: int
+    review_min_improvement: float
+
+
+class MaintenanceProtocolView(View):
+    id: str
+    version: int
+    ref: str
+    current: bool
+    months_range: tuple[int, int]
+    default_frequency: str
+    frequencies: list[str]
+
+
+class Protocols(View):
+    acute: list[AcuteProtocolView]
+    maintenance: list[MaintenanceProtocolView]
+
+
+@router.get("/health", response_model=Health, summary="Liveness and storage check",
+            responses={503: {"model": Health, "description": "The store cannot be read."}})
+def health(container: ContainerDep, response: Response) -> Health:
+    try:
+        container.pathways.recorder.max_notification_id()
+    except Exception:  # any storage failure means "unavailable"; logged with its traceback
+        log.exception("health check: the event store cannot be read")
+        response.status_code = 503
+        return Health(status="unavailable", storage=container.storage)
+    return Health(status="ok", storage=container.storage)
+
+
+@router.get("/protocols", response_model=Protocols, summary="The protocol table")
+def protocols() -> Protocols:
+    """Every protocol version the service can open or replay a pathway under, as data."""
+    return Protocols(
+        acute=[AcuteProtocolView(**_fields(p), ref=p.ref,
+                                 current=CURRENT_VERSION.get(p.id) == p.version)
+               for p in ACUTE_PROTOCOLS.values()],
+        maintenance=[MaintenanceProtocolView(**_fields(p), ref=p.ref,
+                                             current=CURRENT_VERSION.get(p.id) == p.version)
+                     for p in MAINTENANCE_PROTOCOLS.values()],
+    )
+
+
+def _fields(definition: Any) -> dict[str, Any]:
+    """The dataclass's fields, sets sorted so the answer is stable."""
+    return {name: sorted(value) if isinstance(value, frozenset) else value
+            for name, value in asdict(definition).items()}

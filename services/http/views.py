@@ -1,0 +1,191 @@
+"""Response models: what the API shows of a pathway. Domain objects never cross the edge."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from domain.events import PathwayEvent
+from domain.pathway import Pathway
+from services.application import CommandResult
+
+_ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp",
+                       "occurred_at", "meta"})
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Problem(View):
+    """RFC 9457 problem details; extension members (``rule``, ``errors``...) vary by type."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
+"""How routes document a problem answer in OpenAPI."""
+
+
+class RecordedEventView(View):
+    version: int
+    type: str
+
+
+class CommandOutcome(View):
+    pathway_id: UUID
+    version: int = Field(description="The pathway's version after the command (its ETag).")
+    events: list[RecordedEventView]
+    replayed: bool = Field(description="True when this answers a retry of the same request.")
+
+    @classmethod
+    def of(cls, result: CommandResult) -> CommandOutcome:
+        return cls(pathway_id=result.pathway_id, version=result.version, replayed=result.replayed,
+                   events=[RecordedEventView(version=e.version, type=e.type)
+                           for e in result.events])
+
+
+class ProtocolRef(View):
+    id: str
+    version: int
+
+
+class ContractView(View):
+    sessions: int
+    frequency: str
+    session_minutes: int
+    start_date: date
+    course_window_weeks: int
+    foci: list[str]
+
+
+class FocusView(View):
+    primary: str
+    secondary: str | None
+    patient_agreed: bool
+
+
+class SafetyFlagView(View):
+    id: int
+    tier: str
+    acknowledged: bool
+    assessed: bool
+
+
+class MaintenanceView(View):
+    frequency: str
+    sessions: int
+    start_date: date
+    sessions_held: int
+
+
+class PathwayView(View):
+    id: UUID
+    version: int
+    protocol: ProtocolRef
+    phase: str
+    therapist_id: str
+    client_ref: str
+    opened_at: datetime
+    sessions_held: int = Field(description="Acute sessions held.")
+    sessions_left: int | None = Field(
+        description="Contracted sessions left (of the maintenance contract once in maintenance);"
+                    " null before a contract.")
+    contract: ContractView | None
+    focus: FocusView | None
+    open_safety_flags: list[SafetyFlagView]
+    outreach_due: bool
+    outcome: str | None
+    next_step: str | None
+    maintenance: MaintenanceView | None
+    recurrence_suspected: bool
+    closed_reason: str | None
+    deviations: dict[str, int] = Field(description="Recorded deviations, counted by rule id.")
+
+    @classmethod
+    def of(cls, pathway: Pathway) -> PathwayView:
+        s = pathway.state
+        contract = None if s.contract is None else ContractView(
+            sessions=s.contract.sessions, frequency=s.contract.frequency,
+            session_minutes=s.contract.session_minutes, start_date=s.contract.start_date,
+            course_window_weeks=s.contract.course_window_weeks, foci=list(s.contract.foci))
+        focus = None if s.focus is None else FocusView(
+            primary=s.focus.primary, secondary=s.focus.secondary,
+            patient_agreed=s.focus.patient_agreed)
+        maintenance = None if s.maintenance is None else MaintenanceView(
+            frequency=s.maintenance.frequency, sessions=s.maintenance.sessions,
+            start_date=s.maintenance.start_date, sessions_held=len(s.maintenance_sessions))
+        return cls(
+            id=pathway.id, version=pathway.version,
+            protocol=ProtocolRef(id=s.protocol_id, version=s.protocol_version), phase=s.phase,
+            therapist_id=s.therapist_id, client_ref=s.client_ref, opened_at=s.opened_at,
+            sessions_held=s.sessions_held, sessions_left=s.sessions_left, contract=contract,
+            focus=focus, maintenance=maintenance,
+            open_safety_flags=[SafetyFlagView(id=f.id, tier=f.tier, acknowledged=f.acknowledged,
+                                              assessed=f.assessed) for f in s.open_flags],
+            outreach_due=s.outreach_due, outcome=s.outcome, next_step=s.next_step,
+            recurrence_suspected=s.recurrence_suspected, closed_reason=s.closed_reason,
+            deviations=dict(sorted(Counter(rule for rule, _ in s.deviations).items())),
+        )
+
+
+class PathwaySummary(View):
+    id: UUID
+    position: int = Field(description="Where it was opened in the event log (use for `start`).")
+    phase: str
+    protocol: ProtocolRef
+    therapist_id: str
+    version: int
+
+
+class PathwayList(View):
+    items: list[PathwaySummary]
+    next_start: int | None = Field(description="`start` of the next page; null on the last.")
+
+
+class HistoryEvent(View):
+    version: int
+    type: str
+    occurred_at: datetime = Field(description="Clinical time, given by the caller.")
+    recorded_at: datetime = Field(description="Server time when it was recorded.")
+    actor_id: str
+    actor_role: str
+    correlation_id: str
+    idempotency_key: str
+    protocol: str
+    data: dict[str, Any] = Field(description="The event's own fields.")
+
+    @classmethod
+    def of(cls, event: PathwayEvent) -> HistoryEvent:
+        meta = event.meta
+        return cls(version=event.originator_version, type=type(event).__name__,
+                   occurred_at=event.occurred_at, recorded_at=event.timestamp,
+                   actor_id=meta.actor_id, actor_role=meta.actor_role,
+                   correlation_id=meta.correlation_id, idempotency_key=meta.idempotency_key,
+                   protocol=meta.protocol, data=event_data(event))
+
+
+class HistoryPage(View):
+    pathway_id: UUID
+    events: list[HistoryEvent]
+    next_after: int | None = Field(description="`after` of the next page; null on the last.")
+
+
+@cache
+def _adapter(event_class: type[PathwayEvent]) -> TypeAdapter[Any]:
+    return TypeAdapter(event_class)
+
+
+def event_data(event: PathwayEvent) -> dict[str, Any]:
+    dumped: dict[str, Any] = _adapter(type(event)).dump_python(event, mode="json")
+    return {name: value for name, value in dumped.items() if name not in _ENVELOPE}
