@@ -6,7 +6,6 @@ clinical times start at ``START`` and move a week per session, as in tests/journ
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,7 @@ from services.http import create_app
 from services.settings import load_settings
 from tests.journeys import CONTINGENCIES, INVENTORY, NOW, PHQ9_MODERATE, START
 
-with warnings.catch_warnings():
-    # Why: starlette asks for httpx2, which the project does not install yet; the warning is
-    # raised once, at import, and would fail every test under filterwarnings = error.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient
 
 __all__ = ["OPEN", "THERAPIST", "Api", "TestClient", "at", "contract_terms", "make_client",
            "raw_post", "valid_bodies"]

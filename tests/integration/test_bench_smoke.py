@@ -43,7 +43,7 @@ def bench_databases(dsn: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def test_cli_runs_raw_and_bare(
+def test_cli_runs_carepath_raw_and_bare(
     server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = bench_databases(server_dsn)
@@ -51,15 +51,15 @@ def test_cli_runs_raw_and_bare(
     argv = ["--dsn", server_dsn, "--ops", "20", "--writers", "1,2", "--history", "3"]
     assert main([*argv, "--payload-bytes", "200", "--json", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "carepath: not measured" in text
+    assert "carepath/bare" in text
     data = json.loads(out.read_text(encoding="utf-8"))
     runs = {(r["scenario"], r["writers"]): r for r in data["results"]}
-    assert set(runs) == {("raw", 1), ("raw", 2), ("bare", 1), ("bare", 2)}
+    assert set(runs) == {(s, w) for s in ("carepath", "raw", "bare") for w in (1, 2)}
     for run in runs.values():
         assert (run["ops"], run["errors"]) == (20, 0)
         assert run["ops_per_s"] > 0
     assert runs[("bare", 2)]["stored_bytes_per_event"] == pytest.approx(200, abs=8)
-    assert [r["name"] for r in data["ratios"]] == ["bare/raw", "bare/raw"]
+    assert {r["name"] for r in data["ratios"]} == {"carepath/raw", "carepath/bare", "bare/raw"}
     # Databases of this run are gone (other runs may be using the server).
     assert bench_databases(server_dsn) <= before
 
