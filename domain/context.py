@@ -24,3 +24,9 @@ class CommandContext:
     idempotency_key: str
     recorded_at: datetime
     request_digest: str = ""
+    clock_skew: timedelta = CLOCK_SKEW
+    """How far ahead of ``recorded_at`` a clinical time may be (operators set it)."""
+
+    @property
+    def latest_clinical_time(self) -> datetime:
+        return self.recorded_at + self.clock_skew

@@ -26,6 +26,7 @@ from domain.state import (
     MeasureEntry,
     PathwayState,
     SessionEntry,
+    command_key,
 )
 from domain.values import Contingencies, Relationship, Signature, Value
 
@@ -47,9 +48,10 @@ class PathwayEvent(Aggregate.Event):
     def apply(self, aggregate: Any) -> None:
         state = aggregate.state
         self.evolve(state)
-        record = state.commands.get(self.meta.idempotency_key)
+        key = command_key(self.meta.actor_id, self.meta.idempotency_key)
+        record = state.commands.get(key)
         if record is None:
-            state.commands[self.meta.idempotency_key] = CommandRecord(
+            state.commands[key] = CommandRecord(
                 self.meta.request_digest, self.originator_version, self.originator_version)
         else:
             record.last_version = self.originator_version

@@ -77,7 +77,8 @@ def score(name: str, items: tuple[int, ...] | list[int]) -> Score:
         raise InvalidCommand("items", f"{name} has {len(spec.item_max)} items, got {len(items)}")
     for number, (value, highest) in enumerate(zip(items, spec.item_max, strict=True), start=1):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= highest:
-            raise InvalidCommand(f"items[{number}]", f"{name} item {number} is scored 0-{highest},"
+            raise InvalidCommand(f"items[{number - 1}]", f"{name} item {number} is scored"
+                                 f" 0-{highest},"
                                  f" got {value!r}")
     total = sum(items)
     return Score(instrument=name, items=tuple(items), total=total, band=band(name, total))

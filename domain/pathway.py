@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import commands as c
 from domain import events as e
-from domain.context import CLOCK_SKEW, CommandContext
+from domain.context import CommandContext
 from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
 from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, PHQ9_URGENT_ITEM9, score
 from domain.protocols import acute_protocol, maintenance_protocol
@@ -184,7 +184,7 @@ class Pathway(Aggregate):
         if phase == "maintenance":
             self._hold_maintenance_session(command, ctx)
             return
-        check_numbering(state, command, ctx.recorded_at)
+        check_numbering(state, command, ctx)
         session_phase = state.phase_of_session(command.number)
         check_acute_session(state, command, session_phase)
         check_safety(state, command)
@@ -194,7 +194,7 @@ class Pathway(Aggregate):
 
     def _hold_maintenance_session(self, command: c.HoldSession, ctx: CommandContext) -> None:
         state = self.state
-        check_numbering(state, command, ctx.recorded_at, maintenance=True)
+        check_numbering(state, command, ctx, maintenance=True)
         contracted = state.maintenance.sessions if state.maintenance else 0
         if command.number > contracted:
             raise RuleViolation("IPT-04", f"The maintenance contract has {contracted} sessions.")
@@ -297,7 +297,7 @@ def _meta(ctx: CommandContext, protocol_ref: str) -> e.EventMeta:
 
 
 def _check_not_future(occurred_at: datetime, ctx: CommandContext) -> None:
-    if occurred_at > ctx.recorded_at + CLOCK_SKEW:
+    if occurred_at > ctx.latest_clinical_time:
         raise InvalidCommand("occurred_at", "is in the future")
 
 

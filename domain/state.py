@@ -75,6 +75,11 @@ class MaintenanceContract:
     start_date: date
 
 
+def command_key(actor_id: str, idempotency_key: str) -> str:
+    """Idempotency keys are the caller's: two actors may pick the same key independently."""
+    return f"{actor_id}\x1f{idempotency_key}"
+
+
 @dataclass(slots=True)
 class CommandRecord:
     """Where the events of one idempotency key sit in the history."""
@@ -141,7 +146,9 @@ class PathwayState:
         if self.contract is None:
             return "initial"
         ending = self.protocol.ending_starts_at(self.contract.sessions)
-        return "termination" if self.sessions_held >= ending else "middle"
+        last = self.sessions[-1] if self.sessions else None
+        in_ending = last is not None and last.phase == "termination"
+        return "termination" if in_ending and self.sessions_held >= ending else "middle"
 
     def phase_of_session(self, number: int) -> str:
         """The phase an acute session with this number belongs to, from the contract."""

@@ -16,9 +16,14 @@ Format = Literal["individual", "group", "couple"]
 Frequency = Literal["weekly", "twice_weekly", "fortnightly", "twice_monthly", "monthly"]
 Signer = Literal["client", "guardian", "therapist"]
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+"""No control characters (NUL breaks PostgreSQL text; the rest hide content from reviewers)."""
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
+                                             pattern=_PRINTABLE)]
 Reference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
+                           pattern=_PRINTABLE)
 ]
 """An opaque pointer into another store (notes, documents), never the content itself."""
 

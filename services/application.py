@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -17,14 +17,16 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from domain import commands as c
-from domain.context import CommandContext
+from domain.context import CLOCK_SKEW, CommandContext
 from domain.events import PathwayEvent, PathwayOpened
 from domain.pathway import Pathway
+from domain.state import command_key
 from services.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
     PathwayNotFound,
     VersionMismatch,
+    VersionNotFound,
 )
 
 _OPEN_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carepath:pathway-opened")
@@ -67,10 +69,12 @@ class Pathways(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, *,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 conflict_retries: int = 3) -> None:
+                 conflict_retries: int = 3,
+                 clock_skew: timedelta = CLOCK_SKEW) -> None:
         super().__init__(env=env)
         self.clock = clock
         self.conflict_retries = conflict_retries
+        self.clock_skew = clock_skew
 
     # ----- commands ------------------------------------------------------------------------
 
@@ -98,7 +102,7 @@ class Pathways(Application[UUID]):
         for _ in range(attempts):
             pathway = self._load(pathway_id)
             ctx = self._context(command, caller)
-            if ctx.idempotency_key in pathway.state.commands:
+            if command_key(ctx.actor_id, ctx.idempotency_key) in pathway.state.commands:
                 return self._replay(pathway, ctx)
             if expected_version is not None and pathway.version != expected_version:
                 raise VersionMismatch(expected_version, pathway.version)
@@ -117,7 +121,11 @@ class Pathways(Application[UUID]):
     # ----- queries -------------------------------------------------------------------------
 
     def pathway(self, pathway_id: UUID, version: int | None = None) -> Pathway:
-        return self._load(pathway_id, version)
+        """The pathway now, or as it was at ``version`` (an auditor's "as of")."""
+        pathway = self._load(pathway_id, version)
+        if version is not None and pathway.version < version:
+            raise VersionNotFound(pathway_id, version, pathway.version)
+        return pathway
 
     def history(self, pathway_id: UUID, *, after: int = 0,
                 until: int | None = None) -> Sequence[PathwayEvent]:
@@ -147,10 +155,11 @@ class Pathways(Application[UUID]):
         return CommandContext(actor_id=caller.actor_id, actor_role=caller.actor_role,
                               correlation_id=caller.correlation_id,
                               idempotency_key=caller.idempotency_key,
-                              recorded_at=self.clock(), request_digest=request_digest(command))
+                              recorded_at=self.clock(), request_digest=request_digest(command),
+                              clock_skew=self.clock_skew)
 
     def _replay(self, pathway: Pathway, ctx: CommandContext) -> CommandResult:
-        record = pathway.state.commands.get(ctx.idempotency_key)
+        record = pathway.state.commands.get(command_key(ctx.actor_id, ctx.idempotency_key))
         if record is None or record.digest != ctx.request_digest:
             raise IdempotencyKeyReused(ctx.idempotency_key)
         events = self.repository.event_store.get(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from services.application import Pathways
 from services.settings import Settings, eventsourcing_env, load_settings
@@ -36,5 +36,6 @@ def bootstrap(settings: Settings | None = None, *,
         env=eventsourcing_env(settings, Pathways.name),
         clock=clock or (lambda: datetime.now(UTC)),
         conflict_retries=settings.conflict_retries,
+        clock_skew=timedelta(seconds=settings.clock_skew_seconds),
     )
     return Container(settings=settings, pathways=pathways)

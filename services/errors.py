@@ -15,6 +15,17 @@ class PathwayNotFound(ServiceError):
         self.pathway_id = pathway_id
 
 
+class VersionNotFound(PathwayNotFound):
+    """An as-of query asked for a version the pathway has not reached."""
+
+    def __init__(self, pathway_id: UUID | str, version: int, latest: int) -> None:
+        ServiceError.__init__(self, f"pathway {pathway_id} has no version {version}"
+                              f" (latest is {latest})")
+        self.pathway_id = pathway_id
+        self.version = version
+        self.latest = latest
+
+
 class VersionMismatch(ServiceError):
     """The caller's If-Match version is not the pathway's current version."""
 

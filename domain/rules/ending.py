@@ -59,6 +59,9 @@ def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Compl
     if contract is None or state.phase not in ("middle", "termination"):
         raise RuleViolation("IPT-24", "Only an acute course in progress under a contract can"
                             " complete.")
+    if not any(session.phase != "initial" for session in state.sessions):
+        raise RuleViolation("IPT-07", "The course cannot complete from the initial phase: no"
+                            " middle-phase session was held.")
     if state.sessions_held < contract.sessions:
         raise RuleViolation("IPT-24", f"The acute course completes after its final session:"
                             f" {state.sessions_held} of {contract.sessions} are held (renegotiate"

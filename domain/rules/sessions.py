@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from domain.commands import HoldSession, RecordMissedSession
-from domain.context import CLOCK_SKEW
+from domain.context import CommandContext
 from domain.errors import RuleViolation
 from domain.measures import improvement
 from domain.rules import Deviation
@@ -13,7 +13,7 @@ from domain.rules.initial import prerequisites_missing
 from domain.state import PathwayState
 
 
-def check_numbering(state: PathwayState, command: HoldSession, recorded_at: datetime,
+def check_numbering(state: PathwayState, command: HoldSession, ctx: CommandContext,
                     *, maintenance: bool = False) -> None:
     """IPT-30: consecutive, chronological, not in the future; IPT-20 for misses counted."""
     held = state.maintenance_sessions if maintenance else state.sessions
@@ -31,7 +31,7 @@ def check_numbering(state: PathwayState, command: HoldSession, recorded_at: date
         raise RuleViolation("IPT-30", f"Sessions are recorded in chronological order: {label}"
                             f" {expected} cannot be held before the previous session"
                             f" ({previous.occurred_at.isoformat()}).")
-    if command.occurred_at > recorded_at + CLOCK_SKEW:
+    if command.occurred_at > ctx.latest_clinical_time:
         raise RuleViolation("IPT-30", "A session cannot be recorded as held in the future.")
 
 

@@ -80,8 +80,8 @@ def test_a_malformed_field_is_named_in_a_422(api: Api, path: str, body: dict[str
 
 
 @pytest.mark.parametrize(("path", "items", "field"), [
-    ("measures", [4, 0, 0, 0, 0, 0, 0, 0, 0], "body.items[1]"),
-    ("measures", [-1, 0, 0, 0, 0, 0, 0, 0, 0], "body.items[1]"),
+    ("measures", [4, 0, 0, 0, 0, 0, 0, 0, 0], "body.items[0]"),
+    ("measures", [-1, 0, 0, 0, 0, 0, 0, 0, 0], "body.items[0]"),
     ("measures", [0, 0, 0], "body.items"),
 ])
 def test_item_scores_out_of_range_are_refused_by_the_instrument(

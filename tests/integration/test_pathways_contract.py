@@ -16,7 +16,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain import commands as c
-from domain.errors import RuleViolation
+from domain.errors import InvalidCommand, RuleViolation
 from services.application import Caller, Pathways
 from services.composition import bootstrap
 from services.errors import (
@@ -24,6 +24,7 @@ from services.errors import (
     IdempotencyKeyReused,
     PathwayNotFound,
     VersionMismatch,
+    VersionNotFound,
 )
 from services.settings import load_settings
 from tests.journeys import INVENTORY, PHQ9_MODERATE
@@ -153,6 +154,19 @@ class TestPathwaysContract:
         with pytest.raises(IdempotencyKeyReused):
             pathways.open_pathway(opening(age=32), caller("open-2"))
 
+    def test_keys_belong_to_their_actor(self, pathways: Pathways) -> None:
+        pathway_id = open_one(pathways)
+        first = pathways.execute(pathway_id, measure(), caller("shared", actor="t-1"))
+        other = pathways.execute(pathway_id, measure(), caller("shared", actor="t-2"))
+        assert not other.replayed
+        assert other.version == first.version + 1
+
+    def test_a_version_the_pathway_has_not_reached_is_not_found(
+            self, pathways: Pathways) -> None:
+        pathway_id = open_one(pathways)
+        with pytest.raises(VersionNotFound):
+            pathways.pathway(pathway_id, version=2)
+
     def test_an_if_match_version_that_is_not_current_is_refused(
             self, pathways: Pathways) -> None:
         pathway_id = open_one(pathways)
@@ -178,6 +192,18 @@ class TestPathwaysContract:
         with pytest.raises(VersionMismatch):
             pathways.execute(pathway_id, measure(days=6), caller(), expected_version=1)
         assert pathways.pathway(pathway_id).version == 2
+
+    def test_the_clock_skew_setting_bounds_clinical_time(self, storage: dict[str, object]
+                                                         ) -> None:
+        container = bootstrap(load_settings(clock_skew_seconds=0, **storage), clock=lambda: NOW)
+        try:
+            pathway_id = open_one(container.pathways)
+            ahead = c.AssignSickRole(occurred_at=NOW + timedelta(seconds=60))
+            with pytest.raises(InvalidCommand) as refused:
+                container.pathways.execute(pathway_id, ahead, caller())
+            assert refused.value.field == "occurred_at"
+        finally:
+            container.close()
 
     def test_retries_are_bounded(self, storage: dict[str, object], replica: Pathways,
                                  clock: Clock) -> None:

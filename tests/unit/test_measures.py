@@ -105,7 +105,7 @@ def test_hamd17_items_scored_0_to_2_refuse_a_3(item: int) -> None:
     with pytest.raises(InvalidCommand) as info:
         score("hamd17", tuple(items))
 
-    assert info.value.field == f"items[{item}]"
+    assert info.value.field == f"items[{item - 1}]"
 
 
 @pytest.mark.parametrize("item", [1, 2, 3, 7, 8, 9, 10, 11, 15])
@@ -118,7 +118,7 @@ def test_hamd17_items_scored_0_to_4_refuse_a_5(item: int) -> None:
     with pytest.raises(InvalidCommand) as info:
         score("hamd17", tuple(items))
 
-    assert info.value.field == f"items[{item}]"
+    assert info.value.field == f"items[{item - 1}]"
 
 
 @pytest.mark.parametrize(("total", "expected"), [
@@ -157,7 +157,7 @@ def test_an_item_score_out_of_range_is_refused_naming_the_item(
     with pytest.raises(InvalidCommand) as info:
         score(instrument, items)
 
-    assert info.value.field == f"items[{item}]"
+    assert info.value.field == f"items[{item - 1}]"
 
 
 def test_an_unknown_instrument_is_refused() -> None:
@@ -205,7 +205,7 @@ def test_a_total_is_never_taken_from_the_caller() -> None:
 
 @pytest.mark.parametrize(("instrument", "items", "field"), [
     ("phq9", (0,) * 8, "items"),
-    ("hamd17", (0, 0, 0, 3) + (0,) * 13, "items[4]"),
+    ("hamd17", (0, 0, 0, 3) + (0,) * 13, "items[3]"),
 ])
 def test_an_invalid_measure_is_refused_and_nothing_is_recorded(
         instrument: str, items: tuple[int, ...], field: str) -> None:
