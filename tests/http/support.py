@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from services.composition import bootstrap
 from services.http import create_app
 from services.settings import load_settings
 from tests.journeys import CONTINGENCIES, INVENTORY, NOW, PHQ9_MODERATE, START
-
-from fastapi.testclient import TestClient
 
 __all__ = ["OPEN", "THERAPIST", "Api", "TestClient", "at", "contract_terms", "make_client",
            "raw_post", "valid_bodies"]

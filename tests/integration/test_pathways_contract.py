@@ -17,6 +17,7 @@ from eventsourcing.persistence import StoredEvent
 
 from domain import commands as c
 from domain.errors import InvalidCommand, RuleViolation
+from domain.events import MeasureRecorded
 from services.application import Caller, Pathways
 from services.composition import bootstrap
 from services.errors import (
@@ -37,7 +38,7 @@ class Clock:
     """A fixed server clock whose first tick can run a competing write (a lost race)."""
 
     def __init__(self) -> None:
-        self.before_next_tick: Callable[[], None] | None = None
+        self.before_next_tick: Callable[[], object] | None = None
 
     def __call__(self) -> datetime:
         action, self.before_next_tick = self.before_next_tick, None
@@ -251,7 +252,9 @@ class TestPathwaysContract:
                              topic="carepath:MeasureRecorded", state=orjson.dumps(old_state))
         pathways.recorder.insert_events([stored])
         upcast = pathways.history(pathway_id)[-1]
-        assert type(upcast).__name__ == "MeasureRecorded"
+        assert isinstance(upcast, MeasureRecorded)
         assert upcast.band == "moderate"
-        assert pathways.pathway(pathway_id).state.baseline.total == 12
+        baseline = pathways.pathway(pathway_id).state.baseline
+        assert baseline is not None
+        assert baseline.total == 12
 
