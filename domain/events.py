@@ -193,6 +193,7 @@ class InventoryRecorded(PathwayEvent):
 
     def evolve(self, state: PathwayState) -> None:
         state.inventory = self.relationships
+        state.focus = None  # IPT-13: a focus is chosen from the inventory in force
 
 
 class FormulationShared(PathwayEvent):

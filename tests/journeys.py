@@ -107,7 +107,8 @@ class Journey:
         fields: dict[str, Any] = {
             "sessions": self.contract_sessions, "frequency": "weekly", "session_minutes": 50,
             "start_date": self.at.date(), "course_window_weeks": self.contract_sessions + 8,
-            "foci": (self.state.focus.primary,), "contingencies": CONTINGENCIES,
+            "foci": self.state.focus.areas if self.state.focus else (),
+            "contingencies": CONTINGENCIES,
             "measurement_plan": ("phq9",),
             "signatures": tuple(Signature(signer=s, signed_by=f"{s}-1") for s in signers),
         }

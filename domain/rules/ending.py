@@ -9,6 +9,7 @@ from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import NON_RESPONSE, outcome
 from domain.protocols import SESSIONS_PER_MONTH, maintenance_protocol
 from domain.rules.initial import check_areas, check_session_count
+from domain.rules.sessions import check_variant_ending
 from domain.state import Contract, PathwayState
 
 NON_RESPONDER_STEPS = frozenset({"alternative_treatment", "medication_referral", "new_contract"})
@@ -32,6 +33,7 @@ def renegotiated_terms(state: PathwayState, command: RenegotiateContract) -> tup
     if sessions != contract.sessions:
         # Shortening to the sessions already held is allowed: it lets the course complete.
         check_session_count(protocol, sessions, state.sessions_held - 1)
+        check_ending_discussed(state, protocol.ending_starts_at(sessions))
     check_areas(protocol, foci)
     if frequency not in protocol.frequencies:
         raise InvalidCommand("frequency", f"{frequency} is not an acute-course frequency")
@@ -44,6 +46,17 @@ def renegotiated_terms(state: PathwayState, command: RenegotiateContract) -> tup
     new = Contract(sessions, frequency, contract.session_minutes, contract.start_date, window,
                    foci)
     return new, changed
+
+
+def check_ending_discussed(state: PathwayState, ending_start: int) -> None:
+    """IPT-23 for a window that has already begun (a shortened contract, or completion)."""
+    if ending_start > state.sessions_held:
+        return
+    discussed = state.termination_discussed_at
+    if discussed is None or discussed > ending_start:
+        raise RuleViolation("IPT-23", f"The ending window starts at session {ending_start},"
+                            " already held, and the ending was not discussed by then: the"
+                            " course cannot end there.")
 
 
 @dataclass(frozen=True)
@@ -59,9 +72,6 @@ def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Compl
     if contract is None or state.phase not in ("middle", "termination"):
         raise RuleViolation("IPT-24", "Only an acute course in progress under a contract can"
                             " complete.")
-    if not any(session.phase != "initial" for session in state.sessions):
-        raise RuleViolation("IPT-07", "The course cannot complete from the initial phase: no"
-                            " middle-phase session was held.")
     if state.sessions_held < contract.sessions:
         raise RuleViolation("IPT-24", f"The acute course completes after its final session:"
                             f" {state.sessions_held} of {contract.sessions} are held (renegotiate"
@@ -73,6 +83,8 @@ def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Compl
             or final.occurred_at < last_session.occurred_at):
         raise RuleViolation("IPT-15", "A scored measure is due at the final acute"
                             " session: record it before completing the course.")
+    check_ending_discussed(state, state.protocol.ending_starts_at(contract.sessions))
+    check_variant_ending(state, None, state.protocol.ending_starts_at(contract.sessions))
     if not command.relapse_prevention_plan_ref or not command.next_step:
         raise RuleViolation("IPT-24", "The acute course completes only with a final measure, an"
                             " outcome, a relapse-prevention plan and a next step.")

@@ -79,7 +79,11 @@ def check_contract(state: PathwayState, command: SignContract) -> None:
         raise RuleViolation("IPT-02", "A contract is already signed: change it through"
                             " ContractRenegotiated, with a reason and the patient's agreement.")
     if state.focus is None:
-        raise RuleViolation("IPT-13", "No contract without a focus: choose the focus first.")
+        raise RuleViolation("IPT-13", "No contract without a focus chosen from the latest"
+                            " inventory: choose the focus first.")
+    if not state.focus.patient_agreed:
+        raise RuleViolation("IPT-13", "The contract fixes a focus the patient agreed to: choose"
+                            " the focus again with the patient's agreement.")
     if tuple(command.foci) != state.focus.areas:
         raise RuleViolation("IPT-13", f"The contract's foci ({', '.join(command.foci)}) must"
                             f" equal the chosen foci, primary first"

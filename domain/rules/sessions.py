@@ -113,11 +113,15 @@ def check_variant_session(state: PathwayState, command: HoldSession) -> None:
                             f" agreed by session {agreed_by}.")
 
 
-def check_variant_ending(state: PathwayState, command: HoldSession, ending_start: int) -> None:
+def check_variant_ending(state: PathwayState, command: HoldSession | None,
+                         ending_start: int) -> None:
+    """IPT-31 at the end of the course (the final session, or completion when ``command`` is
+    None): ipt-a's parent in the ending, dit's goodbye letter."""
     protocol = state.protocol
     if protocol.parent_at_first_and_ending:
         in_ending = [s for s in state.sessions if s.number >= ending_start]
-        if not command.parent_present and not any(s.parent_present for s in in_ending):
+        present_now = command is not None and command.parent_present
+        if not present_now and not any(s.parent_present for s in in_ending):
             raise RuleViolation("IPT-31", f"{protocol.id}: a parent or guardian attends a session"
                                 " of the ending phase; none has yet.")
     if protocol.goodbye_letter_before_final and not state.goodbye_letter_shared:

@@ -49,7 +49,7 @@ from hypothesis.stateful import (
 from domain import commands as c
 from domain import events as e
 from domain.context import CommandContext
-from domain.errors import CommandRejected
+from domain.errors import CommandRejected, RuleViolation
 from domain.pathway import Pathway
 from domain.values import Relationship, Signature
 from services.application import request_digest
@@ -198,13 +198,6 @@ class Violation(AssertionError):
 def check(condition: object, message: str) -> None:
     if not condition:
         raise Violation(message)
-
-
-def known_gap(condition: object, message: str) -> None:
-    """A spec invariant the domain is known to break (reported to the lead; see the TODO at
-    each call). Counted as a hypothesis event instead of failing, so the suite stays green."""
-    if not condition:
-        event(f"known gap: {message}")
 
 
 @dataclass
@@ -405,11 +398,7 @@ class Model:
         spec = self.spec
         check(self.contract is None, "IPT-02: a second ContractSigned")
         check(self.focus is not None, "IPT-13: contract without a focus")
-        # TODO(IPT-13): domain/rules/initial.py check_contract accepts a contract whose focus
-        # was chosen before the latest InventoryRecorded (RecordInventory is allowed after
-        # ChooseFocus and does not invalidate the focus, so IPT-10/11 are never re-checked
-        # against the inventory in force). Make this a check() once the domain refuses it.
-        known_gap(self.focus_after_inventory, "IPT-13: contract signed on a focus chosen"
+        check(self.focus_after_inventory, "IPT-13: contract signed on a focus chosen"
                   " before the latest InventoryRecorded")
         assert self.focus is not None
         check(tuple(ev.foci) == self.focus[0],
@@ -592,15 +581,10 @@ class Model:
         check(ev.final_total == final.total, "completion final total is not the last measure")
         start = self.spec.ending_start(contract["sessions"])
         discussed = self.termination_discussed_at
-        # TODO(IPT-23, IPT-31): domain/rules/ending.py renegotiated_terms lets N shrink to the
-        # sessions already held, and check_completion then accepts the course although the
-        # ending window of the final contract was held without TerminationDiscussed (and, for
-        # ipt-a, without a parent). The final-session checks of rules/sessions.py never run.
-        # Make these check() once the domain refuses it (see test_known_gap_* below).
-        known_gap(discussed is not None and discussed <= start, "IPT-23: acute course"
+        check(discussed is not None and discussed <= start, "IPT-23: acute course"
                   " completed without the ending discussed by the final contract's window")
         if self.spec.id == "ipt-a":
-            known_gap(any(s.parent for s in self.sessions if s.number >= start),
+            check(any(s.parent for s in self.sessions if s.number >= start),
                       "IPT-31: ipt-a course completed without a parent in the ending")
         expected = spec_outcome(ev.instrument, ev.baseline_total, ev.final_total)
         check(ev.outcome == expected, f"outcome {ev.outcome}, spec computes {expected}")
@@ -1281,30 +1265,23 @@ def test_phase_coverage() -> None:
     assert share["completed"] >= 0.1, share
 
 
-# ----- known domain gaps, shrunk by hand from what the machine found ---------------------------
-# Each test states what the spec requires; it fails today, so it is a strict xfail. When the
-# domain is fixed it XPASSes, which fails the run: then remove the marker and turn the matching
-# known_gap() above into check().
+# ----- domain gaps the machine found, shrunk by hand, kept as regressions ----------------------
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="TODO(IPT-23): shortening N to the sessions held skips the ending"
-                   " checks")
-def test_known_gap_ending_skipped_by_shortening() -> None:
+def test_shortening_the_contract_cannot_skip_the_ending_rules() -> None:
     journey = Journey("ipt", sessions=12).through_initial().middle_sessions_until(9)
     assert journey.state.termination_discussed_at is None  # window 10-12 not reached yet
-    journey.do(c.RenegotiateContract, sessions=9, reason="client relocating",
-               patient_agreed=True)
+    with pytest.raises(RuleViolation) as refused:  # a 9-session course's ending: never discussed
+        journey.do(c.RenegotiateContract, sessions=9, reason="client relocating",
+                   patient_agreed=True)
+    assert refused.value.rule == "IPT-23"
     journey.measure(PHQ9_REMISSION)
-    with pytest.raises(CommandRejected):  # the ending of a 9-session course was never discussed
+    with pytest.raises(CommandRejected):
         journey.do(c.CompleteAcuteCourse, relapse_prevention_plan_ref="doc/rp-1",
                    next_step="discharge")
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="TODO(IPT-13): a re-recorded inventory does not invalidate the focus"
-                   " chosen from the previous one")
-def test_known_gap_focus_chosen_before_latest_inventory() -> None:
+def test_a_contract_needs_a_focus_chosen_from_the_latest_inventory() -> None:
     journey = Journey("ipt")
     journey.do(c.RecordConsent, kinds=("treatment",)).measure().session()
     journey.do(c.RecordDiagnosis, icd10="F32.1", severity="moderate").do(c.AssignSickRole)

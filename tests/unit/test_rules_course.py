@@ -266,13 +266,22 @@ def test_a_renegotiated_n_cannot_fall_below_the_sessions_already_held() -> None:
 
 
 def test_the_contract_may_be_shortened_to_the_sessions_already_held() -> None:
-    j = Journey().through_initial().middle_sessions_until(10)
+    j = Journey().through_initial().middle_sessions_until(5)
+    j.do(c.DiscussTermination, at_session=6)
+    j.middle_sessions_until(8)
 
-    events = accepted(j, c.RenegotiateContract, sessions=10, reason="client moving abroad",
+    events = accepted(j, c.RenegotiateContract, sessions=8, reason="client moving abroad",
                       patient_agreed=True)
 
     assert kinds(events) == ["ContractRenegotiated"]
     assert j.state.sessions_left == 0
+
+
+def test_shortening_cannot_skip_the_ending_discussion() -> None:
+    j = Journey().through_initial().middle_sessions_until(10)
+
+    refused(j, c.RenegotiateContract, "IPT-23", sessions=10, reason="client moving abroad",
+            patient_agreed=True)
 
 
 # ----- IPT-05 (S): more than 14 days between acute sessions is a deviation -------------------

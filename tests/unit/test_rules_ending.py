@@ -301,16 +301,3 @@ def test_a_non_responder_may_be_referred_on_by_closing_after_completion() -> Non
     assert (j.state.phase, j.state.outcome, j.state.next_step) == (
         "closed", "none", "medication_referral")
 
-
-def test_a_course_cannot_complete_from_the_initial_phase() -> None:
-    j = Journey()
-    j.assessed_initial()
-    for _ in range(6):
-        j.session(reason="long assessment")
-    j.sign(sessions=9).later().measure()
-    j.do(c.RenegotiateContract, sessions=8, reason="shorter", patient_agreed=True)
-    j.measure(PHQ9_REMISSION)
-
-    assert j.state.phase == "middle"
-    with refused(j, "IPT-07"):
-        complete(j, next_step="discharge")

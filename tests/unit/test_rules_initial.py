@@ -180,7 +180,6 @@ def test_with_the_assessment_complete_the_first_middle_phase_session_is_held() -
     ("sick_role", "the sick role"),
     ("medication", "medication need"),
     ("formulation", "a formulation"),
-    ("agreed_focus", "a focus the patient agreed to"),
 ])
 def test_leaving_the_initial_phase_needs_every_part_of_the_assessment(missing: str,
                                                                      words: str) -> None:
@@ -192,6 +191,21 @@ def test_leaving_the_initial_phase_needs_every_part_of_the_assessment(missing: s
 
     assert words in violation.sentence
     assert j.state.sessions_held == 2
+
+
+def test_a_contract_fixes_only_a_focus_the_patient_agreed_to() -> None:
+    j = initial_phase(missing="agreed_focus")
+
+    violation = refused(j, c.SignContract, "IPT-13", **_contract_fields(j, foci=("role_dispute",)))
+
+    assert "agreed" in violation.sentence
+
+
+def test_a_new_inventory_asks_for_the_focus_to_be_chosen_again() -> None:
+    j = initial_phase()
+    j.do(c.RecordInventory, relationships=INVENTORY)
+
+    refused(j, c.SignContract, "IPT-13", **_contract_fields(j, foci=("role_dispute",)))
 
 
 def test_the_assessment_is_checked_only_when_leaving_the_initial_phase() -> None:
