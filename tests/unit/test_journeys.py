@@ -15,6 +15,7 @@ from domain import commands as c
 from domain.errors import RuleViolation
 from domain.values import Relationship
 from tests.journeys import INVENTORY, PHQ9_MODERATE, PHQ9_REMISSION, Journey
+from tests.rules_kit import kinds
 
 PHQ9_LITTLE_CHANGE = (2, 2, 2, 1, 1, 1, 1, 1, 0)  # 11, under 25% better than the baseline 12
 PHQ9_MILD = (1, 1, 1, 1, 1, 1, 0, 0, 0)  # 6
@@ -24,10 +25,6 @@ PROTOCOLS = [
     ("ipt-a", 15, 12, 9),
     ("dit", 29, 16, 13),
 ]
-
-
-def kinds(j: Journey) -> Counter[str]:
-    return Counter(type(event).__name__ for event in j.pathway.pending_events)
 
 
 def hold(j: Journey, reason: str | None = None, items: tuple[int, ...] = PHQ9_MILD,
@@ -95,7 +92,7 @@ def test_a_full_course_runs_from_referral_through_maintenance_to_closure(
     j.do(c.ClosePathway, reason="maintenance_ended")
     assert (j.state.phase, j.state.closed_reason) == ("closed", "maintenance_ended")
 
-    seen = kinds(j)
+    seen = Counter(kinds(j.pathway.pending_events))
     assert seen["SessionHeld"] == sessions + 3
     assert seen["DeviationRecorded"] == 0, "a course by the book needs no deviation"
     for name in ("PathwayOpened", "InventoryRecorded", "FocusChosen", "ContractSigned",

@@ -7,8 +7,7 @@ IPT-30: sessions are numbered consecutively, in chronological order, never in th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,36 +15,8 @@ import pytest
 
 from domain import commands as c
 from domain.context import CLOCK_SKEW
-from domain.errors import RuleViolation
 from tests.journeys import INVENTORY, NOW, Journey
-
-
-@contextmanager
-def refused(j: Journey, rule: str) -> Iterator[Any]:
-    """The block is refused under ``rule`` and records nothing."""
-    version = j.pathway.version
-    with pytest.raises(RuleViolation) as caught:
-        yield caught
-    assert caught.value.rule == rule, caught.value
-    assert j.pathway.version == version, "a refused command recorded events"
-
-
-def recorded(j: Journey, since: int) -> list[Any]:
-    return [event for event in j.pathway.pending_events if event.originator_version > since]
-
-
-def names(j: Journey, since: int) -> list[str]:
-    return [type(event).__name__ for event in recorded(j, since)]
-
-
-def in_middle_phase() -> Journey:
-    return Journey().through_initial().session()
-
-
-def in_maintenance() -> Journey:
-    j = Journey().through_initial().complete()
-    return j.do(c.ScheduleMaintenance, sessions=6, start_date=j.at.date())
-
+from tests.rules_kit import in_maintenance, in_middle_phase, names, recorded, refusing
 
 # ----- IPT-29: a closed pathway accepts no command ---------------------------------------------
 
@@ -95,14 +66,14 @@ COMMANDS: dict[str, Callable[[Journey], Any]] = {
 def test_a_closed_pathway_accepts_no_command(command: str) -> None:
     j = in_middle_phase().do(c.ClosePathway, reason="dropped_out")
 
-    with refused(j, "IPT-29"):
+    with refusing(j, "IPT-29"):
         COMMANDS[command](j.later(1))
 
 
 def test_a_closed_pathway_keeps_its_open_flags_but_accepts_no_resolution() -> None:
     j = in_middle_phase().measure((0,) * 8 + (2,)).do(c.ClosePathway, reason="referred_on")
 
-    with refused(j, "IPT-29"):
+    with refusing(j, "IPT-29"):
         j.do(c.AcknowledgeSafetyFlag, flag_id=1)
     assert [flag.id for flag in j.state.open_flags] == [1]
 
@@ -123,7 +94,7 @@ def test_sessions_numbered_consecutively_are_held() -> None:
 def test_a_gap_in_the_session_numbers_is_refused(number: int) -> None:
     j = in_middle_phase()
 
-    with refused(j, "IPT-30"):
+    with refusing(j, "IPT-30"):
         j.session(number=number)
 
 
@@ -131,14 +102,14 @@ def test_a_gap_in_the_session_numbers_is_refused(number: int) -> None:
 def test_a_repeated_session_number_is_refused(number: int) -> None:
     j = in_middle_phase()
 
-    with refused(j, "IPT-30"):
+    with refusing(j, "IPT-30"):
         j.session(number=number)
 
 
 def test_the_first_session_must_be_number_one() -> None:
     j = Journey()
 
-    with refused(j, "IPT-30"):
+    with refusing(j, "IPT-30"):
         j.session(number=2)
 
 
@@ -146,7 +117,7 @@ def test_a_session_dated_before_the_previous_session_is_refused() -> None:
     j = in_middle_phase()
     previous = j.state.sessions[-1].occurred_at
 
-    with refused(j, "IPT-30"):
+    with refusing(j, "IPT-30"):
         j.do(c.HoldSession, number=4, minutes=50, focus_addressed="role_dispute",
              occurred_at=previous - timedelta(hours=1))
 
@@ -175,7 +146,7 @@ def test_a_session_within_the_clock_skew_of_now_is_held() -> None:
 def test_a_session_held_in_the_future_is_refused() -> None:
     j = Journey()
 
-    with refused(j, "IPT-30"):
+    with refusing(j, "IPT-30"):
         j.do(c.HoldSession, number=1, minutes=50,
              occurred_at=NOW + CLOCK_SKEW + timedelta(seconds=1))
 
@@ -183,10 +154,10 @@ def test_a_session_held_in_the_future_is_refused() -> None:
 def test_maintenance_sessions_are_numbered_from_one() -> None:
     j = in_maintenance().later(30)
 
-    with refused(j, "IPT-30"):
+    with refusing(j, "IPT-30"):
         j.do(c.HoldSession, number=13, minutes=50)
     j.do(c.HoldSession, number=1, minutes=50).later(30).do(c.HoldSession, number=2, minutes=50)
-    with refused(j, "IPT-30"):
+    with refusing(j, "IPT-30"):
         j.later(30).do(c.HoldSession, number=4, minutes=50)
 
     assert [s.number for s in j.state.maintenance_sessions] == [1, 2]
@@ -195,7 +166,7 @@ def test_maintenance_sessions_are_numbered_from_one() -> None:
 def test_a_maintenance_session_dated_before_the_previous_one_is_refused() -> None:
     j = in_maintenance().later(30).do(c.HoldSession, number=1, minutes=50)
 
-    with refused(j, "IPT-30"):
+    with refusing(j, "IPT-30"):
         j.do(c.HoldSession, number=2, minutes=50, occurred_at=j.at - timedelta(days=1))
 
 
@@ -203,6 +174,6 @@ def test_the_first_maintenance_session_cannot_be_dated_before_the_last_acute_ses
     j = in_maintenance()
     last_acute = j.state.sessions[-1].occurred_at
 
-    with refused(j, "IPT-30"):
+    with refusing(j, "IPT-30"):
         j.do(c.HoldSession, number=1, minutes=50, occurred_at=last_acute - timedelta(days=7))
 

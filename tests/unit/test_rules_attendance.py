@@ -8,38 +8,14 @@ or the pathway closed as dropped out before another session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from domain import commands as c
-from domain.errors import ReasonRequired, RuleViolation
+from domain.errors import ReasonRequired
 from tests.journeys import Journey
-
-
-@contextmanager
-def refused(j: Journey, rule: str) -> Iterator[Any]:
-    """The block is refused under ``rule`` and records nothing."""
-    version = j.pathway.version
-    with pytest.raises(RuleViolation) as caught:
-        yield caught
-    assert caught.value.rule == rule, caught.value
-    assert j.pathway.version == version, "a refused command recorded events"
-
-
-def recorded(j: Journey, since: int) -> list[Any]:
-    return [event for event in j.pathway.pending_events if event.originator_version > since]
-
-
-def names(j: Journey, since: int) -> list[str]:
-    return [type(event).__name__ for event in recorded(j, since)]
-
-
-def in_middle_phase() -> Journey:
-    """Contract of 12 signed, sessions 1-3 held (3 is the first middle-phase session)."""
-    return Journey().through_initial().session()
+from tests.rules_kit import in_middle_phase, names, recorded, refusing
 
 
 def miss(j: Journey, kind: str = "no_show", **fields: Any) -> Journey:
@@ -74,14 +50,14 @@ def test_after_a_miss_the_next_session_takes_the_next_contracted_number() -> Non
 def test_numbering_the_next_session_as_if_the_miss_had_used_one_is_refused() -> None:
     j = miss(in_middle_phase())
 
-    with refused(j, "IPT-20"):
+    with refusing(j, "IPT-20"):
         j.session(number=5)
 
 
 def test_after_two_misses_skipping_both_numbers_is_refused() -> None:
     j = miss(miss(in_middle_phase()))
 
-    with refused(j, "IPT-20"):
+    with refusing(j, "IPT-20"):
         j.session(number=6, reason="outreach done")
 
 
@@ -95,7 +71,7 @@ def test_any_missed_session_counted_as_a_used_number_is_named_ipt_20(
     for kind in misses:
         miss(j, kind)
 
-    with refused(j, "IPT-20"):
+    with refusing(j, "IPT-20"):
         j.session(number=number, reason="outreach done")
 
 
@@ -152,7 +128,7 @@ def test_a_second_consecutive_miss_needs_no_reason() -> None:
 def test_a_further_miss_while_outreach_is_due_is_refused_without_a_reason() -> None:
     j = miss(miss(in_middle_phase()))
 
-    with refused(j, "IPT-21") as caught:
+    with refusing(j, "IPT-21") as caught:
         miss(j)
 
     assert isinstance(caught.value, ReasonRequired)
@@ -175,7 +151,7 @@ def test_a_further_miss_while_outreach_is_due_is_recorded_with_a_reason_as_a_dev
 def test_a_miss_with_a_flag_open_asks_a_reason_for_the_next_miss() -> None:
     j = miss(in_middle_phase().do(c.RaiseSafetyFlag, tier="urgent"))
 
-    with refused(j, "IPT-21"):
+    with refusing(j, "IPT-21"):
         miss(j)
 
 
@@ -224,13 +200,13 @@ def test_a_session_after_the_course_window_with_sessions_left_is_refused() -> No
     j = in_short_window().session().session().session()
     j.later(1).measure()
 
-    with refused(j, "IPT-22"):
+    with refusing(j, "IPT-22"):
         j.session(days=6)
 
 
 def test_after_the_window_a_renegotiated_longer_window_lets_the_course_go_on() -> None:
     j = in_short_window().later(30).measure()
-    with refused(j, "IPT-22"):
+    with refusing(j, "IPT-22"):
         j.session(days=1, reason="holiday")
 
     j.do(c.RenegotiateContract, course_window_weeks=12, reason="doc/renegotiation-1",

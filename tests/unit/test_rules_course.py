@@ -7,62 +7,14 @@ with one, recording ``DeviationRecorded`` just before the event they allowed.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from domain import commands as c
 from domain.errors import ReasonRequired, RuleViolation
 from tests.journeys import Journey
+from tests.rules_kit import accepted, assert_deviation_before, kinds, names, next_session, refused
 
 REASON = "client away for a family funeral"
-
-
-# ----- a small vocabulary for these specifications ------------------------------------------
-
-
-def events_since(j: Journey, version: int) -> list[Any]:
-    return [event for event in j.pathway.pending_events if event.originator_version > version]
-
-
-def kinds(events: list[Any]) -> list[str]:
-    return [type(event).__name__ for event in events]
-
-
-def accepted(j: Journey, command_class: type[c.Command], **fields: Any) -> list[Any]:
-    """Run a command that must be accepted; return the events it recorded."""
-    version = j.pathway.version
-    j.do(command_class, **fields)
-    return events_since(j, version)
-
-
-def refused(j: Journey, command_class: type[c.Command], rule: str, *, soft: bool = False,
-            **fields: Any) -> RuleViolation:
-    """Run a command that must be refused under ``rule``, and check nothing was recorded."""
-    version, pending = j.pathway.version, len(j.pathway.pending_events)
-    with pytest.raises(ReasonRequired if soft else RuleViolation) as info:
-        j.do(command_class, **fields)
-    assert info.value.rule == rule
-    assert isinstance(info.value, ReasonRequired) is soft
-    assert j.pathway.version == version
-    assert len(j.pathway.pending_events) == pending
-    return info.value
-
-
-def next_session(j: Journey, **fields: Any) -> dict[str, Any]:
-    """The fields of the next acute session, at the journey's current time (the clock stays)."""
-    number = fields.pop("number", j.state.sessions_held + 1)
-    fields.setdefault("minutes", 50)
-    if j.state.contract and j.state.phase_of_session(number) != "initial":
-        fields.setdefault("focus_addressed", j.state.contract.foci[0])
-    return {"number": number, **fields}
-
-
-def assert_deviation_before(events: list[Any], accepted_event: str, *rules: str,
-                            reason: str = REASON) -> None:
-    assert kinds(events) == ["DeviationRecorded"] * len(rules) + [accepted_event]
-    assert [event.rule for event in events[:-1]] == list(rules)
-    assert all(event.reason == reason for event in events[:-1])
 
 
 # ----- IPT-01 (H): no middle-phase session before a signed contract --------------------------
@@ -189,7 +141,7 @@ def test_an_ipt_contract_may_have_8_to_20_sessions(sessions: int) -> None:
 
     j.sign()
 
-    assert kinds(events_since(j, version)) == ["ContractSigned"]
+    assert names(j, version) == ["ContractSigned"]
     assert j.state.contract.sessions == sessions
 
 
@@ -306,7 +258,7 @@ def test_a_gap_of_more_than_fourteen_days_is_recorded_as_a_deviation_with_its_re
 
     events = accepted(j.later(15), c.HoldSession, **next_session(j, reason=REASON))
 
-    assert_deviation_before(events, "SessionHeld", "IPT-05")
+    assert_deviation_before(events, "SessionHeld", "IPT-05", reason=REASON)
     assert j.state.has_deviation("IPT-05")
 
 
@@ -316,7 +268,7 @@ def test_the_gap_rule_applies_in_the_initial_phase_too() -> None:
     refused(j.later(15), c.HoldSession, "IPT-05", soft=True, **next_session(j))
     events = accepted(j, c.HoldSession, **next_session(j, reason=REASON))
 
-    assert_deviation_before(events, "SessionHeld", "IPT-05")
+    assert_deviation_before(events, "SessionHeld", "IPT-05", reason=REASON)
 
 
 def test_one_reason_covers_every_soft_rule_a_session_breaks() -> None:
@@ -329,4 +281,4 @@ def test_one_reason_covers_every_soft_rule_a_session_breaks() -> None:
 
     events = accepted(j, c.HoldSession, **next_session(j, focus_addressed="grief",
                                                         reason=REASON))
-    assert_deviation_before(events, "SessionHeld", "IPT-05", "IPT-14")
+    assert_deviation_before(events, "SessionHeld", "IPT-05", "IPT-14", reason=REASON)

@@ -8,63 +8,18 @@ a medication referral or a new contract, never a silent discharge.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from domain import commands as c
-from domain.errors import RuleViolation
-from tests.journeys import PHQ9_MODERATE, PHQ9_PARTIAL, PHQ9_REMISSION, Journey
-
-
-@contextmanager
-def refused(j: Journey, rule: str | set[str]) -> Iterator[Any]:
-    """The block is refused under ``rule`` (or one of a set) and records nothing."""
-    version = j.pathway.version
-    with pytest.raises(RuleViolation) as caught:
-        yield caught
-    assert caught.value.rule in ({rule} if isinstance(rule, str) else rule), caught.value
-    assert j.pathway.version == version, "a refused command recorded events"
-
-
-def recorded(j: Journey, since: int) -> list[Any]:
-    return [event for event in j.pathway.pending_events if event.originator_version > since]
-
-
-def names(j: Journey, since: int) -> list[str]:
-    return [type(event).__name__ for event in recorded(j, since)]
-
-
-def phq9_total(total: int) -> tuple[int, ...]:
-    """PHQ-9 items adding up to ``total`` (item 9 kept at 0)."""
-    items = [0] * 9
-    for index in range(8):
-        items[index] = min(3, total - sum(items))
-    assert sum(items) == total
-    return tuple(items)
+from tests.journeys import PHQ9_MODERATE, PHQ9_REMISSION, Journey
+from tests.rules_kit import hold_until, names, phq9_total, recorded, refusing
 
 
 def start(protocol: str = "ipt", sessions: int = 12) -> Journey:
     age = 15 if protocol == "ipt-a" else 34
     return Journey(protocol, age=age, sessions=sessions).through_initial()
-
-
-def hold_until(j: Journey, number: int, discuss_at: int | None = None,
-               items: tuple[int, ...] = PHQ9_PARTIAL) -> Journey:
-    """Hold sessions up to ``number`` (measuring every third), discussing the ending only at
-    ``discuss_at``; a dit goodbye letter is shared before the final session."""
-    while j.state.sessions_held < number:
-        next_number = j.state.sessions_held + 1
-        if next_number == discuss_at:
-            j.do(c.DiscussTermination, at_session=next_number)
-        if j.protocol == "dit" and next_number == j.state.contract.sessions:
-            j.do(c.ShareGoodbyeLetter, letter_ref="doc/goodbye-1")
-        j.session(reason="review done" if next_number > 8 else None)
-        if next_number % 3 == 0:
-            j.measure(items)
-    return j
 
 
 def finished(final: tuple[int, ...], sessions: int = 12) -> Journey:
@@ -105,7 +60,7 @@ def test_the_final_session_is_refused_when_the_ending_was_discussed_after_the_wi
     if protocol == "dit":
         j.do(c.ShareGoodbyeLetter, letter_ref="doc/goodbye-1")
 
-    with refused(j, "IPT-23"):
+    with refusing(j, "IPT-23"):
         j.session(reason="review done")
 
 
@@ -121,7 +76,7 @@ def test_an_ending_discussed_early_in_the_middle_phase_is_in_time() -> None:
 def test_the_final_session_is_refused_when_the_ending_was_never_discussed() -> None:
     j = hold_until(start(), 11)
 
-    with refused(j, "IPT-23"):
+    with refusing(j, "IPT-23"):
         j.session(reason="review done")
 
 
@@ -150,9 +105,9 @@ def test_a_late_discussion_is_repaired_by_a_renegotiated_longer_contract() -> No
 def test_a_discussion_recorded_after_the_window_start_cannot_claim_an_earlier_session() -> None:
     j = hold_until(start(), 11)
 
-    with refused(j, "IPT-23"):
+    with refusing(j, "IPT-23"):
         j.do(c.DiscussTermination, at_session=10)
-    with refused(j, "IPT-23"):
+    with refusing(j, "IPT-23"):
         j.session(reason="review done")
 
 
@@ -177,21 +132,21 @@ def test_the_course_completes_with_a_final_measure_an_outcome_a_plan_and_a_next_
 def test_completion_without_a_relapse_prevention_plan_is_refused() -> None:
     j = finished(PHQ9_REMISSION)
 
-    with refused(j, "IPT-24"):
+    with refusing(j, "IPT-24"):
         j.do(c.CompleteAcuteCourse, next_step="discharge")
 
 
 def test_completion_without_a_next_step_is_refused() -> None:
     j = finished(PHQ9_REMISSION)
 
-    with refused(j, "IPT-24"):
+    with refusing(j, "IPT-24"):
         complete(j)
 
 
 def test_completion_before_the_final_contracted_session_is_refused() -> None:
     j = hold_until(start(), 11, discuss_at=10).measure(PHQ9_REMISSION)
 
-    with refused(j, "IPT-24"):
+    with refusing(j, "IPT-24"):
         complete(j, next_step="discharge")
 
 
@@ -200,21 +155,21 @@ def test_completion_without_a_measure_after_the_final_session_is_refused() -> No
     j = hold_until(start(), 11, discuss_at=10).session(reason="review done")
     assert j.state.latest_measure().occurred_at < j.state.sessions[-1].occurred_at
 
-    with refused(j, {"IPT-15", "IPT-24"}):
+    with refusing(j, {"IPT-15", "IPT-24"}):
         complete(j, next_step="discharge")
 
 
 def test_completion_before_the_contract_is_refused() -> None:
     j = Journey().assessed_initial().measure(PHQ9_REMISSION)
 
-    with refused(j, "IPT-24"):
+    with refusing(j, "IPT-24"):
         complete(j, next_step="discharge")
 
 
 def test_a_completed_course_cannot_complete_again() -> None:
     j = complete(finished(PHQ9_REMISSION), next_step="discharge")
 
-    with refused(j, "IPT-24"):
+    with refusing(j, "IPT-24"):
         complete(j, next_step="discharge")
 
 
@@ -262,7 +217,7 @@ def test_a_non_responder_is_never_silently_discharged(final: tuple[int, ...],
                                                       next_step: str) -> None:
     j = finished(final)
 
-    with refused(j, "IPT-25"):
+    with refusing(j, "IPT-25"):
         complete(j, next_step=next_step)
 
 
@@ -279,7 +234,7 @@ def test_a_responder_may_be_discharged(final: tuple[int, ...]) -> None:
 def test_a_non_responder_cannot_be_discharged_by_closing_the_pathway() -> None:
     j = finished(PHQ9_MODERATE)
 
-    with refused(j, "IPT-25"):
+    with refusing(j, "IPT-25"):
         j.do(c.ClosePathway, reason="discharged")
 
 

@@ -12,9 +12,18 @@ from typing import Any, Literal
 import pytest
 
 from domain import commands as c
-from domain.errors import ReasonRequired, RuleViolation
+from domain.errors import RuleViolation
 from domain.values import Relationship, Signature
 from tests.journeys import CONTINGENCIES, INVENTORY, PHQ9_MODERATE, Journey
+from tests.rules_kit import (
+    accepted,
+    assert_deviation_before,
+    kinds,
+    names,
+    next_session,
+    refused,
+    refusing,
+)
 
 REASON = "supervisor agreed after case review"
 PHQ9_SEVERE_20 = (3, 3, 3, 3, 3, 3, 2, 0, 0)  # 20, item 9 = 0
@@ -35,60 +44,12 @@ ONLY_ISOLATION = (
 # ----- a small vocabulary for these specifications ------------------------------------------
 
 
-def events_since(j: Journey, version: int) -> list[Any]:
-    return [event for event in j.pathway.pending_events if event.originator_version > version]
-
-
-def kinds(events: list[Any]) -> list[str]:
-    return [type(event).__name__ for event in events]
-
-
-def accepted(j: Journey, command_class: type[c.Command], **fields: Any) -> list[Any]:
-    """Run a command that must be accepted; return the events it recorded."""
-    version = j.pathway.version
-    j.do(command_class, **fields)
-    return events_since(j, version)
-
-
-def refused(j: Journey, command_class: type[c.Command], rule: str, *, soft: bool = False,
-            **fields: Any) -> RuleViolation:
-    """Run a command that must be refused under ``rule``, and check nothing was recorded."""
-    version, pending = j.pathway.version, len(j.pathway.pending_events)
-    with pytest.raises(ReasonRequired if soft else RuleViolation) as info:
-        j.do(command_class, **fields)
-    assert info.value.rule == rule
-    assert isinstance(info.value, ReasonRequired) is soft
-    assert j.pathway.version == version
-    assert len(j.pathway.pending_events) == pending
-    return info.value
-
-
 def refused_signing(j: Journey, rule: str, **overrides: Any) -> RuleViolation:
-    version = j.pathway.version
-    with pytest.raises(RuleViolation) as info:
+    """Signing (with ``overrides``) is refused under ``rule``: nothing recorded, no contract."""
+    with refusing(j, rule) as caught:
         j.sign(**overrides)
-    assert info.value.rule == rule
-    assert j.pathway.version == version
     assert j.state.contract is None
-    return info.value
-
-
-def next_session(j: Journey, **fields: Any) -> dict[str, Any]:
-    """The fields of the next acute session, at the journey's current time (the clock stays)."""
-    number = fields.pop("number", j.state.sessions_held + 1)
-    fields.setdefault("minutes", 50)
-    if j.state.contract and j.state.phase_of_session(number) != "initial":
-        fields.setdefault("focus_addressed", j.state.contract.foci[0])
-    if j.protocol == "ipt-a":
-        fields.setdefault("parent_present", number == 1)
-    return {"number": number, **fields}
-
-
-def assert_deviation_before(events: list[Any], accepted_event: str, *rules: str,
-                            reason: str = REASON) -> None:
-    assert kinds(events) == ["DeviationRecorded"] * len(rules) + [accepted_event]
-    assert [event.rule for event in events[:-1]] == list(rules)
-    assert all(event.reason == reason for event in events[:-1])
+    return caught.value
 
 
 def choose(primary: str, **fields: Any) -> dict[str, Any]:
@@ -147,7 +108,7 @@ def test_a_fourth_initial_session_with_a_reason_is_recorded_as_a_deviation() -> 
 
     events = accepted(j.later(), c.HoldSession, **next_session(j, reason=REASON))
 
-    assert_deviation_before(events, "SessionHeld", "IPT-06")
+    assert_deviation_before(events, "SessionHeld", "IPT-06", reason=REASON)
     assert events[-1].phase == "initial"
 
 
@@ -326,7 +287,7 @@ def test_a_grief_focus_without_a_death_is_recorded_as_a_deviation_with_its_reaso
 
     events = accepted(j, c.ChooseFocus, **choose("grief", reason=REASON))
 
-    assert_deviation_before(events, "FocusChosen", "IPT-10")
+    assert_deviation_before(events, "FocusChosen", "IPT-10", reason=REASON)
 
 
 def test_a_grief_secondary_focus_also_needs_a_death() -> None:
@@ -365,7 +326,7 @@ def test_interpersonal_deficits_over_another_area_is_recorded_as_a_deviation() -
 
     events = accepted(j, c.ChooseFocus, **choose("interpersonal_deficits", reason=REASON))
 
-    assert_deviation_before(events, "FocusChosen", "IPT-11")
+    assert_deviation_before(events, "FocusChosen", "IPT-11", reason=REASON)
 
 
 @pytest.mark.parametrize("change", ["dispute", "role_change"])
@@ -388,7 +349,7 @@ def test_renegotiated_foci_meet_the_grief_and_deficits_rules_too(
 
     events = accepted(j, c.RenegotiateContract, foci=(area,), reason=REASON, patient_agreed=True)
 
-    assert_deviation_before(events, "ContractRenegotiated", rule)
+    assert_deviation_before(events, "ContractRenegotiated", rule, reason=REASON)
 
 
 # ----- IPT-12 (H): a severe baseline needs medication assessed before the contract ------------
@@ -408,7 +369,7 @@ def test_a_severe_baseline_with_medication_assessed_allows_the_contract() -> Non
 
     j.sign()
 
-    assert kinds(events_since(j, version)) == ["ContractSigned"]
+    assert names(j, version) == ["ContractSigned"]
 
 
 def test_a_severe_baseline_contract_follows_the_medication_assessment() -> None:

@@ -7,45 +7,24 @@ maintenance, a PHQ-9 of 10 or more raises RecurrenceSuspected.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
 
 from domain import commands as c
-from domain.errors import RuleViolation
-from tests.journeys import PHQ9_MODERATE, PHQ9_REMISSION, Journey
+from tests.journeys import PHQ9_MODERATE, Journey
+from tests.rules_kit import (
+    completed,
+    in_maintenance,
+    names,
+    phq9_total,
+    recorded,
+    refusing,
+    schedule,
+)
 
 HAMD17_MODERATE = (3, 2, 2, 1, 1, 1, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0)  # 18
 HAMD17_PARTIAL = (2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0)  # 12
 HAMD17_SEVEN = (1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0)  # 7
 HAMD17_EIGHT = (1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0)  # 8
-
-
-@contextmanager
-def refused(j: Journey, rule: str) -> Iterator[Any]:
-    """The block is refused under ``rule`` and records nothing."""
-    version = j.pathway.version
-    with pytest.raises(RuleViolation) as caught:
-        yield caught
-    assert caught.value.rule == rule, caught.value
-    assert j.pathway.version == version, "a refused command recorded events"
-
-
-def recorded(j: Journey, since: int) -> list[Any]:
-    return [event for event in j.pathway.pending_events if event.originator_version > since]
-
-
-def names(j: Journey, since: int) -> list[str]:
-    return [type(event).__name__ for event in recorded(j, since)]
-
-
-def phq9_total(total: int) -> tuple[int, ...]:
-    items = [0] * 9
-    for index in range(8):
-        items[index] = min(3, total - sum(items))
-    return tuple(items)
 
 
 class HamdJourney(Journey):
@@ -54,21 +33,6 @@ class HamdJourney(Journey):
     def measure(self, items: tuple[int, ...] = HAMD17_MODERATE,
                 instrument: str = "hamd17") -> Journey:
         return super().measure(items, instrument)
-
-
-def completed(final: tuple[int, ...] = PHQ9_REMISSION, next_step: str = "maintenance"
-              ) -> Journey:
-    return Journey().through_initial().complete(final, next_step=next_step)
-
-
-def schedule(j: Journey, **fields: Any) -> Journey:
-    fields.setdefault("sessions", 6)
-    fields.setdefault("start_date", j.at.date())
-    return j.do(c.ScheduleMaintenance, **fields)
-
-
-def in_maintenance() -> Journey:
-    return schedule(completed()).later(30)
 
 
 # ----- IPT-26: maintenance only after remission ------------------------------------------------
@@ -88,7 +52,7 @@ def test_maintenance_follows_an_acute_course_completed_in_remission() -> None:
 
 
 def test_maintenance_sessions_are_numbered_from_one_under_the_new_contract() -> None:
-    j = in_maintenance()
+    j = in_maintenance().later(30)
     before = j.pathway.version
 
     j.session(days=0)
@@ -102,7 +66,7 @@ def test_maintenance_sessions_are_numbered_from_one_under_the_new_contract() -> 
 def test_maintenance_during_the_acute_course_is_refused() -> None:
     j = Journey().through_initial().middle_sessions_until(6)
 
-    with refused(j, "IPT-26"):
+    with refusing(j, "IPT-26"):
         schedule(j)
 
 
@@ -116,7 +80,7 @@ def test_maintenance_needs_a_final_phq9_below_5(final: int, accepted: bool) -> N
         assert names(j, before) == ["MaintenanceScheduled"]
     else:
         assert j.state.outcome == "response"
-        with refused(j, "IPT-26"):
+        with refusing(j, "IPT-26"):
             schedule(j)
 
 
@@ -134,22 +98,22 @@ def test_maintenance_needs_a_final_hamd17_of_at_most_7(final: tuple[int, ...],
         assert names(j, before) == ["MaintenanceScheduled"]
     else:
         assert j.state.outcome == "response"
-        with refused(j, "IPT-26"):
+        with refusing(j, "IPT-26"):
             schedule(j)
 
 
 def test_a_course_that_did_not_remit_cannot_name_maintenance_as_its_next_step() -> None:
     j = Journey().through_initial().middle_sessions_until(12).measure(phq9_total(6))
 
-    with refused(j, "IPT-26"):
+    with refusing(j, "IPT-26"):
         j.do(c.CompleteAcuteCourse, relapse_prevention_plan_ref="doc/relapse-1",
              next_step="maintenance")
 
 
 def test_maintenance_cannot_be_scheduled_twice() -> None:
-    j = in_maintenance()
+    j = in_maintenance().later(30)
 
-    with refused(j, "IPT-26"):
+    with refusing(j, "IPT-26"):
         schedule(j)
 
 
@@ -181,7 +145,7 @@ def test_maintenance_may_be_monthly_twice_monthly_or_weekly(frequency: str,
 def test_other_maintenance_frequencies_are_refused(frequency: str) -> None:
     j = completed()
 
-    with refused(j, "IPT-27"):
+    with refusing(j, "IPT-27"):
         schedule(j, frequency=frequency, sessions=12)
 
 
@@ -190,7 +154,7 @@ def test_other_maintenance_frequencies_are_refused(frequency: str) -> None:
 
 @pytest.mark.parametrize("total", [10, 15, 24])
 def test_a_phq9_of_10_or_more_in_maintenance_raises_recurrence_suspected(total: int) -> None:
-    j = in_maintenance()
+    j = in_maintenance().later(30)
     before = j.pathway.version
 
     j.measure(phq9_total(total))
@@ -205,7 +169,7 @@ def test_a_phq9_of_10_or_more_in_maintenance_raises_recurrence_suspected(total: 
 
 @pytest.mark.parametrize("total", [0, 5, 9])
 def test_a_phq9_below_10_in_maintenance_raises_nothing(total: int) -> None:
-    j = in_maintenance()
+    j = in_maintenance().later(30)
     before = j.pathway.version
 
     j.measure(phq9_total(total))
@@ -234,7 +198,7 @@ def test_a_high_phq9_after_completion_but_before_maintenance_is_not_a_recurrence
 
 
 def test_a_high_gad7_in_maintenance_is_not_a_phq9_recurrence() -> None:
-    j = in_maintenance()
+    j = in_maintenance().later(30)
     before = j.pathway.version
 
     j.measure((2, 2, 2, 2, 2, 1, 1), instrument="gad7")
@@ -243,7 +207,7 @@ def test_a_high_gad7_in_maintenance_is_not_a_phq9_recurrence() -> None:
 
 
 def test_a_recurrence_with_item_9_also_raises_a_safety_flag() -> None:
-    j = in_maintenance()
+    j = in_maintenance().later(30)
     before = j.pathway.version
 
     j.measure((2, 2, 2, 2, 1, 1, 0, 0, 1))

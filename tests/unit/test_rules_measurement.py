@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from domain import commands as c
-from domain.errors import ReasonRequired, RuleViolation
 from tests.journeys import PHQ9_REMISSION, Journey
+from tests.rules_kit import accepted, assert_deviation_before, kinds, names, next_session, refused
 
 REASON = "reviewed with supervisor: continue, client engaged"
 # The journeys' baseline is PHQ9_MODERATE, a total of 12 (item 9 = 0 throughout).
@@ -23,50 +21,6 @@ PHQ9_9 = (2, 2, 2, 1, 1, 1, 0, 0, 0)  # 25% better: no review
 
 
 # ----- a small vocabulary for these specifications ------------------------------------------
-
-
-def events_since(j: Journey, version: int) -> list[Any]:
-    return [event for event in j.pathway.pending_events if event.originator_version > version]
-
-
-def kinds(events: list[Any]) -> list[str]:
-    return [type(event).__name__ for event in events]
-
-
-def accepted(j: Journey, command_class: type[c.Command], **fields: Any) -> list[Any]:
-    """Run a command that must be accepted; return the events it recorded."""
-    version = j.pathway.version
-    j.do(command_class, **fields)
-    return events_since(j, version)
-
-
-def refused(j: Journey, command_class: type[c.Command], rule: str, *, soft: bool = False,
-            **fields: Any) -> RuleViolation:
-    """Run a command that must be refused under ``rule``, and check nothing was recorded."""
-    version, pending = j.pathway.version, len(j.pathway.pending_events)
-    with pytest.raises(ReasonRequired if soft else RuleViolation) as info:
-        j.do(command_class, **fields)
-    assert info.value.rule == rule
-    assert isinstance(info.value, ReasonRequired) is soft
-    assert j.pathway.version == version
-    assert len(j.pathway.pending_events) == pending
-    return info.value
-
-
-def next_session(j: Journey, **fields: Any) -> dict[str, Any]:
-    """The fields of the next acute session, at the journey's current time (the clock stays)."""
-    number = fields.pop("number", j.state.sessions_held + 1)
-    fields.setdefault("minutes", 50)
-    if j.state.contract and j.state.phase_of_session(number) != "initial":
-        fields.setdefault("focus_addressed", j.state.contract.foci[0])
-    return {"number": number, **fields}
-
-
-def assert_deviation_before(events: list[Any], accepted_event: str, *rules: str,
-                            reason: str = REASON) -> None:
-    assert kinds(events) == ["DeviationRecorded"] * len(rules) + [accepted_event]
-    assert [event.rule for event in events[:-1]] == list(rules)
-    assert all(event.reason == reason for event in events[:-1])
 
 
 def complete_fields() -> dict[str, Any]:
@@ -115,7 +69,7 @@ def test_a_session_off_the_contracted_foci_is_recorded_as_a_deviation_with_its_r
     events = accepted(j.later(), c.HoldSession,
                       **next_session(j, focus_addressed="role_transition", reason=REASON))
 
-    assert_deviation_before(events, "SessionHeld", "IPT-14")
+    assert_deviation_before(events, "SessionHeld", "IPT-14", reason=REASON)
     assert j.state.has_deviation("IPT-14")
 
 
@@ -229,7 +183,7 @@ def test_no_review_is_asked_before_session_8() -> None:
 
     j.middle_sessions_until(8, items=PHQ9_11)
 
-    assert "DeviationRecorded" not in kinds(events_since(j, version))
+    assert "DeviationRecorded" not in names(j, version)
     assert j.state.sessions_held == 8
 
 
@@ -246,7 +200,7 @@ def test_continuing_unchanged_after_a_poor_response_is_recorded_as_a_deviation()
 
     events = accepted(j.later(), c.HoldSession, **next_session(j, reason=REASON))
 
-    assert_deviation_before(events, "SessionHeld", "IPT-16")
+    assert_deviation_before(events, "SessionHeld", "IPT-16", reason=REASON)
     assert j.state.has_deviation("IPT-16")
 
 
@@ -291,7 +245,7 @@ def test_week_8_without_25_percent_improvement_asks_for_a_review_before_session_
     refused(j.later(14), c.HoldSession, "IPT-16", soft=True, **next_session(j))
 
     events = accepted(j, c.HoldSession, **next_session(j, reason=REASON))
-    assert_deviation_before(events, "SessionHeld", "IPT-16")
+    assert_deviation_before(events, "SessionHeld", "IPT-16", reason=REASON)
     assert events[-1].number == 6
 
 

@@ -7,41 +7,16 @@ IPT-19 keeps adolescents (and groups) out of enrolment while an urgent flag is o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
 
 from domain import commands as c
-from domain.errors import InvalidCommand, RuleViolation
+from domain.errors import InvalidCommand
 from tests.journeys import PHQ9_MODERATE, PHQ9_PARTIAL, Journey
+from tests.rules_kit import in_middle_phase, names, recorded, refusing
 
 
 def phq9(item9: int, rest: tuple[int, ...] = PHQ9_MODERATE[:8]) -> tuple[int, ...]:
     return (*rest, item9)
-
-
-@contextmanager
-def refused(j: Journey, rule: str) -> Iterator[Any]:
-    """The block is refused under ``rule`` and records nothing."""
-    version = j.pathway.version
-    with pytest.raises(RuleViolation) as caught:
-        yield caught
-    assert caught.value.rule == rule, caught.value
-    assert j.pathway.version == version, "a refused command recorded events"
-
-
-def recorded(j: Journey, since: int) -> list[Any]:
-    return [event for event in j.pathway.pending_events if event.originator_version > since]
-
-
-def names(j: Journey, since: int) -> list[str]:
-    return [type(event).__name__ for event in recorded(j, since)]
-
-
-def in_middle_phase() -> Journey:
-    return Journey().through_initial().session()
 
 
 def flagged(item9: int = 1) -> Journey:
@@ -119,21 +94,21 @@ def test_each_flag_gets_its_own_number() -> None:
 def test_a_routine_session_waits_while_a_flag_is_unacknowledged() -> None:
     j = flagged()
 
-    with refused(j, "IPT-17"):
+    with refusing(j, "IPT-17"):
         j.session()
 
 
 def test_an_acknowledged_flag_still_needs_a_risk_assessment_before_a_routine_session() -> None:
     j = acknowledge(flagged())
 
-    with refused(j, "IPT-17"):
+    with refusing(j, "IPT-17"):
         j.session()
 
 
 def test_an_assessed_flag_still_needs_an_acknowledgement_before_a_routine_session() -> None:
     j = assess(flagged())
 
-    with refused(j, "IPT-17"):
+    with refusing(j, "IPT-17"):
         j.session()
 
 
@@ -160,7 +135,7 @@ def test_a_safety_session_may_be_held_while_a_flag_waits() -> None:
 def test_a_flag_raised_by_the_clinician_also_holds_routine_sessions() -> None:
     j = in_middle_phase().do(c.RaiseSafetyFlag, tier="routine", source="client_report")
 
-    with refused(j, "IPT-17"):
+    with refusing(j, "IPT-17"):
         j.session()
     assess(acknowledge(j)).session()
     assert j.state.sessions_held == 4
@@ -169,7 +144,7 @@ def test_a_flag_raised_by_the_clinician_also_holds_routine_sessions() -> None:
 def test_an_unacknowledged_flag_holds_routine_sessions_in_the_initial_phase() -> None:
     j = Journey().measure(phq9(1))
 
-    with refused(j, "IPT-17"):
+    with refusing(j, "IPT-17"):
         j.session()
 
 
@@ -178,7 +153,7 @@ def test_an_unacknowledged_flag_holds_routine_maintenance_sessions() -> None:
     j.do(c.ScheduleMaintenance, sessions=6, start_date=j.at.date())
     j.later(28).measure(phq9(1, rest=(0,) * 8))
 
-    with refused(j, "IPT-17"):
+    with refusing(j, "IPT-17"):
         j.session(days=2)
     assess(acknowledge(j)).session(days=2)
     assert len(j.state.maintenance_sessions) == 1
@@ -193,7 +168,7 @@ def test_a_later_zero_on_item_9_does_not_clear_an_open_flag() -> None:
     j.later(1).measure(phq9(0, rest=PHQ9_PARTIAL[:8]))
 
     assert [flag.id for flag in j.state.open_flags] == [1]
-    with refused(j, "IPT-17"):
+    with refusing(j, "IPT-17"):
         j.session()
 
 
@@ -207,14 +182,14 @@ def test_a_risk_assessment_does_not_by_itself_clear_the_flag() -> None:
 def test_resolving_a_flag_without_a_risk_assessment_is_refused() -> None:
     j = flagged(1)
 
-    with refused(j, "IPT-18"):
+    with refusing(j, "IPT-18"):
         j.do(c.ResolveSafetyFlag, flag_id=1)
 
 
 def test_resolving_an_acknowledged_but_unassessed_flag_is_refused() -> None:
     j = acknowledge(flagged(2))
 
-    with refused(j, "IPT-18"):
+    with refusing(j, "IPT-18"):
         j.do(c.ResolveSafetyFlag, flag_id=1)
 
 
@@ -245,7 +220,7 @@ def test_resolving_one_flag_leaves_the_others_open() -> None:
     j.do(c.ResolveSafetyFlag, flag_id=1)
 
     assert [flag.id for flag in j.state.open_flags] == [2]
-    with refused(j, "IPT-17"):
+    with refusing(j, "IPT-17"):
         j.session()
 
 
@@ -259,14 +234,14 @@ def adolescent_before_contract() -> Journey:
 def test_an_adolescent_is_not_enrolled_while_an_urgent_flag_is_open() -> None:
     j = adolescent_before_contract().measure(phq9(2))
 
-    with refused(j, "IPT-19"):
+    with refusing(j, "IPT-19"):
         j.sign()
 
 
 def test_an_acknowledged_and_assessed_urgent_flag_still_blocks_adolescent_enrolment() -> None:
     j = assess(acknowledge(adolescent_before_contract().measure(phq9(3))), risk_level="moderate")
 
-    with refused(j, "IPT-19"):
+    with refusing(j, "IPT-19"):
         j.sign()
 
 

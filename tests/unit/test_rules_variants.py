@@ -8,10 +8,7 @@ ipt-g is not available yet: opening it is refused.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -21,24 +18,7 @@ from domain.errors import InvalidCommand, RuleViolation
 from domain.pathway import Pathway
 from domain.values import Signature, Signer
 from tests.journeys import PHQ9_PARTIAL, START, Journey, ctx
-
-
-@contextmanager
-def refused(j: Journey, rule: str) -> Iterator[Any]:
-    """The block is refused under ``rule`` and records nothing."""
-    version = j.pathway.version
-    with pytest.raises(RuleViolation) as caught:
-        yield caught
-    assert caught.value.rule == rule, caught.value
-    assert j.pathway.version == version, "a refused command recorded events"
-
-
-def recorded(j: Journey, since: int) -> list[Any]:
-    return [event for event in j.pathway.pending_events if event.originator_version > since]
-
-
-def names(j: Journey, since: int) -> list[str]:
-    return [type(event).__name__ for event in recorded(j, since)]
+from tests.rules_kit import completed, hold_until, names, recorded, refusing
 
 
 def open_pathway(protocol: str, age: int) -> Pathway:
@@ -49,26 +29,6 @@ def open_pathway(protocol: str, age: int) -> Pathway:
 
 def signatures(*signers: Signer) -> tuple[Signature, ...]:
     return tuple(Signature(signer=signer, signed_by=f"{signer}-1") for signer in signers)
-
-
-def hold_until(j: Journey, number: int, discuss_at: int, letter: bool = True,
-               parent_at: frozenset[int] | None = None) -> Journey:
-    """Hold sessions to ``number`` (measuring every third, discussing the ending in time); dit
-    shares its goodbye letter before the final session when ``letter``; ipt-a has a parent
-    only at the sessions in ``parent_at`` (when given)."""
-    while j.state.sessions_held < number:
-        next_number = j.state.sessions_held + 1
-        if next_number == discuss_at:
-            j.do(c.DiscussTermination, at_session=next_number)
-        if letter and j.protocol == "dit" and next_number == j.state.contract.sessions:
-            j.do(c.ShareGoodbyeLetter, letter_ref="doc/goodbye-1")
-        fields: dict[str, Any] = {"reason": "review done" if next_number > 8 else None}
-        if parent_at is not None:
-            fields["parent_present"] = next_number in parent_at
-        j.session(**fields)
-        if next_number % 3 == 0:
-            j.measure(PHQ9_PARTIAL)
-    return j
 
 
 # ----- ipt-a: adolescents ----------------------------------------------------------------------
@@ -109,14 +69,14 @@ def test_an_adolescent_contract_without_guardian_consent_is_refused() -> None:
     j = adolescent().do(c.WithdrawConsent, kinds=("treatment",), given_by="guardian")
     assert j.state.consents["client:treatment"]
 
-    with refused(j, "IPT-31"):
+    with refusing(j, "IPT-31"):
         j.sign()
 
 
 def test_an_adolescent_contract_without_the_guardians_signature_is_refused() -> None:
     j = adolescent()
 
-    with refused(j, "IPT-31"):
+    with refusing(j, "IPT-31"):
         j.sign(signatures=signatures("client", "therapist"))
 
 
@@ -140,7 +100,7 @@ def test_an_adolescents_first_session_is_held_with_a_parent_present() -> None:
 def test_an_adolescents_first_session_without_a_parent_is_refused() -> None:
     j = Journey("ipt-a", age=15)
 
-    with refused(j, "IPT-31"):
+    with refusing(j, "IPT-31"):
         j.session(parent_present=False)
 
 
@@ -156,7 +116,7 @@ def test_later_adolescent_sessions_before_the_ending_need_no_parent() -> None:
 def test_the_adolescent_final_session_needs_a_parent_in_the_ending_sessions() -> None:
     j = hold_until(adolescent().sign().measure(), 11, discuss_at=9, parent_at=frozenset({1}))
 
-    with refused(j, "IPT-31"):
+    with refusing(j, "IPT-31"):
         j.session(parent_present=False, reason="review done")
 
 
@@ -186,7 +146,7 @@ def test_a_dit_session_5_without_an_agreed_focus_is_refused() -> None:
     for _ in range(4):
         j.session()
 
-    with refused(j, "IPT-31"):
+    with refusing(j, "IPT-31"):
         j.session(reason="still exploring")
 
 
@@ -196,7 +156,7 @@ def test_a_dit_focus_the_client_did_not_agree_to_does_not_count() -> None:
          pattern_summary="expects rejection, withdraws")
     j.session().session()
 
-    with refused(j, "IPT-31"):
+    with refusing(j, "IPT-31"):
         j.session(reason="still exploring")
 
 
@@ -230,7 +190,7 @@ def dit_before_final(letter: bool) -> Journey:
 def test_the_dit_final_session_without_a_goodbye_letter_is_refused() -> None:
     j = dit_before_final(letter=False)
 
-    with refused(j, "IPT-31"):
+    with refusing(j, "IPT-31"):
         j.session(reason="review done")
 
 
@@ -266,15 +226,11 @@ def test_a_goodbye_letter_belongs_to_dit_only() -> None:
 def test_a_dit_course_has_exactly_16_sessions() -> None:
     j = Journey("dit", sessions=16).assessed_initial()
 
-    with refused(j, "IPT-03"):
+    with refusing(j, "IPT-03"):
         j.sign(sessions=12)
 
 
 # ----- ipt-m: the maintenance contract ---------------------------------------------------------
-
-
-def completed() -> Journey:
-    return Journey().through_initial().complete()
 
 
 @pytest.mark.parametrize(("frequency", "sessions"), [
@@ -296,7 +252,7 @@ def test_a_maintenance_contract_outside_1_to_36_months_is_refused(frequency: str
                                                                   sessions: int) -> None:
     j = completed()
 
-    with refused(j, "IPT-03"):
+    with refusing(j, "IPT-03"):
         j.do(c.ScheduleMaintenance, frequency=frequency, sessions=sessions,
              start_date=j.at.date())
 
@@ -306,7 +262,7 @@ def test_maintenance_sessions_never_exceed_the_maintenance_contract() -> None:
     j.do(c.ScheduleMaintenance, sessions=2, start_date=j.at.date())
     j.session(days=30).session(days=30)
 
-    with refused(j, "IPT-04"):
+    with refusing(j, "IPT-04"):
         j.later(30).do(c.HoldSession, number=3, minutes=50)
     assert j.state.sessions_left == 0
 
