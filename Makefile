@@ -44,7 +44,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@echo "==> running the benchmark"
-	$(BIN)/carepath bench --repeat 3
+	$(BIN)/python -m bench --repeat 3
 
 clean:
 	@echo "==> removing $(VENV), caches and build output (./data is kept)"

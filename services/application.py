@@ -1,13 +1,14 @@
 """The write side: get -> call -> save, with idempotency and optimistic concurrency.
 
 Business decisions live in ``domain``; this layer stamps server time, recognises retries by
-their idempotency key, and re-decides a command when another writer won the race.
+their idempotency key, and re-decides a command when another writer won the race. Reads of
+state, as-of and history live in ``services.queries``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +19,6 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import commands as c
 from domain.context import CLOCK_SKEW, CommandContext
-from domain.events import PathwayEvent, PathwayOpened
 from domain.pathway import Pathway
 from domain.state import command_key
 from services.errors import (
@@ -26,7 +26,6 @@ from services.errors import (
     IdempotencyKeyReused,
     PathwayNotFound,
     VersionMismatch,
-    VersionNotFound,
 )
 
 _OPEN_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carepath:pathway-opened")
@@ -83,14 +82,14 @@ class Pathways(Application[UUID]):
         pathway_id = uuid5(_OPEN_NAMESPACE, f"{caller.actor_id}\x1f{caller.idempotency_key}")
         ctx = self._context(command, caller)
         try:
-            existing = self._load(pathway_id)
+            existing = self.load(pathway_id)
         except PathwayNotFound:
             pathway = Pathway.open(pathway_id, command, ctx)
             recorded = _pending(pathway)
             try:
                 self.save(pathway)
             except IntegrityError:  # the same retry raced us and won
-                existing = self._load(pathway_id)
+                existing = self.load(pathway_id)
             else:
                 return CommandResult(pathway_id, pathway.version, recorded)
         return self._replay(existing, ctx)
@@ -100,7 +99,7 @@ class Pathways(Application[UUID]):
         """get -> call -> save; re-decides on a lost race unless the caller pinned a version."""
         attempts = self.conflict_retries + 1 if expected_version is None else 1
         for _ in range(attempts):
-            pathway = self._load(pathway_id)
+            pathway = self.load(pathway_id)
             ctx = self._context(command, caller)
             if command_key(ctx.actor_id, ctx.idempotency_key) in pathway.state.commands:
                 return self._replay(pathway, ctx)
@@ -112,38 +111,16 @@ class Pathways(Application[UUID]):
                 self.save(pathway)
             except IntegrityError:
                 if expected_version is not None:
-                    raise VersionMismatch(expected_version, self._load(pathway_id).version
+                    raise VersionMismatch(expected_version, self.load(pathway_id).version
                                           ) from None
                 continue
             return CommandResult(pathway_id, pathway.version, recorded)
         raise ConcurrencyConflict(attempts)
 
-    # ----- queries -------------------------------------------------------------------------
-
-    def pathway(self, pathway_id: UUID, version: int | None = None) -> Pathway:
-        """The pathway now, or as it was at ``version`` (an auditor's "as of")."""
-        pathway = self._load(pathway_id, version)
-        if version is not None and pathway.version < version:
-            raise VersionNotFound(pathway_id, version, pathway.version)
-        return pathway
-
-    def history(self, pathway_id: UUID, *, after: int = 0,
-                until: int | None = None) -> Sequence[PathwayEvent]:
-        events = list(self.repository.event_store.get(pathway_id, gt=after or None,
-                                                      lte=until))
-        if not events and after == 0:
-            raise PathwayNotFound(pathway_id)
-        return events  # type: ignore[return-value]
-
-    def pathway_ids(self, *, start: int = 1, limit: int = 100) -> list[tuple[int, UUID]]:
-        """(position, id) of opened pathways in the order they were opened."""
-        notifications = self.recorder.select_notifications(
-            start=start, limit=limit, topics=[PathwayOpened.TOPIC])
-        return [(n.id, UUID(str(n.originator_id))) for n in notifications]
-
     # ----- internals -----------------------------------------------------------------------
 
-    def _load(self, pathway_id: UUID, version: int | None = None) -> Pathway:
+    def load(self, pathway_id: UUID, version: int | None = None) -> Pathway:
+        """The pathway now, or as it stood at ``version`` (at most its latest version)."""
         try:
             pathway: Any = self.repository.get(pathway_id, version=version,
                                                projector_func=replay)

@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from services.application import Pathways
-from services.settings import Settings, eventsourcing_env, load_settings
+from services.queries import PathwayQueries
+from services.settings import Settings, load_settings
+from services.store.environment import eventsourcing_env
 
 
 @dataclass
 class Container:
     settings: Settings
     pathways: Pathways
+    queries: PathwayQueries
 
     @property
     def storage(self) -> str:
@@ -38,4 +41,4 @@ def bootstrap(settings: Settings | None = None, *,
         conflict_retries=settings.conflict_retries,
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
     )
-    return Container(settings=settings, pathways=pathways)
+    return Container(settings=settings, pathways=pathways, queries=PathwayQueries(pathways))

@@ -2,14 +2,13 @@
 
 Everything configurable is declared here so a bad deployment fails at start-up with a message
 that names the variable to fix, instead of failing on the first command. The eventsourcing
-library is configured from these settings through :func:`eventsourcing_env`, never through
+library is configured from these settings by ``services.store.environment``, never through
 ``os.environ``, so tests and several applications in one process cannot leak into each other.
 """
 
 from __future__ import annotations
 
 import binascii
-import re
 from base64 import b64decode
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,14 +18,11 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CAREPATH_"
-MAPPER_TOPIC = "services.mapper:CanonicalMapper"
-CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
 CIPHER_KEY_BYTES = 32
 # Why these DSN parameters only: eventsourcing's PostgreSQL factory accepts no others, and
 # silently dropping e.g. ``sslmode`` would weaken a deployment without anyone noticing.
 _DSN_SUPPORTED = frozenset({"host", "port", "user", "password", "dbname", "connect_timeout"})
 _DSN_REQUIRED = ("host", "user", "dbname")
-_APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 _ASCII_END = 0x80
 _MIN_DISTINCT_KEY_BYTES = 8
 _SECRET_FIELDS = frozenset({"database_url", "cipher_key"})
@@ -143,55 +139,3 @@ def _describe(error: ValidationError) -> str:
         message = item["msg"].removeprefix("Value error, ")
         lines.append(f"{ENV_PREFIX}{field.upper()}: {message} (got {shown})")
     return "invalid configuration:\n  " + "\n  ".join(lines)
-
-
-def eventsourcing_env(settings: Settings, app_name: str) -> dict[str, str]:
-    """The ``env=`` dict for an eventsourcing ``Application`` named ``app_name``.
-
-    Keys are unprefixed; the caller passes the dict as ``Application(env=...)``, which takes
-    precedence over unprefixed OS variables (``<APPNAME>_<KEY>`` OS variables still win, as
-    the library designs). Creates ``data_dir`` when the embedded SQLite store is used.
-    """
-    if not _APP_NAME.match(app_name):
-        msg = f"application name {app_name!r} must match {_APP_NAME.pattern}"
-        raise ConfigurationError(msg)
-    env = {"MAPPER_TOPIC": MAPPER_TOPIC}
-    if settings.database_url is None:
-        env |= _sqlite_env(settings, app_name)
-    else:
-        env |= _postgres_env(settings, postgres_params(settings.database_url.get_secret_value()))
-    if settings.cipher_key is not None:
-        env["CIPHER_TOPIC"] = CIPHER_TOPIC
-        env["CIPHER_KEY"] = settings.cipher_key.get_secret_value()
-    return env
-
-
-def _sqlite_env(settings: Settings, app_name: str) -> dict[str, str]:
-    """One file per application: eventsourcing's SQLite table names are not per app."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(settings.data_dir / f"{app_name}.sqlite3"),
-        "SQLITE_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
-    }
-
-
-def _postgres_env(settings: Settings, params: dict[str, str]) -> dict[str, str]:
-    """PostgreSQL store settings; overflow equals the pool size so load can at most double it."""
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": params["dbname"],
-        "POSTGRES_HOST": params["host"],
-        "POSTGRES_PORT": params.get("port", "5432"),
-        "POSTGRES_USER": params["user"],
-        "POSTGRES_PASSWORD": params.get("password", ""),
-        "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
-        "POSTGRES_POOL_SIZE": str(settings.pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
-        # 9.5.6's database functions write to the wrong table when apps share a schema.
-        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-        "CREATE_TABLE": "y",
-    }
-    if "connect_timeout" in params:
-        env["POSTGRES_CONNECT_TIMEOUT"] = params["connect_timeout"]
-    return env

@@ -23,6 +23,7 @@ from services.demo.clinical import THERAPISTS
 from services.demo.script import Script
 from services.demo.summary import DemoSummary, summarise
 from services.errors import IdempotencyKeyReused, PathwayNotFound
+from services.queries import PathwayQueries
 
 DEMO_ACTOR = "demo-seeder"
 DEMO_ROLE = "system"
@@ -54,7 +55,7 @@ def seed_demo(pathways: Pathways, *, count: int = 48, seed: int = 7,
         ids.append(result.pathway_id)
         if progress:
             progress(number + 1, count)
-    states = [pathways.pathway(pathway_id).state for pathway_id in ids]
+    states = [PathwayQueries(pathways).pathway(pathway_id).state for pathway_id in ids]
     return summarise(ids, states, commands=commands, events_recorded=recorded,
                      replayed=replayed, seconds=time.perf_counter() - started)
 
@@ -119,7 +120,7 @@ def _anchor_day(pathways: Pathways, seed: int) -> date:
     # The application derives an opened pathway's id from the caller and key (a retry finds it).
     pathway_id = uuid5(_OPEN_NAMESPACE, f"{key.actor_id}\x1f{key.idempotency_key}")
     try:
-        opened_at = pathways.pathway(pathway_id).state.opened_at
+        opened_at = PathwayQueries(pathways).pathway(pathway_id).state.opened_at
     except PathwayNotFound:
         return (pathways.clock() - timedelta(days=1)).date()
     planned = first.steps[0].fields["occurred_at"].date()

@@ -20,6 +20,7 @@ from services.application import Caller, Pathways
 from services.composition import Container
 from services.errors import PathwayNotFound
 from services.http.problems import BadRequestField
+from services.queries import PathwayQueries
 
 MAX_TOKEN = 200
 _PRINTABLE_ID = r"^[!-~]([ -~]*[!-~])?$"
@@ -97,10 +98,15 @@ def pathways(request: Request) -> Pathways:
     return container(request).pathways
 
 
+def queries(request: Request) -> PathwayQueries:
+    return container(request).queries
+
+
 CallerDep = Annotated[Caller, Depends(caller)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 PathwayId = Annotated[UUID, Depends(pathway_id)]
 PathwaysDep = Annotated[Pathways, Depends(pathways)]
+QueriesDep = Annotated[PathwayQueries, Depends(queries)]
 ContainerDep = Annotated[Container, Depends(container)]
 
 

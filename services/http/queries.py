@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from services.http.headers import PathwayId, PathwaysDep
+from services.http.headers import PathwayId, QueriesDep
 from services.http.views import (
     PROBLEM,
     HistoryEvent,
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/pathways", tags=["queries"], responses=QUERY_RESPONS
 
 @router.get("", response_model=PathwayList, summary="List opened pathways")
 def list_pathways(
-    pathways: PathwaysDep,
+    pathways: QueriesDep,
     start: Annotated[int, Query(ge=1, le=MAX_POSITION,
                                 description="Log position to start from.")] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -56,7 +56,7 @@ def list_pathways(
 
 @router.get("/{pathway_id}", response_model=PathwayView, summary="A pathway's state")
 def get_pathway(
-    pathway_id: PathwayId, pathways: PathwaysDep, response: Response,
+    pathway_id: PathwayId, pathways: QueriesDep, response: Response,
     version: Annotated[int | None, Query(ge=1, le=MAX_POSITION,
                                          description="The state as of this version.")] = None,
 ) -> PathwayView:
@@ -74,7 +74,7 @@ def get_pathway(
 
 @router.get("/{pathway_id}/history", response_model=HistoryPage, summary="A pathway's events")
 def get_history(
-    pathway_id: PathwayId, pathways: PathwaysDep,
+    pathway_id: PathwayId, pathways: QueriesDep,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION,
                                 description="Return events after this version.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,

@@ -13,9 +13,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from services.bench import main, run_benchmark
-from services.bench.bare import bare_factory
-from services.bench.database import DB_PREFIX
+from bench import main, run_benchmark
+from bench.bare import bare_factory
+from bench.database import DB_PREFIX
 
 SERVER_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -49,7 +49,7 @@ def seeded(data_dir: Path) -> Iterator[tuple[Container, DemoSummary]]:
 @pytest.fixture(scope="module")
 def histories(seeded: tuple[Container, DemoSummary]) -> dict[Any, list[Any]]:
     container, summary = seeded
-    return {pid: list(container.pathways.history(pid)) for pid in summary.pathway_ids}
+    return {pid: list(container.queries.history(pid)) for pid in summary.pathway_ids}
 
 
 def _events(histories: dict[Any, list[Any]], name: str) -> list[Any]:

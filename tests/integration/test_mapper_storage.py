@@ -19,8 +19,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from pydantic import BaseModel
 
-from services.mapper import CanonicalMapper, PydanticTranscoding, canonical_bytes
-from services.settings import eventsourcing_env, load_settings
+from services.settings import load_settings
+from services.store.environment import eventsourcing_env
+from services.store.mapper import CanonicalMapper, PydanticTranscoding, canonical_bytes
 
 KEY = b64encode(bytes(range(200, 232))).decode()
 

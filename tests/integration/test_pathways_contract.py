@@ -27,6 +27,7 @@ from services.errors import (
     VersionMismatch,
     VersionNotFound,
 )
+from services.queries import PathwayQueries
 from services.settings import load_settings
 from tests.journeys import INVENTORY, PHQ9_MODERATE
 
@@ -100,7 +101,7 @@ class TestPathwaysContract:
         pathways.execute(pathway_id, measure(), caller())
         pathways.execute(pathway_id, c.RecordInventory(occurred_at=REFERRAL + timedelta(days=2),
                                                        relationships=INVENTORY), caller())
-        loaded = pathways.pathway(pathway_id)
+        loaded = PathwayQueries(pathways).pathway(pathway_id)
         assert loaded.version == 3
         assert loaded.state.phase == "initial"
         assert loaded.state.baseline is not None
@@ -111,7 +112,7 @@ class TestPathwaysContract:
             self, pathways: Pathways) -> None:
         pathway_id = open_one(pathways)
         pathways.execute(pathway_id, measure(), caller("the-key", actor="t-2"))
-        last = pathways.history(pathway_id)[-1]
+        last = PathwayQueries(pathways).history(pathway_id)[-1]
         assert type(last).__name__ == "MeasureRecorded"
         assert (last.meta.actor_id, last.meta.actor_role) == ("t-2", "therapist")
         assert (last.meta.correlation_id, last.meta.idempotency_key) == ("corr-7", "the-key")
@@ -126,8 +127,8 @@ class TestPathwaysContract:
         with pytest.raises(RuleViolation) as refused:
             pathways.execute(pathway_id, focus, caller())
         assert refused.value.rule == "IPT-13"
-        assert pathways.pathway(pathway_id).version == 1
-        assert len(pathways.history(pathway_id)) == 1
+        assert PathwayQueries(pathways).pathway(pathway_id).version == 1
+        assert len(PathwayQueries(pathways).history(pathway_id)) == 1
 
     def test_a_retried_command_returns_the_first_result_and_records_nothing(
             self, pathways: Pathways) -> None:
@@ -137,14 +138,14 @@ class TestPathwaysContract:
         assert (again.version, again.events) == (first.version, first.events)
         assert again.replayed
         assert not first.replayed
-        assert pathways.pathway(pathway_id).version == first.version
+        assert PathwayQueries(pathways).pathway(pathway_id).version == first.version
 
     def test_a_retried_opening_finds_the_same_pathway(self, pathways: Pathways) -> None:
         first = pathways.open_pathway(opening(), caller("open-1"))
         again = pathways.open_pathway(opening(), caller("open-1"))
         assert again.pathway_id == first.pathway_id
         assert again.replayed
-        assert len(pathways.history(first.pathway_id)) == 1
+        assert len(PathwayQueries(pathways).history(first.pathway_id)) == 1
 
     def test_a_key_reused_for_a_different_request_is_refused(self, pathways: Pathways) -> None:
         pathway_id = open_one(pathways)
@@ -166,7 +167,7 @@ class TestPathwaysContract:
             self, pathways: Pathways) -> None:
         pathway_id = open_one(pathways)
         with pytest.raises(VersionNotFound):
-            pathways.pathway(pathway_id, version=2)
+            PathwayQueries(pathways).pathway(pathway_id, version=2)
 
     def test_an_if_match_version_that_is_not_current_is_refused(
             self, pathways: Pathways) -> None:
@@ -175,7 +176,7 @@ class TestPathwaysContract:
         with pytest.raises(VersionMismatch) as mismatch:
             pathways.execute(pathway_id, measure(days=3), caller(), expected_version=1)
         assert (mismatch.value.expected, mismatch.value.actual) == (1, 2)
-        assert pathways.pathway(pathway_id).version == 2
+        assert PathwayQueries(pathways).pathway(pathway_id).version == 2
 
     def test_a_lost_race_is_re_decided_and_saved(self, pathways: Pathways, replica: Pathways,
                                                   clock: Clock) -> None:
@@ -183,7 +184,7 @@ class TestPathwaysContract:
         clock.before_next_tick = lambda: replica.execute(pathway_id, measure(days=5), caller())
         result = pathways.execute(pathway_id, measure(days=6), caller())
         assert result.version == 3
-        totals = [type(e).__name__ for e in pathways.history(pathway_id)]
+        totals = [type(e).__name__ for e in PathwayQueries(pathways).history(pathway_id)]
         assert totals == ["PathwayOpened", "MeasureRecorded", "MeasureRecorded"]
 
     def test_a_pinned_version_that_loses_the_race_is_refused(
@@ -192,7 +193,7 @@ class TestPathwaysContract:
         clock.before_next_tick = lambda: replica.execute(pathway_id, measure(days=5), caller())
         with pytest.raises(VersionMismatch):
             pathways.execute(pathway_id, measure(days=6), caller(), expected_version=1)
-        assert pathways.pathway(pathway_id).version == 2
+        assert PathwayQueries(pathways).pathway(pathway_id).version == 2
 
     def test_the_clock_skew_setting_bounds_clinical_time(self, storage: dict[str, object]
                                                          ) -> None:
@@ -223,26 +224,26 @@ class TestPathwaysContract:
         pathway_id = open_one(pathways)
         pathways.execute(pathway_id, measure(), caller())
         pathways.execute(pathway_id, c.AssignSickRole(occurred_at=REFERRAL), caller())
-        then = pathways.pathway(pathway_id, version=2)
-        now = pathways.pathway(pathway_id)
+        then = PathwayQueries(pathways).pathway(pathway_id, version=2)
+        now = PathwayQueries(pathways).pathway(pathway_id)
         assert (then.version, then.state.sick_role) == (2, False)
         assert (now.version, now.state.sick_role) == (3, True)
 
     def test_an_unknown_pathway_is_not_found(self, pathways: Pathways) -> None:
         with pytest.raises(PathwayNotFound):
-            pathways.pathway(uuid4())
+            PathwayQueries(pathways).pathway(uuid4())
         with pytest.raises(PathwayNotFound):
             pathways.execute(uuid4(), measure(), caller())
 
     def test_opened_pathways_are_listed_in_order(self, pathways: Pathways) -> None:
         opened = [open_one(pathways) for _ in range(3)]
-        listed = [pathway_id for _, pathway_id in pathways.pathway_ids()]
+        listed = [pathway_id for _, pathway_id in PathwayQueries(pathways).pathway_ids()]
         assert listed[-3:] == opened
 
     def test_a_version_1_measure_in_the_store_is_upcast_on_load(
             self, pathways: Pathways) -> None:
         pathway_id = open_one(pathways)
-        written = pathways.history(pathway_id)[0]
+        written = PathwayQueries(pathways).history(pathway_id)[0]
         old_state = {
             "occurred_at": "2026-10-03T09:00:00Z", "timestamp": "2026-10-03T09:00:01Z",
             "meta": written.meta.model_dump(), "instrument": "phq9",
@@ -251,10 +252,10 @@ class TestPathwaysContract:
         stored = StoredEvent(originator_id=pathway_id, originator_version=2,
                              topic="carepath:MeasureRecorded", state=orjson.dumps(old_state))
         pathways.recorder.insert_events([stored])
-        upcast = pathways.history(pathway_id)[-1]
+        upcast = PathwayQueries(pathways).history(pathway_id)[-1]
         assert isinstance(upcast, MeasureRecorded)
         assert upcast.band == "moderate"
-        baseline = pathways.pathway(pathway_id).state.baseline
+        baseline = PathwayQueries(pathways).pathway(pathway_id).state.baseline
         assert baseline is not None
         assert baseline.total == 12
 

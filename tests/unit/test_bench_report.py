@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.bench.report import (
+from bench.report import (
     BAR,
     Report,
     ScenarioResult,
@@ -16,8 +16,8 @@ from services.bench.report import (
     format_table,
     to_json,
 )
-from services.bench.runner import RunResult
-from services.bench.stats import percentile, ratio, throughput
+from bench.runner import RunResult
+from bench.stats import percentile, ratio, throughput
 
 
 def result(writers: int, ops_per_s: float, *, ops: int = 100) -> RunResult:

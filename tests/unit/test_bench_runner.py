@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from services.bench.runner import run_workload
+from bench.runner import run_workload
 
 
 class FakeWorkload:

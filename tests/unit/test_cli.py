@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,7 +34,7 @@ def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 def test_top_level_help_lists_every_command_with_examples(
         capsys: pytest.CaptureFixture[str]) -> None:
     text = _help(capsys)
-    for command in ("serve", "demo", "bench", "check-config"):
+    for command in ("serve", "demo", "check-config"):
         assert command in text
     assert "examples:" in text
     assert "IPT" in text
@@ -106,26 +104,6 @@ def test_banner_shows_where_data_lives_without_the_password() -> None:
     assert SECRET not in text
     assert "http://127.0.0.1:8000/docs" in text
     assert "curl" in text
-
-
-def test_bench_delegates_the_rest_of_the_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[list[str]] = []
-
-    def fake_main(argv: list[str]) -> int:
-        seen.append(argv)
-        return 0
-
-    # By module object: the package ``services.bench`` re-exports a function named ``main``.
-    monkeypatch.setattr(importlib.import_module("services.bench.main"), "main", fake_main)
-    assert cli.main(["bench", "--ops", "5", "--quiet"]) == 0
-    assert seen == [["--ops", "5", "--quiet"]]
-
-
-def test_bench_without_the_benchmark_module_says_so(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(sys.modules, "services.bench.main", None)
-    assert cli.main(["bench"]) == 1
-    assert "benchmark" in capsys.readouterr().err
 
 
 def test_an_unreachable_database_is_reported_without_a_traceback(

@@ -21,7 +21,7 @@ from eventsourcing.persistence import JSONTranscoder, MapperDeserialisationError
 from eventsourcing.utils import Environment
 from pydantic import BaseModel
 
-from services.mapper import CanonicalMapper, PydanticTranscoding, canonical_bytes
+from services.store.mapper import CanonicalMapper, PydanticTranscoding, canonical_bytes
 
 T0 = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 ID = UUID(int=1)
@@ -244,7 +244,7 @@ def test_application_plugs_the_mapper_in_and_snapshots_still_work() -> None:
     app = JournalApp(
         env={
             "PERSISTENCE_MODULE": "eventsourcing.popo",
-            "MAPPER_TOPIC": "services.mapper:CanonicalMapper",
+            "MAPPER_TOPIC": "services.store.mapper:CanonicalMapper",
             "IS_SNAPSHOTTING_ENABLED": "y",
         }
     )

@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.settings import (
-    CIPHER_TOPIC,
-    MAPPER_TOPIC,
-    ConfigurationError,
-    Settings,
-    eventsourcing_env,
-    load_settings,
-)
+from services.settings import ConfigurationError, Settings, load_settings
+from services.store.environment import CIPHER_TOPIC, MAPPER_TOPIC, eventsourcing_env
 
 RANDOM_KEY = base64.b64encode(bytes(range(100, 132))).decode()
 PLACEHOLDER_KEY = base64.b64encode(b"changeme" * 4).decode()

@@ -1,4 +1,4 @@
-"""Drive a :class:`~services.bench.workload.Workload` with W writer threads."""
+"""Drive a :class:`~bench.workload.Workload` with W writer threads."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from services.bench.stats import ns_to_ms, percentile, throughput
-from services.bench.workload import Workload
+from bench.stats import ns_to_ms, percentile, throughput
+from bench.workload import Workload
 
 _Say = Callable[[str], None]
 _ERROR_SAMPLES = 5  # error messages kept for the report

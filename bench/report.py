@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from services.bench.runner import RunResult
-from services.bench.stats import ratio
+from bench.runner import RunResult
+from bench.stats import ratio
 
 BAR = 0.9  # the bar: carepath/bare throughput ratio
 SCENARIOS = ("carepath", "raw", "bare")

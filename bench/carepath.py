@@ -23,8 +23,8 @@ from domain.pathway import Pathway
 from domain.values import Contingencies, Relationship, Signature
 from services.application import Caller, Pathways
 from services.composition import bootstrap
-from services.mapper import canonical_bytes
 from services.settings import load_settings
+from services.store.mapper import canonical_bytes
 
 _NAMESPACE = uuid5(UUID(int=0), "carepath-bench")
 _MISSED_BEFORE = 5

@@ -1,7 +1,7 @@
 """Entry points: ``run_benchmark`` (library) and ``main`` (command line).
 
-.venv/bin/python -m services.bench --ops 2000 --writers 1,8
-.venv/bin/python -m services.bench --carepath some.module:factory
+.venv/bin/python -m bench --ops 2000 --writers 1,8
+.venv/bin/python -m bench --carepath some.module:factory
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from services.bench.carepath import MEAN_HISTORY, typical_event_bytes
-from services.bench.suite import run_benchmark
-from services.bench.workload import WorkloadFactory
+from bench.carepath import MEAN_HISTORY, typical_event_bytes
+from bench.suite import run_benchmark
+from bench.workload import WorkloadFactory
 
 __all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers", "run_benchmark"]
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-CAREPATH_FACTORY = "services.bench.carepath:carepath_factory"
+CAREPATH_FACTORY = "bench.carepath:carepath_factory"
 
 
 def load_factory(spec: str) -> WorkloadFactory:
@@ -39,7 +39,7 @@ def parse_writers(text: str) -> tuple[int, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m services.bench",
+        prog="python -m bench",
         description="Write-throughput benchmark: carepath vs bare "
         "eventsourcing vs raw psycopg on PostgreSQL.",
     )

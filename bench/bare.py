@@ -15,8 +15,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
-from services.bench.database import eventsourcing_env
-from services.bench.workload import Workload, WorkloadFactory
+from bench.database import eventsourcing_env
+from bench.workload import Workload, WorkloadFactory
 
 
 class BareStream(Aggregate):

@@ -4,7 +4,8 @@ Why not the library's default mapper: its transcoder tags every UUID and datetim
 markers and follows insertion order, so the same event can serialise differently and the JSON
 is hard to read from SQL. Here the event class's own annotations drive both directions, and
 the stored JSON is canonical (sorted keys, UTC ISO-8601), so a future hash chain can cover
-exactly :func:`canonical_bytes`. Plugged in with ``MAPPER_TOPIC=services.mapper:CanonicalMapper``.
+exactly :func:`canonical_bytes`. Plugged in with
+``MAPPER_TOPIC=services.store.mapper:CanonicalMapper``.
 
 Snapshots are the exception: their ``state`` is an untyped dict of aggregate attributes, so
 they go through the library's transcoder (the base class) to keep datetimes and UUIDs typed.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from services.bench.workload import Workload, WorkloadFactory
+from bench.workload import Workload, WorkloadFactory
 
 TABLE = "bench_raw_events"
 

@@ -7,12 +7,12 @@ import platform
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from services.bench.bare import bare_factory
-from services.bench.database import fresh_database
-from services.bench.raw import raw_factory
-from services.bench.report import Report, ScenarioResult
-from services.bench.runner import run_workload
-from services.bench.workload import ReportsStoredBytes, WorkloadFactory
+from bench.bare import bare_factory
+from bench.database import fresh_database
+from bench.raw import raw_factory
+from bench.report import Report, ScenarioResult
+from bench.runner import run_workload
+from bench.workload import ReportsStoredBytes, WorkloadFactory
 
 
 def run_benchmark(

@@ -1,5 +1,0 @@
-import sys
-
-from services.bench.main import main
-
-sys.exit(main())

@@ -1,0 +1,72 @@
+"""``carepath serve``: run the HTTP API, optionally after seeding the demo caseload."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+
+from services.cli.common import settings_from, version_text
+from services.cli.config import storage_description
+from services.cli.demo import seed
+from services.settings import Settings
+
+_WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - compared, not bound
+
+SERVE_EPILOG = """\
+examples:
+  carepath serve                        embedded SQLite in ./data, http://127.0.0.1:8000
+  carepath serve --demo                 the same, with 48 synthetic pathways seeded first
+  CAREPATH_DATABASE_URL=postgresql://carepath@db:5432/carepath carepath serve --host 0.0.0.0
+
+The API documentation (OpenAPI) is served at /docs.
+"""
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    settings = settings_from(args, "host", "port")
+    from services.composition import bootstrap  # noqa: PLC0415 - keep --help fast
+
+    container = bootstrap(settings)
+    first_demo = None
+    if args.demo:
+        summary = seed(container.pathways, count=48, seed=7)
+        first_demo = str(summary.pathway_ids[0])
+    print(banner(settings, first_demo), flush=True)
+
+    import uvicorn  # noqa: PLC0415 - only serving needs the server
+
+    from services.http.app import create_app  # noqa: PLC0415
+
+    uvicorn.run(create_app(container), host=settings.host, port=settings.port)
+    return 0
+
+
+def banner(settings: Settings, demo_pathway: str | None = None) -> str:
+    shown = "127.0.0.1" if settings.host in _WILDCARD_HOSTS else settings.host
+    base = f"http://{shown}:{settings.port}"
+    headers = "-H 'X-Actor-Id: t-amara' -H 'X-Actor-Role: therapist'"
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    opening = (f'{{"occurred_at": "{now.isoformat()}", "client_ref": "client-001",'
+               f' "client_age": 34, "therapist_id": "t-amara", "protocol": "ipt",'
+               f' "referral_date": "{now.date().isoformat()}"}}')
+    lines = [
+        f"carepath {version_text()}",
+        f"  data:     {storage_description(settings)}",
+        f"  API:      {base}",
+        f"  API docs: {base}/docs",
+        "  try:",
+        f"    curl -s {base}/health",
+        f"    curl -s '{base}/pathways?limit=5'",
+        f"    curl -s -X POST {base}/pathways {headers} -H 'Idempotency-Key: try-1' \\",
+        f"         -H 'Content-Type: application/json' -d '{opening}'",
+    ]
+    if demo_pathway:
+        refused = (f'{{"occurred_at": "{now.isoformat()}", "number": 1, "minutes": 50,'
+                   ' "focus_addressed": "role_dispute"}')
+        lines += [
+            f"    curl -s {base}/pathways/{demo_pathway}/history",
+            f"    curl -s -X POST {base}/pathways/{demo_pathway}/sessions {headers} \\",
+            f"         -H 'Content-Type: application/json' -d '{refused}'"
+            "   # refused: IPT-01",
+        ]
+    return "\n".join(lines)

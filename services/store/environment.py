@@ -1,0 +1,67 @@
+"""The one translation of carepath's settings into eventsourcing's ``env=`` dictionary.
+
+Every application (the write side now; projections and the relay later) is built with
+:func:`eventsourcing_env`, so storage, pooling, timeouts and encryption are decided in one place.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.settings import ConfigurationError, Settings, postgres_params
+
+MAPPER_TOPIC = "services.store.mapper:CanonicalMapper"
+CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+_APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
+
+
+def eventsourcing_env(settings: Settings, app_name: str) -> dict[str, str]:
+    """The ``env=`` dict for an eventsourcing ``Application`` named ``app_name``.
+
+    Keys are unprefixed; the caller passes the dict as ``Application(env=...)``, which takes
+    precedence over unprefixed OS variables (``<APPNAME>_<KEY>`` OS variables still win, as
+    the library designs). Creates ``data_dir`` when the embedded SQLite store is used.
+    """
+    if not _APP_NAME.match(app_name):
+        msg = f"application name {app_name!r} must match {_APP_NAME.pattern}"
+        raise ConfigurationError(msg)
+    env = {"MAPPER_TOPIC": MAPPER_TOPIC}
+    if settings.database_url is None:
+        env |= _sqlite_env(settings, app_name)
+    else:
+        env |= _postgres_env(settings, postgres_params(settings.database_url.get_secret_value()))
+    if settings.cipher_key is not None:
+        env["CIPHER_TOPIC"] = CIPHER_TOPIC
+        env["CIPHER_KEY"] = settings.cipher_key.get_secret_value()
+    return env
+
+
+def _sqlite_env(settings: Settings, app_name: str) -> dict[str, str]:
+    """One file per application: eventsourcing's SQLite table names are not per app."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(settings.data_dir / f"{app_name}.sqlite3"),
+        "SQLITE_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
+    }
+
+
+def _postgres_env(settings: Settings, params: dict[str, str]) -> dict[str, str]:
+    """PostgreSQL store settings; overflow equals the pool size so load can at most double it."""
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": params["dbname"],
+        "POSTGRES_HOST": params["host"],
+        "POSTGRES_PORT": params.get("port", "5432"),
+        "POSTGRES_USER": params["user"],
+        "POSTGRES_PASSWORD": params.get("password", ""),
+        "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
+        "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+        # 9.5.6's database functions write to the wrong table when apps share a schema.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "CREATE_TABLE": "y",
+    }
+    if "connect_timeout" in params:
+        env["POSTGRES_CONNECT_TIMEOUT"] = params["connect_timeout"]
+    return env
