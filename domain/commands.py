@@ -7,9 +7,9 @@ more past-tense events. ``occurred_at`` is clinical time, given by the caller.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from domain.values import (
     Channel,
@@ -30,6 +30,11 @@ Technique = Literal[
     "clarification", "communication_analysis", "decision_analysis", "role_play",
 ]
 Reason = Reference
+
+
+def _hundredths(hours: float) -> float:
+    """Finer than 36 seconds means nothing clinically, and keeps stored numbers canonical."""
+    return round(hours, 2)
 
 
 class Command(Value):
@@ -149,7 +154,8 @@ class HoldSession(Command):
 
 class RecordMissedSession(Command):
     kind: Literal["no_show", "late_cancellation", "cancelled_by_therapist"]
-    notice_hours: float | None = Field(default=None, ge=0, le=24 * 60)
+    notice_hours: Annotated[float, AfterValidator(_hundredths)] | None = Field(
+        default=None, ge=0, le=24 * 60, description="Hours of notice, kept to 0.01 h (36 s).")
     reason: Reason | None = None
 
 

@@ -3,9 +3,14 @@
 Why not the library's default mapper: its transcoder tags every UUID and datetime with type
 markers and follows insertion order, so the same event can serialise differently and the JSON
 is hard to read from SQL. Here the event class's own annotations drive both directions, and
-the stored JSON is canonical (sorted keys, UTC ISO-8601), so a future hash chain can cover
-exactly :func:`canonical_bytes`. Plugged in with
-``MAPPER_TOPIC=services.store.mapper:CanonicalMapper``.
+the stored JSON is canonical, so a hash chain can cover exactly :func:`canonical_bytes`.
+Plugged in with ``MAPPER_TOPIC=services.store.mapper:CanonicalMapper``.
+
+The canonical form is RFC 8785 (JSON Canonicalization Scheme), written by orjson for speed:
+keys sorted, no whitespace, UTF-8, strings escaped as JCS does, datetimes as UTC ISO-8601
+strings, integral floats written as integers (JCS's ECMAScript number form) and NaN or
+infinity refused. ``tests/unit/test_canonical_bytes.py`` checks the bytes against an
+independent RFC 8785 implementation for every event of the catalogue.
 
 Snapshots are the exception: their ``state`` is an untyped dict of aggregate attributes, so
 they go through the library's transcoder (the base class) to keep datetimes and UUIDs typed.
@@ -64,6 +69,9 @@ def canonical_state(event: DomainEventProtocol[Any]) -> dict[str, Any]:
     state: dict[str, Any] = _adapter(type(event)).dump_python(event, mode="json", warnings="error")
     for name in _ENVELOPE:
         state.pop(name, None)
+    for name, value in state.items():
+        if isinstance(value, float) and value.is_integer():
+            state[name] = int(value)  # RFC 8785 writes 24.0 as 24 and -0.0 as 0
     class_version = getattr(type(event), "class_version", 1)
     if class_version > 1:
         state["class_version"] = class_version
