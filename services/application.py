@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import commands as c
 from domain.context import CLOCK_SKEW, CommandContext
+from domain.errors import CommandRejected
 from domain.pathway import Pathway
 from domain.state import command_key
 from services.errors import (
@@ -27,8 +28,11 @@ from services.errors import (
     PathwayNotFound,
     VersionMismatch,
 )
+from services.store.cache import CheckoutCache
 
 _OPEN_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carepath:pathway-opened")
+CACHE_SIZE = 1000
+"""Pathways a process keeps decided state for (a 1,000-event pathway holds ~0.4 MB)."""
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,12 @@ class Pathways(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, *,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  conflict_retries: int = 3,
-                 clock_skew: timedelta = CLOCK_SKEW) -> None:
+                 clock_skew: timedelta = CLOCK_SKEW, cache_size: int = CACHE_SIZE) -> None:
         super().__init__(env=env)
         self.clock = clock
         self.conflict_retries = conflict_retries
         self.clock_skew = clock_skew
+        self.cache: CheckoutCache[Pathway] = CheckoutCache(cache_size)
 
     # ----- commands ------------------------------------------------------------------------
 
@@ -82,45 +87,90 @@ class Pathways(Application[UUID]):
         pathway_id = uuid5(_OPEN_NAMESPACE, f"{caller.actor_id}\x1f{caller.idempotency_key}")
         ctx = self._context(command, caller)
         try:
-            existing = self.load(pathway_id)
+            existing = self._checkout(pathway_id)
         except PathwayNotFound:
             pathway = Pathway.open(pathway_id, command, ctx)
             recorded = _pending(pathway)
             try:
                 self.save(pathway)
             except IntegrityError:  # the same retry raced us and won
-                existing = self.load(pathway_id)
+                existing = self._checkout(pathway_id)
             else:
+                self.cache.give(pathway)
                 return CommandResult(pathway_id, pathway.version, recorded)
-        return self._replay(existing, ctx)
+        try:
+            return self._replay(existing, ctx)
+        finally:
+            self.cache.give(existing)
 
     def execute(self, pathway_id: UUID, command: c.Command, caller: Caller,
                 expected_version: int | None = None) -> CommandResult:
         """get -> call -> save; re-decides on a lost race unless the caller pinned a version."""
         attempts = self.conflict_retries + 1 if expected_version is None else 1
         for _ in range(attempts):
-            pathway = self.load(pathway_id)
+            pathway = self._checkout(pathway_id)
             ctx = self._context(command, caller)
             if command_key(ctx.actor_id, ctx.idempotency_key) in pathway.state.commands:
-                return self._replay(pathway, ctx)
+                try:
+                    return self._replay(pathway, ctx)
+                finally:
+                    self.cache.give(pathway)
             if expected_version is not None and pathway.version != expected_version:
+                self.cache.give(pathway)
                 raise VersionMismatch(expected_version, pathway.version)
-            pathway.handle(command, ctx)
+            self._decide(pathway, command, ctx)
             recorded = _pending(pathway)
             try:
                 self.save(pathway)
-            except IntegrityError:
+            except IntegrityError:  # the taken pathway is dropped: it is ahead of the store
                 if expected_version is not None:
-                    raise VersionMismatch(expected_version, self.load(pathway_id).version
+                    raise VersionMismatch(expected_version, self._latest_version(pathway_id)
                                           ) from None
                 continue
+            self.cache.give(pathway)
             return CommandResult(pathway_id, pathway.version, recorded)
         raise ConcurrencyConflict(attempts)
 
     # ----- internals -----------------------------------------------------------------------
 
+    def _checkout(self, pathway_id: UUID) -> Pathway:
+        """The pathway now, for this caller alone: from the cache, brought up to date with only
+        the events stored after its version (another replica may have written), or replayed.
+
+        Whoever checks a pathway out gives it back (``self.cache.give``) only when it matches
+        the store again; a pathway that is not given back is simply dropped.
+        """
+        pathway = self.cache.take(pathway_id)
+        if pathway is None:
+            return self.load(pathway_id)
+        newer = self.repository.event_store.get(pathway_id, gt=pathway.version)
+        fresh: Pathway = replay(pathway, newer)
+        return fresh
+
+    def _decide(self, pathway: Pathway, command: c.Command, ctx: CommandContext) -> None:
+        """``pathway.handle``; a refusal that left the pathway untouched gives it back.
+
+        The domain refuses in guards before triggering events, but a command that triggers
+        several events could be refused after the first, and an event that fails to apply
+        leaves the state half-changed: neither is given back.
+        """
+        version = pathway.version
+        try:
+            pathway.handle(command, ctx)
+        except CommandRejected:
+            if pathway.version == version and not pathway.pending_events:
+                self.cache.give(pathway)
+            raise
+
+    def _latest_version(self, pathway_id: UUID) -> int:
+        pathway = self._checkout(pathway_id)
+        self.cache.give(pathway)
+        return pathway.version
+
     def load(self, pathway_id: UUID, version: int | None = None) -> Pathway:
-        """The pathway now, or as it stood at ``version`` (at most its latest version)."""
+        """The pathway now, or as it stood at ``version`` (at most its latest version), replayed
+        from the store: the caller owns it. Commands use the cache (``_checkout``) instead.
+        """
         try:
             pathway: Any = self.repository.get(pathway_id, version=version,
                                                projector_func=replay)
