@@ -22,6 +22,7 @@ from domain.context import CLOCK_SKEW, CommandContext
 from domain.errors import CommandRejected
 from domain.pathway import Pathway
 from domain.state import command_key
+from services.backoff import ConflictBackoff
 from services.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -72,11 +73,11 @@ class Pathways(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, *,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 conflict_retries: int = 3,
+                 conflict_retries: int = 3, conflict_wait: float = 1.0,
                  clock_skew: timedelta = CLOCK_SKEW, cache_size: int = CACHE_SIZE) -> None:
         super().__init__(env=env)
         self.clock = clock
-        self.conflict_retries = conflict_retries
+        self.backoff = ConflictBackoff(retries=conflict_retries, budget=conflict_wait)
         self.clock_skew = clock_skew
         self.cache: CheckoutCache[Pathway] = CheckoutCache(cache_size)
 
@@ -106,8 +107,11 @@ class Pathways(Application[UUID]):
     def execute(self, pathway_id: UUID, command: c.Command, caller: Caller,
                 expected_version: int | None = None) -> CommandResult:
         """get -> call -> save; re-decides on a lost race unless the caller pinned a version."""
-        attempts = self.conflict_retries + 1 if expected_version is None else 1
-        for _ in range(attempts):
+        attempts = self.backoff.retries + 1 if expected_version is None else 1
+        pauses = self.backoff.pauses()
+        for attempt in range(attempts):
+            if attempt:  # lost a race: let the other writers through before re-deciding
+                self.backoff.sleep(next(pauses))
             pathway = self._checkout(pathway_id)
             ctx = self._context(command, caller)
             if command_key(ctx.actor_id, ctx.idempotency_key) in pathway.state.commands:

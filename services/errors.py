@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from eventsourcing.persistence import OperationalError
+
+RETRY_AFTER_SECONDS = 2
+"""What a 503 advises: the store's pool reconnects within about a second of its return."""
+
 
 class ServiceError(Exception):
     """Base of the application layer's refusals."""
@@ -49,3 +54,18 @@ class IdempotencyKeyReused(ServiceError):
     def __init__(self, key: str) -> None:
         super().__init__(f"idempotency key {key!r} was already used for a different request")
         self.key = key
+
+
+class StoreUnavailable(ServiceError, OperationalError):
+    """The event store could not be reached, or did not answer within the bounded wait.
+
+    Also an eventsourcing ``OperationalError``, so code that already handles an unreachable
+    store (the CLI, start-up) keeps doing so. A command that ends with this error may, rarely,
+    have been recorded (the commit's acknowledgement was lost): a retry with the same
+    idempotency key answers it without recording twice.
+    """
+
+    def __init__(self, reason: str, *, retry_after: int = RETRY_AFTER_SECONDS) -> None:
+        super().__init__(f"the event store is unavailable: {reason}")
+        self.reason = reason
+        self.retry_after = retry_after

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from psycopg import conninfo
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CAREPATH_"
@@ -26,6 +33,7 @@ _DSN_REQUIRED = ("host", "user", "dbname")
 _ASCII_END = 0x80
 _MIN_DISTINCT_KEY_BYTES = 8
 _SECRET_FIELDS = frozenset({"database_url", "cipher_key"})
+_LINE = "\n  "
 _KEY_HINT = (
     "generate one with: "
     "python -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())'"
@@ -47,11 +55,15 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
-    conflict_retries: Annotated[int, Field(ge=0, le=20)] = 3
-    # Whole seconds: both eventsourcing stores parse their lock timeout with int().
+    conflict_retries: Annotated[int, Field(ge=0, le=20)] = 8
+    conflict_wait_seconds: Annotated[float, Field(ge=0, le=10)] = 1.0
+    database_timeout_seconds: Annotated[float, Field(ge=0.1, le=60)] = 3.0
+    # Whole seconds: both eventsourcing stores parse their lock timeout with int(). The database
+    # timeout bounds the lock wait too, so the effective wait is the smaller of the two.
     lock_timeout_seconds: Annotated[int, Field(gt=0)] = 5
     pool_size: Annotated[int, Field(ge=1, le=50)] = 5
     cipher_key: SecretStr | None = None
+    allow_plaintext_storage: bool = False
     clock_skew_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
 
     @field_validator("database_url", "cipher_key", mode="before")
@@ -88,6 +100,30 @@ class Settings(BaseSettings):
             msg = f"looks like a placeholder, not a random key; {_KEY_HINT}"
             raise ValueError(msg)
         return value
+
+    @model_validator(mode="after")
+    def _check_together(self) -> Settings:
+        """Rules across settings; each message names the variables to change."""
+        problems = []
+        if (self.environment == "production" and self.cipher_key is None
+                and not self.allow_plaintext_storage):
+            problems.append(
+                f"{ENV_PREFIX}CIPHER_KEY: required in production, or stored PHI is plaintext;"
+                f" {_KEY_HINT} (or set {ENV_PREFIX}ALLOW_PLAINTEXT_STORAGE=true to accept"
+                " plaintext storage)")
+        if self.conflict_wait_seconds >= self.database_timeout_seconds:
+            problems.append(
+                f"{ENV_PREFIX}CONFLICT_WAIT_SECONDS: must be below"
+                f" {ENV_PREFIX}DATABASE_TIMEOUT_SECONDS ({self.database_timeout_seconds:g}),"
+                " so a contended command answers before a stuck one would")
+        if problems:
+            raise ValueError(_LINE.join(problems))
+        return self
+
+    @property
+    def stores_plaintext(self) -> bool:
+        """True when production data is stored unencrypted because a setting accepts it."""
+        return self.environment == "production" and self.cipher_key is None
 
 
 def looks_like_placeholder(key: bytes) -> bool:
@@ -134,8 +170,11 @@ def _describe(error: ValidationError) -> str:
     """One line per bad setting, named as the operator would set it."""
     lines = []
     for item in error.errors(include_url=False):
-        field = str(item["loc"][0]) if item["loc"] else "settings"
-        shown = "<redacted>" if field in _SECRET_FIELDS else item.get("input")
         message = item["msg"].removeprefix("Value error, ")
+        if not item["loc"]:  # rules across settings: their messages name the variables
+            lines.append(message)
+            continue
+        field = str(item["loc"][0])
+        shown = "<redacted>" if field in _SECRET_FIELDS else item.get("input")
         lines.append(f"{ENV_PREFIX}{field.upper()}: {message} (got {shown})")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
+    return "invalid configuration:" + _LINE + _LINE.join(lines)

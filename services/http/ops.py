@@ -1,4 +1,4 @@
-"""Operational routes: is the service up, and which protocols does it run."""
+"""Operational routes: is the process alive, can it reach its store, which protocols run."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import logging
 from dataclasses import asdict
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from domain.protocols import ACUTE_PROTOCOLS, CURRENT_VERSION, MAINTENANCE_PROTOCOLS
+from services.composition import Container
+from services.errors import RETRY_AFTER_SECONDS
 from services.http.headers import ContainerDep
 from services.http.views import View
 
@@ -63,14 +65,29 @@ class Protocols(View):
     maintenance: list[MaintenanceProtocolView]
 
 
-@router.get("/health", response_model=Health, summary="Liveness and storage check",
-            responses={503: {"model": Health, "description": "The store cannot be read."}})
-def health(container: ContainerDep, response: Response) -> Health:
+@router.get("/health", response_model=Health, summary="Liveness: the process answers")
+async def health(request: Request) -> Health:
+    """Never touches the event store, so a database outage restarts no replica.
+
+    Runs on the event loop with no thread-pool dependency: it answers even while every worker
+    thread waits on the store.
+    """
+    container: Container = request.app.state.container
+    return Health(status="ok", storage=container.storage)
+
+
+@router.get("/health/ready", response_model=Health,
+            summary="Readiness: the event store answers",
+            responses={503: {"model": Health, "description": "The store cannot be read.",
+                             "headers": {"Retry-After": {"schema": {"type": "integer"}}}}})
+def ready(container: ContainerDep, response: Response) -> Health:
+    """Reads the store once, within ``CAREPATH_DATABASE_TIMEOUT_SECONDS``; 503 when it fails."""
     try:
         container.pathways.recorder.max_notification_id()
-    except Exception:  # any storage failure means "unavailable"; logged with its traceback
-        log.exception("health check: the event store cannot be read")
+    except Exception as error:  # noqa: BLE001 - any failure means "not ready"; logged
+        log.warning("readiness: the event store cannot be read: %s", error)
         response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return Health(status="unavailable", storage=container.storage)
     return Health(status="ok", storage=container.storage)
 

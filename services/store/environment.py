@@ -6,12 +6,16 @@ Every application (the write side now; projections and the relay later) is built
 
 from __future__ import annotations
 
+import math
 import re
 
 from services.settings import ConfigurationError, Settings, postgres_params
+from services.store.postgres import LIBPQ_CONNECT_TIMEOUT, OPERATION_TIMEOUT
 
 MAPPER_TOPIC = "services.store.mapper:CanonicalMapper"
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+POSTGRES_FACTORY_TOPIC = "services.store.postgres:BoundedPostgresFactory"
+SQLITE_RECORDER_TOPIC = "services.store.availability:AvailableSQLiteRecorder"
 _APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 
 
@@ -36,20 +40,36 @@ def eventsourcing_env(settings: Settings, app_name: str) -> dict[str, str]:
     return env
 
 
+def _lock_wait(settings: Settings) -> int:
+    """SQLite's busy timeout: the lock timeout, but never beyond the database timeout."""
+    bound = max(1, math.ceil(settings.database_timeout_seconds))
+    return min(settings.lock_timeout_seconds, bound)
+
+
 def _sqlite_env(settings: Settings, app_name: str) -> dict[str, str]:
-    """One file per application: eventsourcing's SQLite table names are not per app."""
+    """One file per application: eventsourcing's SQLite table names are not per app.
+
+    A locked, read-only or missing file is reported as ``StoreUnavailable`` by the recorder.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(settings.data_dir / f"{app_name}.sqlite3"),
-        "SQLITE_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
+        "SQLITE_LOCK_TIMEOUT": str(_lock_wait(settings)),
+        "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
     }
 
 
 def _postgres_env(settings: Settings, params: dict[str, str]) -> dict[str, str]:
-    """PostgreSQL store settings; overflow equals the pool size so load can at most double it."""
+    """PostgreSQL store settings; overflow equals the pool size so load can at most double it.
+
+    ``CAREPATH_DATABASE_TIMEOUT_SECONDS`` bounds the pool wait, each statement, libpq's connect
+    (unless the URL sets ``connect_timeout``) and an idle transaction (see ``store.postgres``).
+    """
+    timeout = settings.database_timeout_seconds
+    whole_seconds = str(max(1, math.ceil(timeout)))
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": POSTGRES_FACTORY_TOPIC,
         "POSTGRES_DBNAME": params["dbname"],
         "POSTGRES_HOST": params["host"],
         "POSTGRES_PORT": params.get("port", "5432"),
@@ -58,10 +78,14 @@ def _postgres_env(settings: Settings, params: dict[str, str]) -> dict[str, str]:
         "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
         "POSTGRES_POOL_SIZE": str(settings.pool_size),
         "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+        # The library's name for the pool wait; the factory then sets it to the exact float.
+        "POSTGRES_CONNECT_TIMEOUT": whole_seconds,
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": whole_seconds,
+        "POSTGRES_PRE_PING": "y",
+        OPERATION_TIMEOUT: str(timeout),
+        LIBPQ_CONNECT_TIMEOUT: params.get("connect_timeout", whole_seconds),
         # 9.5.6's database functions write to the wrong table when apps share a schema.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "CREATE_TABLE": "y",
     }
-    if "connect_timeout" in params:
-        env["POSTGRES_CONNECT_TIMEOUT"] = params["connect_timeout"]
     return env

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import base64
+import logging
 from pathlib import Path
 
 import pytest
 
+from services.composition import PLAINTEXT_WARNING, bootstrap
 from services.settings import ConfigurationError, Settings, load_settings
-from services.store.environment import CIPHER_TOPIC, MAPPER_TOPIC, eventsourcing_env
+from services.store.environment import (
+    CIPHER_TOPIC,
+    MAPPER_TOPIC,
+    POSTGRES_FACTORY_TOPIC,
+    SQLITE_RECORDER_TOPIC,
+    eventsourcing_env,
+)
 
 RANDOM_KEY = base64.b64encode(bytes(range(100, 132))).decode()
 PLACEHOLDER_KEY = base64.b64encode(b"changeme" * 4).decode()
@@ -32,8 +40,11 @@ def test_defaults_describe_a_local_development_service() -> None:
     assert settings.data_dir == Path("./data")
     assert settings.database_url is None
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert settings.conflict_retries == 3
+    assert settings.conflict_retries == 8
+    assert settings.conflict_wait_seconds == 1.0
+    assert settings.database_timeout_seconds == 3.0
     assert settings.lock_timeout_seconds == 5
+    assert settings.allow_plaintext_storage is False
     assert settings.pool_size == 5
     assert settings.cipher_key is None
     assert settings.environment == "development"
@@ -43,6 +54,7 @@ def test_defaults_describe_a_local_development_service() -> None:
 def test_values_come_from_carepath_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAREPATH_PORT", "9001")
     monkeypatch.setenv("CAREPATH_ENVIRONMENT", "production")
+    monkeypatch.setenv("CAREPATH_CIPHER_KEY", RANDOM_KEY)
     monkeypatch.setenv("CAREPATH_TEST_PG_USER", "someone")  # unrelated variables are ignored
     settings = load_settings()
     assert settings.port == 9001
@@ -93,14 +105,22 @@ def test_blank_database_url_means_embedded_sqlite() -> None:
 
 def test_sqlite_env_puts_one_file_per_application_in_data_dir(tmp_path: Path) -> None:
     data_dir = tmp_path / "nested" / "data"
-    env = eventsourcing_env(load_settings(data_dir=data_dir, lock_timeout_seconds=7), "pathways")
+    settings = load_settings(data_dir=data_dir, lock_timeout_seconds=2)
+    env = eventsourcing_env(settings, "pathways")
     assert env == {
         "MAPPER_TOPIC": MAPPER_TOPIC,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(data_dir / "pathways.sqlite3"),
-        "SQLITE_LOCK_TIMEOUT": "7",
+        "SQLITE_LOCK_TIMEOUT": "2",
+        "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
     }
     assert data_dir.is_dir()
+
+
+def test_sqlite_lock_wait_is_bounded_by_the_database_timeout(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, lock_timeout_seconds=30,
+                             database_timeout_seconds=1.5, conflict_wait_seconds=0.5)
+    assert eventsourcing_env(settings, "pathways")["SQLITE_LOCK_TIMEOUT"] == "2"
 
 
 def test_postgres_env_is_parsed_from_the_dsn() -> None:
@@ -108,19 +128,24 @@ def test_postgres_env_is_parsed_from_the_dsn() -> None:
         database_url="postgres://care:p%40ss@db.example:6543/carepath?connect_timeout=4",
         pool_size=8,
         lock_timeout_seconds=2,
+        database_timeout_seconds=2.5,
     )
     assert eventsourcing_env(settings, "pathways") == {
         "MAPPER_TOPIC": MAPPER_TOPIC,
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": POSTGRES_FACTORY_TOPIC,
         "POSTGRES_DBNAME": "carepath",
         "POSTGRES_HOST": "db.example",
         "POSTGRES_PORT": "6543",
         "POSTGRES_USER": "care",
         "POSTGRES_PASSWORD": "p@ss",
-        "POSTGRES_CONNECT_TIMEOUT": "4",
         "POSTGRES_LOCK_TIMEOUT": "2",
         "POSTGRES_POOL_SIZE": "8",
         "POSTGRES_MAX_OVERFLOW": "8",
+        "POSTGRES_CONNECT_TIMEOUT": "3",
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "3",
+        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_OPERATION_TIMEOUT": "2.5",
+        "POSTGRES_LIBPQ_CONNECT_TIMEOUT": "4",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "CREATE_TABLE": "y",
     }
@@ -160,6 +185,67 @@ def test_placeholder_cipher_key_is_refused_in_production_only(key: str) -> None:
 
 def test_random_cipher_key_is_accepted_in_production() -> None:
     assert load_settings(cipher_key=RANDOM_KEY, environment="production").cipher_key
+
+
+def test_production_without_a_cipher_key_refuses_to_start() -> None:
+    message = error_of(environment="production")
+    assert "CAREPATH_CIPHER_KEY: required in production" in message
+    assert "CAREPATH_ALLOW_PLAINTEXT_STORAGE=true" in message
+
+
+def test_production_without_a_key_starts_only_when_plaintext_is_accepted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CAREPATH_ENVIRONMENT", "production")
+    monkeypatch.setenv("CAREPATH_ALLOW_PLAINTEXT_STORAGE", "true")
+    settings = load_settings()
+    assert settings.stores_plaintext
+    assert not load_settings(cipher_key=RANDOM_KEY).stores_plaintext
+
+
+def test_development_without_a_key_needs_no_acceptance() -> None:
+    assert not load_settings().stores_plaintext
+
+
+def test_accepted_plaintext_storage_is_announced_at_start_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = load_settings(environment="production", allow_plaintext_storage=True,
+                             data_dir=tmp_path)
+    with caplog.at_level(logging.WARNING, logger="carepath"):
+        bootstrap(settings).close()
+    assert [record.getMessage() for record in caplog.records] == [PLAINTEXT_WARNING]
+    assert "CAREPATH_CIPHER_KEY" in PLAINTEXT_WARNING
+
+
+def test_encrypted_production_start_up_warns_of_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = load_settings(environment="production", cipher_key=RANDOM_KEY, data_dir=tmp_path)
+    with caplog.at_level(logging.WARNING, logger="carepath"):
+        bootstrap(settings).close()
+    assert caplog.records == []
+
+
+def test_conflict_wait_stays_below_the_database_timeout() -> None:
+    message = error_of(conflict_wait_seconds=3, database_timeout_seconds=3)
+    assert "CAREPATH_CONFLICT_WAIT_SECONDS: must be below CAREPATH_DATABASE_TIMEOUT_SECONDS" in (
+        message)
+    assert load_settings(conflict_wait_seconds=0.5, database_timeout_seconds=0.6)
+
+
+def test_database_timeout_is_bounded_to_a_few_seconds_or_more() -> None:
+    assert "CAREPATH_DATABASE_TIMEOUT_SECONDS:" in error_of(database_timeout_seconds=0)
+    assert "CAREPATH_DATABASE_TIMEOUT_SECONDS:" in error_of(database_timeout_seconds=61)
+
+
+def test_the_url_connect_timeout_drives_only_the_connection_attempt() -> None:
+    settings = load_settings(database_url="postgresql://care@db/carepath",
+                             database_timeout_seconds=1.2, conflict_wait_seconds=0.5)
+    env = eventsourcing_env(settings, "pathways")
+    assert env["POSTGRES_OPERATION_TIMEOUT"] == "1.2"
+    assert env["POSTGRES_LIBPQ_CONNECT_TIMEOUT"] == "2"
+    assert env["POSTGRES_CONNECT_TIMEOUT"] == "2"
 
 
 def test_application_name_must_be_a_safe_identifier(tmp_path: Path) -> None:
