@@ -6,11 +6,11 @@ more past-tense events. ``occurred_at`` is clinical time, given by the caller.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, Field
 
+from domain.times import ClinicalDate, ClinicalTime
 from domain.values import (
     Channel,
     Contingencies,
@@ -38,7 +38,10 @@ def _hundredths(hours: float) -> float:
 
 
 class Command(Value):
-    occurred_at: AwareDatetime
+    occurred_at: ClinicalTime = Field(
+        description="When it happened (clinical time): ISO 8601 with an offset, stored in UTC;"
+                    " not before 1900 and not later than the server's clock plus its clock-skew"
+                    " allowance (5 minutes by default).")
 
 
 class OpenPathway(Command):
@@ -49,7 +52,8 @@ class OpenPathway(Command):
     protocol_version: int | None = Field(default=None, ge=1)
     format: Format = "individual"
     channel: Channel = "video"
-    referral_date: date
+    referral_date: ClinicalDate = Field(
+        description="ISO 8601 date, not before 1900 and not after the server's date.")
 
 
 class RecordConsent(Command):
@@ -122,7 +126,7 @@ class SignContract(Command):
     sessions: int = Field(ge=1, le=60)
     frequency: Frequency = "weekly"
     session_minutes: int = Field(ge=15, le=120)
-    start_date: date
+    start_date: ClinicalDate
     course_window_weeks: int = Field(ge=1, le=104)
     foci: tuple[ProblemArea, ...] = Field(min_length=1, max_length=2)
     contingencies: Contingencies
@@ -176,7 +180,7 @@ class CompleteAcuteCourse(Command):
 class ScheduleMaintenance(Command):
     frequency: Frequency = "monthly"
     sessions: int = Field(ge=1, le=144)
-    start_date: date
+    start_date: ClinicalDate
 
 
 class ClosePathway(Command):

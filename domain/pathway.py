@@ -55,6 +55,8 @@ class Pathway(Aggregate):
         if not protocol.available:
             raise InvalidCommand("protocol", f"{protocol.id}: {protocol.notes}")
         _check_not_future(command.occurred_at, ctx)
+        if command.referral_date > ctx.latest_clinical_time.date():
+            raise InvalidCommand("referral_date", "is in the future")
         if protocol.age_range:
             low, high = protocol.age_range
             if not low <= command.client_age <= high:

@@ -104,12 +104,22 @@ CURRENT_VERSION = {"ipt": 1, "ipt-a": 1, "ipt-g": 1, "dit": 1, "ipt-m": 1}
 
 def acute_protocol(protocol_id: str, version: int | None = None) -> Protocol:
     """The acute protocol to open a pathway under (the current version unless one is named)."""
-    chosen = CURRENT_VERSION.get(protocol_id) if version is None else version
-    protocol = ACUTE_PROTOCOLS.get((protocol_id, chosen or 0))
-    if protocol is None:
+    versions = sorted(key[1] for key in ACUTE_PROTOCOLS if key[0] == protocol_id)
+    if not versions:
         known = ", ".join(sorted({key[0] for key in ACUTE_PROTOCOLS}))
         raise InvalidCommand("protocol", f"unknown protocol {protocol_id!r} (known: {known})")
+    chosen = CURRENT_VERSION[protocol_id] if version is None else version
+    protocol = ACUTE_PROTOCOLS.get((protocol_id, chosen))
+    if protocol is None:
+        listed = ", ".join(map(str, versions))
+        raise InvalidCommand("protocol_version", f"protocol {protocol_id} has no version"
+                             f" {chosen} (versions: {listed})")
     return protocol
+
+
+def openable_protocols() -> list[str]:
+    """The ids a pathway can be opened under today, for the API's schema and docs."""
+    return sorted({p.id for p in ACUTE_PROTOCOLS.values() if p.available})
 
 
 def maintenance_protocol(version: int | None = None) -> MaintenanceProtocol:

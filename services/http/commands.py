@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain import commands as c
 from services.application import CommandResult
+from services.http.body import StrictJsonRoute
 from services.http.headers import CallerDep, ExpectedVersion, PathwayId, PathwaysDep
 from services.http.strict import refuse_coercions
 from services.http.views import PROBLEM, CommandOutcome
@@ -26,7 +27,7 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 413: PROBLEM, 422: PROBLEM,
 }
 
-router = APIRouter(prefix="/pathways", tags=["commands"])
+router = APIRouter(prefix="/pathways", tags=["commands"], route_class=StrictJsonRoute)
 
 
 @dataclass(frozen=True)

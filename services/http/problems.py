@@ -9,6 +9,7 @@ be PHI, huge, or not representable in JSON (NaN).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,8 +23,8 @@ from services.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
     PathwayNotFound,
-    StoreUnavailable,
     VersionMismatch,
+    VersionNotFound,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -38,11 +39,13 @@ log = logging.getLogger("carepath.http")
 class BadRequestField(Exception):
     """A header or field the framework could not check by itself (e.g. If-Match syntax)."""
 
-    def __init__(self, field: str, reason: str, status: int = 400) -> None:
+    def __init__(self, field: str, reason: str, status: int = 400,
+                 slug: str = "invalid-request") -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
         self.status = status
+        self.slug = slug
 
 
 def problem(request: Request, status: int, slug: str, title: str, detail: str, *,
@@ -95,14 +98,29 @@ def _request_validation(request: Request, exc: RequestValidationError) -> JSONRe
                    errors=_errors(pairs))
 
 
+_FIELD_TITLES = {
+    "not-utf8": "The body is not UTF-8",
+    "malformed-json": "The body is not valid JSON",
+    "duplicate-key": "A JSON member appears twice",
+    "unsupported-media-type": "The body is not JSON",
+}
+
+
 def _bad_field(request: Request, exc: BadRequestField) -> JSONResponse:
-    return problem(request, exc.status, "invalid-request", "The request is not valid",
-                   f"{exc.field}: {exc.reason}", errors=_errors([(exc.field, exc.reason)]))
+    title = _FIELD_TITLES.get(exc.slug, "The request is not valid")
+    return problem(request, exc.status, exc.slug, title, f"{exc.field}: {exc.reason}",
+                   errors=_errors([(exc.field, exc.reason)]))
 
 
 def _not_found(request: Request, exc: PathwayNotFound) -> JSONResponse:
     return problem(request, 404, "pathway-not-found", "No such pathway",
                    f"There is no pathway {str(exc.pathway_id)[:100]!r}.")
+
+
+def _version_not_found(request: Request, exc: VersionNotFound) -> JSONResponse:
+    return problem(request, 404, "version-not-found", "No such version",
+                   f"The pathway has no version {exc.version}: the latest is {exc.latest}.",
+                   latest=exc.latest)
 
 
 def _version_mismatch(request: Request, exc: VersionMismatch) -> JSONResponse:
@@ -122,15 +140,6 @@ def _key_reused(request: Request, exc: IdempotencyKeyReused) -> JSONResponse:
                    " key for a new request, and the same key only to retry the same one.")
 
 
-def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
-    log.warning("503 on %s %s: %s", request.method, request.url.path, exc.reason)
-    return problem(request, 503, "store-unavailable", "The event store is unavailable",
-                   f"The pathways cannot be read or written now; try again in"
-                   f" {exc.retry_after} s. Retrying a command with the same Idempotency-Key is"
-                   " safe: it is recorded at most once.",
-                   headers={"Retry-After": str(exc.retry_after)})
-
-
 _HTTP_TYPES = {
     400: ("bad-request", "Bad request"),
     404: ("not-found", "Not found"),
@@ -139,17 +148,37 @@ _HTTP_TYPES = {
 }
 
 
+def _allowed_methods(request: Request, fallback: str) -> str:
+    """Every method the API documents at this path (the router names only one route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)) or fallback
+
+
 def _http(request: Request, exc: HTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else "The request cannot be served."
     slug, title = _HTTP_TYPES.get(exc.status_code, ("http-error", "The request cannot be served"))
-    return problem(request, exc.status_code, slug, title, detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # noqa: PLR2004 (the status is the name)
+        headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
+        detail = f"{request.method} is not served here; allowed: {headers['Allow']}."
+    return problem(request, exc.status_code, slug, title, detail, headers=headers)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    correlation_id = str(getattr(request.state, "correlation_id", ""))
+    log.error("unexpected error on %s %s (correlation id %s)", request.method,
+              request.url.path, correlation_id, exc_info=exc)
     return problem(request, 500, "internal-error", "Internal error",
-                   "The server could not complete the request. Retrying it with the same"
-                   " Idempotency-Key is safe: it never records twice.")
+                   "The server failed on this request: a fault in the service, not in the"
+                   f" request. It was logged with correlation id {correlation_id}; quote it"
+                   " when reporting the problem.", correlation_id=correlation_id,
+                   # Why: this handler runs outside the middleware that echoes the id.
+                   headers={"X-Correlation-Id": correlation_id})
 
 
 _HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Any], JSONResponse]], ...] = (
@@ -158,11 +187,11 @@ _HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Any], JSONResponse]],
     (InvalidCommand, _invalid_command),
     (RequestValidationError, _request_validation),
     (BadRequestField, _bad_field),
+    (VersionNotFound, _version_not_found),
     (PathwayNotFound, _not_found),
     (VersionMismatch, _version_mismatch),
     (ConcurrencyConflict, _conflict),
     (IdempotencyKeyReused, _key_reused),
-    (StoreUnavailable, _unavailable),
     (HTTPException, _http),
     (Exception, _unexpected),
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.http.headers import PathwayId, QueriesDep
 from services.http.views import (
@@ -64,10 +64,7 @@ def get_pathway(
 
     ``ETag`` carries the version; send it back as ``If-Match`` with a command decided on it.
     """
-    pathway = pathways.pathway(pathway_id, version)
-    if version is not None and pathway.version < version:
-        raise HTTPException(404, f"The pathway has no version {version}: it is at version"
-                                 f" {pathway.version}.")
+    pathway = pathways.pathway(pathway_id, version)  # beyond the latest: VersionNotFound
     response.headers["ETag"] = f'"{pathway.version}"'
     return PathwayView.of(pathway)
 

@@ -157,7 +157,8 @@ def test_a_body_without_json_content_type_is_refused(api: Api) -> None:
     response = api.client.post(f"/pathways/{api.id}/close", content=json.dumps(BODIES["close"]),
                                headers={**THERAPIST, "Content-Type": "text/plain"})
 
-    assert response.status_code == 422
+    assert response.status_code == 415
+    assert fields_of(response) == ["header.Content-Type"]
 
 
 def test_unicode_text_is_kept_as_sent(client: TestClient) -> None:
