@@ -23,6 +23,7 @@ from services.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
     PathwayNotFound,
+    StoreUnavailable,
     VersionMismatch,
     VersionNotFound,
 )
@@ -140,6 +141,15 @@ def _key_reused(request: Request, exc: IdempotencyKeyReused) -> JSONResponse:
                    " key for a new request, and the same key only to retry the same one.")
 
 
+def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+    log.warning("503 on %s %s: %s", request.method, request.url.path, exc.reason)
+    return problem(request, 503, "store-unavailable", "The event store is unavailable",
+                   f"The pathways cannot be read or written now; try again in"
+                   f" {exc.retry_after} s. Retrying a command with the same Idempotency-Key is"
+                   " safe: it is recorded at most once.",
+                   headers={"Retry-After": str(exc.retry_after)})
+
+
 _HTTP_TYPES = {
     400: ("bad-request", "Bad request"),
     404: ("not-found", "Not found"),
@@ -192,6 +202,7 @@ _HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Any], JSONResponse]],
     (VersionMismatch, _version_mismatch),
     (ConcurrencyConflict, _conflict),
     (IdempotencyKeyReused, _key_reused),
+    (StoreUnavailable, _unavailable),
     (HTTPException, _http),
     (Exception, _unexpected),
 )
