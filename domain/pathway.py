@@ -21,6 +21,7 @@ from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
 from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, PHQ9_URGENT_ITEM9, score
 from domain.protocols import acute_protocol, maintenance_protocol
 from domain.rules import Deviation
+from domain.rules.consent import check_consent_giver, check_session_consent
 from domain.rules.ending import check_completion, check_maintenance, renegotiated_terms
 from domain.rules.initial import (
     check_areas,
@@ -90,6 +91,7 @@ class Pathway(Aggregate):
     def _record_consent(self, command: c.RecordConsent, ctx: CommandContext) -> None:
         event = e.ConsentWithdrawn if isinstance(command, c.WithdrawConsent) else (
             e.ConsentRecorded)
+        check_consent_giver(self.state.protocol, command)
         self._emit(ctx, command, event, kinds=command.kinds, given_by=command.given_by)
 
     def _record_diagnosis(self, command: c.RecordDiagnosis, ctx: CommandContext) -> None:
@@ -189,6 +191,7 @@ class Pathway(Aggregate):
         check_numbering(state, command, ctx)
         session_phase = state.phase_of_session(command.number)
         check_acute_session(state, command, session_phase)
+        check_session_consent(state, command)
         check_safety(state, command)
         self._deviate(ctx, command, session_deviations(state, command, session_phase),
                       command.reason)
@@ -200,6 +203,7 @@ class Pathway(Aggregate):
         contracted = state.maintenance.sessions if state.maintenance else 0
         if command.number > contracted:
             raise RuleViolation("IPT-04", f"The maintenance contract has {contracted} sessions.")
+        check_session_consent(state, command)
         check_safety(state, command)
         self._emit_session(ctx, command, "maintenance")
 

@@ -82,11 +82,15 @@ class Journey:
                 ) -> Journey:
         return self.do(c.RecordMeasure, instrument=instrument, items=items)
 
+    def consented(self, kinds: tuple[str, ...] = ("treatment", "telehealth")) -> Journey:
+        """IPT-32: the consents a video session needs (the guardian's first, for ipt-a)."""
+        if self.state.protocol.guardian_required:
+            self.do(c.RecordConsent, kinds=kinds, given_by="guardian")
+        return self.do(c.RecordConsent, kinds=kinds)
+
     def assessed_initial(self, focus: str = "role_dispute") -> Journey:
         """Everything IPT-07 asks for except the contract."""
-        if self.protocol == "ipt-a":
-            self.do(c.RecordConsent, kinds=("treatment",), given_by="guardian")
-        self.do(c.RecordConsent, kinds=("treatment", "telehealth"))
+        self.consented()
         self.measure()
         self.session()
         self.do(c.RecordDiagnosis, icd10="F32.1", severity="moderate")

@@ -32,7 +32,8 @@ class Client:
 def opened(client: Client, protocol: str, course: Course, *, sessions: int) -> Script:
     """Referral: the pathway opens a few days after the referral letter."""
     script = Script.new(protocol, sessions=sessions, course=course,
-                        hour=client.rng.choice((9, 10, 11, 13, 14, 15, 16)))
+                        hour=client.rng.choice((9, 10, 11, 13, 14, 15, 16)),
+                        channel=client.channel)
     referral = (script.at - timedelta(days=client.rng.randint(3, 20))).date()
     return script.do(c.OpenPathway, client_ref=client.ref, client_age=client.age,
                      therapist_id=client.therapist, protocol=protocol, format="individual",
@@ -40,12 +41,15 @@ def opened(client: Client, protocol: str, course: Course, *, sessions: int) -> S
 
 
 def consented(script: Script, client: Client, *, item9: int = 0) -> Script:
-    """Consents (the guardian's first for ipt-a) and the baseline PHQ-9, a week after opening."""
+    """Consents (the guardian's first for ipt-a) and the baseline PHQ-9, a week after opening.
+
+    IPT-32: treatment consent, and telehealth consent unless sessions are held in person.
+    """
     script.later(7)
-    if script.protocol.guardian_required:
-        script.do(c.RecordConsent, kinds=("treatment", "data_sharing"), given_by="guardian")
     kinds: tuple[c.ConsentKind, ...] = (
         ("treatment",) if client.channel == "in_person" else ("treatment", "telehealth"))
+    if script.protocol.guardian_required:
+        script.do(c.RecordConsent, kinds=(*kinds, "data_sharing"), given_by="guardian")
     script.do(c.RecordConsent, kinds=kinds)
     return script.measure(script.course.baseline, item9)
 

@@ -1,8 +1,9 @@
-"""The caseload: 24 archetypes of a pathway, cycled (with variation) to fill any count.
+"""The caseload: 25 archetypes of a pathway, cycled (with variation) to fill any count.
 
-The first 24 pathways already cover every phase, available protocol, outcome and next step of
+The first 25 pathways already cover every phase, available protocol, outcome and next step of
 a non-responder, open urgent and routine safety flags, outreach due, deviations (IPT-05, 06,
-14, 16, 21), a suspected recurrence and every demo closure reason.
+14, 16, 21), a suspected recurrence, a withdrawn telehealth consent (IPT-32) and every demo
+closure reason.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from services.demo.ongoing import (
     outreach_due,
     referred,
     routine_flag_missed,
+    telehealth_withdrawn,
     urgent_flag,
     with_deviations,
 )
@@ -58,7 +60,7 @@ _LIST: tuple[tuple[str, Callable[[Client, int], Script]], ...] = (
     ("dit", dit_termination), ("ipt-a", adolescent_termination), ("ipt", partial_medication),
     ("ipt", no_response), ("dit", dit_response), ("ipt-a", adolescent_completed),
     ("ipt", maintenance_stable), ("ipt", maintenance_recurrence), ("ipt", dropped_out),
-    ("ipt", discharged), ("ipt", maintenance_ended),
+    ("ipt", discharged), ("ipt", maintenance_ended), ("ipt", telehealth_withdrawn),
 )
 ARCHETYPES: tuple[Archetype, ...] = tuple(Archetype(fn.__name__, protocol, fn)
                                           for protocol, fn in _LIST)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from domain import commands as c
@@ -89,6 +90,18 @@ def with_deviations(client: Client, _round: int) -> Script:
     script.visit(days=21, reason=HOLIDAY)
     script.visit(focus_addressed="role_transition", reason=OFF_FOCUS)
     return b.held_until(script, 7)
+
+
+def telehealth_withdrawn(client: Client, _round: int) -> Script:
+    """IPT-32: telehealth consent withdrawn mid-course; the course goes on in person (a video
+    session would be refused until the consent is recorded again)."""
+    client = replace(client, channel="video")
+    script = b.ipt_started(client, "response")
+    b.held_until(script, client.rng.randint(4, 6))
+    script.later(2)
+    script.do(c.WithdrawConsent, kinds=("telehealth",))
+    script.channel = "in_person"
+    return b.held_until(script, script.held + 2)
 
 
 def dit_middle(client: Client, _round: int) -> Script:

@@ -16,6 +16,7 @@ from typing import Any
 from domain import commands as c
 from domain.measures import improvement
 from domain.protocols import Protocol, acute_protocol
+from domain.values import Channel
 from services.demo.clinical import Course, phq9
 
 ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
@@ -50,6 +51,8 @@ class Script:
     contract_sessions: int
     course: Course
     hour: int
+    channel: Channel = "video"
+    """How sessions are held (a video or phone session needs telehealth consent, IPT-32)."""
     steps: list[Step] = field(default_factory=list)
     at: datetime = ORIGIN
     held: int = 0
@@ -65,8 +68,9 @@ class Script:
     _reviewed: bool = False
 
     @classmethod
-    def new(cls, protocol_id: str, *, sessions: int, course: Course, hour: int) -> Script:
-        script = cls(acute_protocol(protocol_id), sessions, course, hour)
+    def new(cls, protocol_id: str, *, sessions: int, course: Course, hour: int,
+            channel: Channel = "video") -> Script:
+        script = cls(acute_protocol(protocol_id), sessions, course, hour, channel)
         script.at = ORIGIN + timedelta(hours=hour)
         return script
 
@@ -115,6 +119,7 @@ class Script:
 
     def session(self, reason: str | None = None, **fields: Any) -> Script:
         """Hold the next acute or maintenance session at the current time."""
+        fields.setdefault("channel", self.channel)
         if self.maintenance_held is not None:
             self.maintenance_held += 1
             return self.do(c.HoldSession, number=self.maintenance_held, minutes=50, **fields)

@@ -107,6 +107,25 @@ def test_variant_protocols_carry_their_specifics(histories: dict[Any, list[Any]]
     assert _events(histories, "GoodbyeLetterShared")
 
 
+def test_every_routine_session_has_its_consents_and_a_withdrawal_moves_care_in_person(
+        histories: dict[Any, list[Any]]) -> None:
+    """IPT-32 in the demo: consent before care, and one telehealth consent withdrawn."""
+    withdrawn = 0
+    for history in histories.values():
+        consents: dict[str, bool] = {}
+        for ev in history:
+            name = type(ev).__name__
+            if name in ("ConsentRecorded", "ConsentWithdrawn"):
+                withdrawn += name == "ConsentWithdrawn"
+                consents |= {f"{ev.given_by}:{kind}": name == "ConsentRecorded"
+                             for kind in ev.kinds}
+            if name == "SessionHeld" and ev.kind == "routine":
+                assert consents.get("client:treatment")
+                if ev.channel != "in_person":
+                    assert consents.get("client:telehealth")
+    assert withdrawn >= 1
+
+
 def test_clinical_times_lie_in_the_past_and_the_demo_actor_issued_everything(
         histories: dict[Any, list[Any]]) -> None:
     for history in histories.values():

@@ -54,8 +54,8 @@ from domain.pathway import Pathway
 from domain.values import Relationship, Signature
 from services.application import request_digest
 from services.composition import bootstrap
-from services.mapper import CanonicalMapper
 from services.settings import load_settings
+from services.store.mapper import CanonicalMapper
 from tests.journeys import CONTINGENCIES, INVENTORY, PHQ9_REMISSION, START, Journey
 
 # ----- the spec, restated (domain.md sections 1, 2, 4 and 5) -------------------------------------
@@ -313,10 +313,14 @@ class Model:
             handler(ev, deviated)
 
     def _on_ConsentRecorded(self, ev: e.ConsentRecorded, _: frozenset[str]) -> None:  # noqa: N802
+        check(ev.given_by == "client" or self.spec.id == "ipt-a",
+              f"IPT-32: a guardian's consent recorded on an {self.spec.id} pathway")
         for kind in ev.kinds:
             self.consents[f"{ev.given_by}:{kind}"] = True
 
     def _on_ConsentWithdrawn(self, ev: e.ConsentWithdrawn, _: frozenset[str]) -> None:  # noqa: N802
+        check(ev.given_by == "client" or self.spec.id == "ipt-a",
+              f"IPT-32: a guardian's withdrawal recorded on an {self.spec.id} pathway")
         for kind in ev.kinds:
             self.consents[f"{ev.given_by}:{kind}"] = False
 
@@ -448,7 +452,20 @@ class Model:
         self.consecutive_misses = 0
         self.outreach_due = False
 
+    def _check_consent(self, ev: e.SessionHeld) -> None:
+        """IPT-32: treatment consent (ipt-a: the guardian's too), telehealth for video/phone."""
+        if ev.kind == "safety":
+            return
+        people = ("client", "guardian") if self.spec.id == "ipt-a" else ("client",)
+        needed = ("treatment", "telehealth") if ev.channel in ("video", "phone") else (
+            "treatment",)
+        missing = [f"{who}:{kind}" for who in people for kind in needed
+                   if not self.consents.get(f"{who}:{kind}")]
+        check(not missing, f"IPT-32: routine {ev.channel} session {ev.number} without"
+              f" {missing}")
+
     def _check_safety(self, ev: e.SessionHeld) -> None:
+        self._check_consent(ev)
         if ev.kind == "routine":
             waiting = [i for i, f in self.flags.items()
                        if not f.resolved and not (f.acknowledged and f.assessed)]
@@ -887,12 +904,12 @@ class PathwayMachine(RuleBasedStateMachine):
         try:
             app = container.pathways
             app.save(self.pathway)
-            reloaded = app.pathway(self.pathway.id)
+            reloaded = container.queries.pathway(self.pathway.id)
             check(reloaded.version == self.pathway.version and reloaded.state
                   == self.pathway.state, self.fail("SQLite replay differs from the live state"))
             versions = sorted(self.snapshots)
             for version in {versions[0], versions[len(versions) // 2], versions[-1]}:
-                past = app.pathway(self.pathway.id, version=version)
+                past = container.queries.pathway(self.pathway.id, version=version)
                 check(past.state == self.snapshots[version],
                       self.fail(f"SQLite replay at version {version} differs"))
         finally:
@@ -919,6 +936,9 @@ class PathwayMachine(RuleBasedStateMachine):
                 return 0, _cmd(c.RecordRiskAssessment, flag_id=flag.id, risk_level="low",
                                safety_plan_ref="plan/safety-1")
             return 1, _cmd(c.ResolveSafetyFlag, flag_id=flag.id)
+        consent = self.consent_due(data)
+        if consent is not None:
+            return 0, consent
         phase = s.phase
         if phase == "initial":
             return self.plan_initial(data)
@@ -949,6 +969,20 @@ class PathwayMachine(RuleBasedStateMachine):
             return False
         return data.draw(st.integers(0, 9), label="forget") < 9
 
+    def consent_due(self, data: st.DataObject) -> Any:
+        """IPT-32: the consents a video session needs, recorded (again) when missing."""
+        assert self.pathway is not None
+        consents = self.pathway.state.consents
+        both = ("treatment", "telehealth")
+        guardian = self.spec.id == "ipt-a" and not all(
+            consents.get(f"guardian:{kind}") for kind in both)
+        if self.due(data, guardian, "guardian"):
+            return _cmd(c.RecordConsent, kinds=both, given_by="guardian")
+        client = not all(consents.get(f"client:{kind}") for kind in both)
+        if self.due(data, client, "consent"):
+            return _cmd(c.RecordConsent, kinds=both)
+        return None
+
     def prerequisite(self, data: st.DataObject) -> Any:  # noqa: PLR0911
         """The first IPT-07 prerequisite (besides focus and contract) still missing."""
         assert self.pathway is not None
@@ -972,14 +1006,10 @@ class PathwayMachine(RuleBasedStateMachine):
                         formulation_ref="doc/f-1")
         return None
 
-    def plan_initial(self, data: st.DataObject) -> tuple[int, Any]:  # noqa: PLR0911
+    def plan_initial(self, data: st.DataObject) -> tuple[int, Any]:
         assert self.pathway is not None
         s, spec = self.pathway.state, self.spec
         ipt_a = spec.id == "ipt-a"
-        if self.due(data, ipt_a and not s.consents.get("guardian:treatment"), "guardian"):
-            return 0, _cmd(c.RecordConsent, kinds=("treatment",), given_by="guardian")
-        if self.due(data, not s.consents.get("client:treatment"), "consent"):
-            return 0, _cmd(c.RecordConsent, kinds=("treatment", "telehealth"))
         if s.measures and self.due(data, len(s.sessions) < 2, "initial_sessions"):
             number = len(s.sessions) + 1
             return 3 if number == 1 else 7, _cmd(c.HoldSession, number=number, minutes=50,
@@ -1187,6 +1217,8 @@ class PathwayMachine(RuleBasedStateMachine):
             focus = draw(st.sampled_from([contract_focus, contract_focus, None, *ALL_AREAS]))
             return make(c.HoldSession, number=max(number, 1), minutes=50,
                         kind="safety" if kind == "safety_session" else "routine",
+                        channel=draw(st.sampled_from(["video", "video", "phone", "in_person"]),
+                                     label="channel"),
                         focus_addressed=focus, parent_present=draw(st.booleans()),
                         reason=reason)
         if kind == "missed":
@@ -1283,7 +1315,7 @@ def test_shortening_the_contract_cannot_skip_the_ending_rules() -> None:
 
 def test_a_contract_needs_a_focus_chosen_from_the_latest_inventory() -> None:
     journey = Journey("ipt")
-    journey.do(c.RecordConsent, kinds=("treatment",)).measure().session()
+    journey.consented().measure().session()
     journey.do(c.RecordDiagnosis, icd10="F32.1", severity="moderate").do(c.AssignSickRole)
     journey.do(c.AssessMedicationNeed, outcome="not_indicated")
     journey.do(c.RecordInventory, relationships=INVENTORY)  # the mother has died

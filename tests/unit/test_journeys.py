@@ -179,7 +179,7 @@ def test_a_client_who_stops_coming_is_closed_as_dropped_out() -> None:
 
 def test_a_grieving_client_works_on_grief_with_a_renegotiated_contract() -> None:
     j = Journey(sessions=12)
-    j.do(c.RecordConsent, kinds=("treatment",)).measure(PHQ9_MODERATE).session()
+    j.consented().measure(PHQ9_MODERATE).session()
     j.do(c.RecordDiagnosis, icd10="F32.1", severity="moderate").do(c.AssignSickRole)
     j.do(c.AssessMedicationNeed, outcome="already_on_medication")
     j.do(c.RecordInventory, relationships=(*INVENTORY, Relationship(

@@ -134,7 +134,7 @@ def test_a_session_dated_after_the_previous_session_is_held() -> None:
 
 
 def test_a_session_within_the_clock_skew_of_now_is_held() -> None:
-    j = Journey()
+    j = Journey().consented()
     before = j.pathway.version
 
     j.do(c.HoldSession, number=1, minutes=50, occurred_at=NOW + CLOCK_SKEW - timedelta(

@@ -263,7 +263,7 @@ def test_a_gap_of_more_than_fourteen_days_is_recorded_as_a_deviation_with_its_re
 
 
 def test_the_gap_rule_applies_in_the_initial_phase_too() -> None:
-    j = Journey().measure().session()
+    j = Journey().consented().measure().session()
 
     refused(j.later(15), c.HoldSession, "IPT-05", soft=True, **next_session(j))
     events = accepted(j, c.HoldSession, **next_session(j, reason=REASON))

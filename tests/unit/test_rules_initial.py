@@ -87,7 +87,7 @@ def initial_phase(missing: str | None = None, baseline: tuple[int, ...] = PHQ9_M
 
 
 def test_an_ipt_initial_phase_may_last_three_sessions() -> None:
-    j = Journey().measure().session().session()
+    j = Journey().consented().measure().session().session()
 
     events = accepted(j.later(), c.HoldSession, **next_session(j))
 
@@ -96,7 +96,7 @@ def test_an_ipt_initial_phase_may_last_three_sessions() -> None:
 
 
 def test_a_fourth_ipt_initial_session_needs_a_reason() -> None:
-    j = Journey().measure().session().session().session()
+    j = Journey().consented().measure().session().session().session()
 
     refused(j.later(), c.HoldSession, "IPT-06", soft=True, **next_session(j))
 
@@ -104,7 +104,7 @@ def test_a_fourth_ipt_initial_session_needs_a_reason() -> None:
 
 
 def test_a_fourth_initial_session_with_a_reason_is_recorded_as_a_deviation() -> None:
-    j = Journey().measure().session().session().session()
+    j = Journey().consented().measure().session().session().session()
 
     events = accepted(j.later(), c.HoldSession, **next_session(j, reason=REASON))
 
@@ -114,7 +114,7 @@ def test_a_fourth_initial_session_with_a_reason_is_recorded_as_a_deviation() -> 
 
 def test_the_initial_phase_cap_comes_from_the_protocol() -> None:
     """ipt-a allows four initial sessions before a fifth is a deviation."""
-    j = Journey("ipt-a", age=15).measure().session().session().session()
+    j = Journey("ipt-a", age=15).consented().measure().session().session().session()
 
     events = accepted(j.later(), c.HoldSession, **next_session(j))
     assert kinds(events) == ["SessionHeld"]
@@ -171,7 +171,7 @@ def test_a_new_inventory_asks_for_the_focus_to_be_chosen_again() -> None:
 
 def test_the_assessment_is_checked_only_when_leaving_the_initial_phase() -> None:
     """An initial-phase session is held while the assessment is still under way."""
-    j = Journey().measure().session()
+    j = Journey().consented().measure().session()
 
     events = accepted(j.later(), c.HoldSession, **next_session(j))
 

@@ -142,7 +142,7 @@ def test_a_flag_raised_by_the_clinician_also_holds_routine_sessions() -> None:
 
 
 def test_an_unacknowledged_flag_holds_routine_sessions_in_the_initial_phase() -> None:
-    j = Journey().measure(phq9(1))
+    j = Journey().consented().measure(phq9(1))
 
     with refusing(j, "IPT-17"):
         j.session()

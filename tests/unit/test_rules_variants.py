@@ -89,7 +89,7 @@ def test_an_adult_contract_needs_no_guardian() -> None:
 
 
 def test_an_adolescents_first_session_is_held_with_a_parent_present() -> None:
-    j = Journey("ipt-a", age=15)
+    j = Journey("ipt-a", age=15).consented()
     before = j.pathway.version
 
     j.session(parent_present=True)
@@ -98,7 +98,7 @@ def test_an_adolescents_first_session_is_held_with_a_parent_present() -> None:
 
 
 def test_an_adolescents_first_session_without_a_parent_is_refused() -> None:
-    j = Journey("ipt-a", age=15)
+    j = Journey("ipt-a", age=15).consented()
 
     with refusing(j, "IPT-31"):
         j.session(parent_present=False)
@@ -142,7 +142,7 @@ def test_a_parent_at_the_final_session_itself_is_in_the_ending() -> None:
 
 
 def test_a_dit_session_5_without_an_agreed_focus_is_refused() -> None:
-    j = Journey("dit", sessions=16)
+    j = Journey("dit", sessions=16).consented()
     for _ in range(4):
         j.session()
 
@@ -173,7 +173,7 @@ def test_a_dit_focus_agreed_by_session_4_lets_the_middle_phase_begin_at_session_
 
 
 def test_dit_sessions_1_to_4_are_held_before_the_focus_is_agreed() -> None:
-    j = Journey("dit", sessions=16)
+    j = Journey("dit", sessions=16).consented()
 
     for _ in range(4):
         j.session()

@@ -1,0 +1,58 @@
+"""Consent before care (IPT-32): who must have consented, to what, before a routine session.
+
+Every routine session (acute or maintenance) needs the treatment consent of everyone who
+consents for the client: the client, and for a protocol that requires one (ipt-a) the guardian.
+A video or phone session needs the same people's telehealth consent as well. A withdrawal
+suspends the consent it names until it is recorded again; a safety session is never blocked.
+"""
+
+from __future__ import annotations
+
+from domain.commands import HoldSession, RecordConsent
+from domain.errors import InvalidCommand, RuleViolation
+from domain.protocols import Protocol
+from domain.state import PathwayState
+
+TELEHEALTH_CHANNELS = frozenset({"video", "phone"})
+
+
+def consenters(protocol: Protocol) -> tuple[str, ...]:
+    """Who consents for the client: the client, and the guardian where the protocol says so."""
+    return ("client", "guardian") if protocol.guardian_required else ("client",)
+
+
+def consents_needed(protocol: Protocol, channel: str) -> list[tuple[str, str]]:
+    """The (given_by, kind) consents a routine session on ``channel`` needs."""
+    kinds = ("treatment", "telehealth") if channel in TELEHEALTH_CHANNELS else ("treatment",)
+    return [(who, kind) for kind in kinds for who in consenters(protocol)]
+
+
+def consents_missing(state: PathwayState, channel: str) -> list[str]:
+    """What a routine session on ``channel`` still needs, one phrase per kind of consent:
+    "treatment consent from the client (withdrawn) and from the guardian (not recorded)"."""
+    missing: dict[str, list[str]] = {}
+    for who, kind in consents_needed(state.protocol, channel):
+        given = state.consents.get(f"{who}:{kind}")
+        if not given:
+            how = "withdrawn" if given is False else "not recorded"
+            missing.setdefault(kind, []).append(f"from the {who} ({how})")
+    return [f"{kind} consent " + " and ".join(whom) for kind, whom in missing.items()]
+
+
+def check_session_consent(state: PathwayState, command: HoldSession) -> None:
+    """IPT-32: no routine session without the consents on record; a safety session may go on."""
+    if command.kind == "safety":
+        return
+    missing = consents_missing(state, command.channel)
+    if missing:
+        channel = command.channel.replace("_", " ")
+        raise RuleViolation("IPT-32", f"No routine session without consent on record: this"
+                            f" {channel} session needs {', and '.join(missing)}. Record the"
+                            " consent first (a safety session is allowed).")
+
+
+def check_consent_giver(protocol: Protocol, command: RecordConsent) -> None:
+    """IPT-32: a guardian's consent counts only where the protocol asks for one (ipt-a)."""
+    if command.given_by == "guardian" and not protocol.guardian_required:
+        raise InvalidCommand("given_by", f"a guardian's consent counts only for ipt-a; on this"
+                             f" {protocol.id} pathway the client consents (IPT-32)")
