@@ -10,34 +10,52 @@ key, ``POSTGRES_OPERATION_TIMEOUT`` (seconds): the pool wait, the statement time
 the pool keeps retrying a lost connection in the background (after which the next request
 reconnects at once). libpq's connect timeout is ``POSTGRES_LIBPQ_CONNECT_TIMEOUT`` (whole
 seconds), by default the operation timeout rounded up. Recorder methods run once: a failed
-call raises ``StoreUnavailable`` instead of being retried inside the request. Connections are
-checked before use (``POSTGRES_PRE_PING``), so the pool hands out no connection that died with
-the database.
+call raises ``StoreUnavailable`` instead of being retried inside the request, and a lost
+connection opens the recorder's breaker (``store.availability``). Connections are checked
+before use (``POSTGRES_PRE_PING``), so the pool hands out no connection that died with the
+database.
 """
 
 from __future__ import annotations
 
 import math
 
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+import psycopg
+import psycopg_pool
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType
 
-from services.store.availability import TRANSLATED_METHODS, translating_outages
+from services.store.availability import OutageBreaker, TranslatesOutages, translate_methods
 
 OPERATION_TIMEOUT = "POSTGRES_OPERATION_TIMEOUT"
 LIBPQ_CONNECT_TIMEOUT = "POSTGRES_LIBPQ_CONNECT_TIMEOUT"
 DEFAULT_OPERATION_TIMEOUT = 3.0
 _MIN_RECONNECT_SECONDS = 2.0
+_CONNECTION_STATES = ("08", "57P")
+"""SQLSTATE classes of a lost connection: connection exceptions, shutdowns, "cannot connect"."""
 
 
-class BoundedApplicationRecorder(PostgresApplicationRecorder):
+class BoundedApplicationRecorder(TranslatesOutages, PostgresApplicationRecorder):
     """The library's recorder, each call made once and an outage raised as StoreUnavailable."""
 
+    def __init__(self, datastore: PostgresDatastore, *,
+                 events_table_name: str = "stored_events") -> None:
+        self.breaker = OutageBreaker()
+        super().__init__(datastore, events_table_name=events_table_name)
 
-for _name in TRANSLATED_METHODS:
-    # The library wraps these in a ten-attempt retry; call the undecorated function instead.
-    _undecorated = getattr(PostgresApplicationRecorder, _name).__wrapped__
-    setattr(BoundedApplicationRecorder, _name, translating_outages(_undecorated))
+    @staticmethod
+    def lost_connection(error: Exception) -> bool:
+        """No connection in time, refused, or dropped; not a statement or lock timeout."""
+        cause = error.__cause__
+        if isinstance(cause, psycopg_pool.PoolTimeout):
+            return True
+        if not isinstance(cause, psycopg.OperationalError):
+            return isinstance(cause, psycopg.InterfaceError)
+        state = cause.sqlstate
+        return state is None or state.startswith(_CONNECTION_STATES)
+
+
+translate_methods(BoundedApplicationRecorder, PostgresApplicationRecorder)
 
 
 class BoundedPostgresFactory(PostgresFactory):

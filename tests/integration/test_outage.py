@@ -1,0 +1,236 @@
+"""A database outage, for real: 503 with Retry-After within the bound, never a hang, then recovery.
+
+The service runs under uvicorn on a free port, on a database of its own that the test makes
+unreachable (``ALLOW_CONNECTIONS false`` and terminating its backends) and then restores. The
+machine's PostgreSQL server itself is never stopped.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+from eventsourcing.persistence import OperationalError
+from fastapi.testclient import TestClient
+from psycopg import sql
+
+from services.composition import Container, bootstrap
+from services.http import create_app
+from services.settings import load_settings
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+TIMEOUT = 2.0
+"""CAREPATH_DATABASE_TIMEOUT_SECONDS for these tests."""
+BOUND = TIMEOUT + 1.0
+"""The longest any request may take while the database is gone (the timeout plus overhead)."""
+RECOVERY_BOUND = 5.0
+STUCK_COMMANDS = 48
+"""More than the server's 40 worker threads."""
+THERAPIST = {"X-Actor-Id": "t-1", "X-Actor-Role": "therapist"}
+WHEN = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+MEASURE = {"occurred_at": WHEN.isoformat(), "instrument": "phq9", "items": [1] * 8 + [0]}
+OPEN = {"occurred_at": WHEN.isoformat(), "client_ref": "client-outage", "client_age": 34,
+        "therapist_id": "t-1", "protocol": "ipt", "referral_date": WHEN.date().isoformat()}
+
+
+@dataclass
+class Database:
+    """A database of the test's own on the shared server, which the test can cut off."""
+
+    dsn: str
+    name: str
+    admin: psycopg.Connection[Any]
+
+    def cut(self) -> None:
+        ident = sql.Identifier(self.name)
+        self.admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(ident))
+        self.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                           " WHERE datname = %s", (self.name,))
+
+    def restore(self) -> None:
+        ident = sql.Identifier(self.name)
+        self.admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(ident))
+
+
+@pytest.fixture
+def database(postgres_dsn: str) -> Iterator[Database]:
+    params = psycopg.conninfo.conninfo_to_dict(postgres_dsn)
+    name = f"carepath_outage_{secrets.token_hex(6)}"
+    admin_info = psycopg.conninfo.make_conninfo(postgres_dsn, dbname="postgres",
+                                                connect_timeout=3)
+    with psycopg.connect(admin_info, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        dsn = f"postgresql://{params['user']}@{params['host']}:{params['port']}/{name}"
+        try:
+            yield Database(dsn, name, admin)
+        finally:
+            Database(dsn, name, admin).restore()
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
+
+
+@dataclass
+class Served:
+    client: httpx.Client
+    """One client for all threads: building one per request costs tens of ms (TLS context)."""
+    container: Container
+
+    def post(self, path: str, body: dict[str, Any], key: str) -> Timed:
+        return timed(lambda: self.client.post(path, json=body,
+                                              headers={**THERAPIST, "Idempotency-Key": key}))
+
+    def get(self, path: str) -> Timed:
+        return timed(lambda: self.client.get(path))
+
+
+@dataclass(frozen=True)
+class Timed:
+    response: httpx.Response
+    seconds: float
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+
+def timed(call: Any) -> Timed:
+    started = time.monotonic()
+    response = call()
+    return Timed(response, time.monotonic() - started)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(database: Database) -> Iterator[Served]:
+    settings = load_settings(database_url=database.dsn, database_timeout_seconds=TIMEOUT,
+                             lock_timeout_seconds=2, conflict_wait_seconds=0.5)
+    container = bootstrap(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    limits = httpx.Limits(max_connections=STUCK_COMMANDS + 4)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                          limits=limits) as client:
+            yield Served(client, container)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def assert_unavailable(answer: Timed, problem: str = "store-unavailable") -> None:
+    """503 with Retry-After within the bound; a problem document unless ``problem`` is empty."""
+    assert answer.status == 503, answer.response.text
+    assert int(answer.response.headers["retry-after"]) >= 1
+    assert answer.seconds < BOUND, f"took {answer.seconds:.2f} s"
+    if problem:
+        assert answer.response.headers["content-type"] == "application/problem+json"
+        assert answer.response.json()["type"] == f"urn:carepath:problem:{problem}"
+
+
+def test_an_outage_answers_503_within_the_bound_and_recovers_by_itself(
+    database: Database, served: Served,
+) -> None:
+    opened = served.post("/pathways", OPEN, "open")
+    assert opened.status == 201, opened.response.text
+    pathway = opened.response.json()["pathway_id"]
+    accepted = [served.post(f"/pathways/{pathway}/measures", MEASURE, f"before-{n}")
+                for n in range(3)]
+    assert [answer.status for answer in accepted] == [201] * 3
+
+    database.cut()
+    with ThreadPoolExecutor(STUCK_COMMANDS + 2) as pool:
+        stuck = [pool.submit(served.post, f"/pathways/{pathway}/measures", MEASURE, f"out-{n}")
+                 for n in range(STUCK_COMMANDS)]
+        reads = [pool.submit(served.get, f"/pathways/{pathway}"),
+                 pool.submit(served.get, f"/pathways/{pathway}/history")]
+        time.sleep(0.3)  # the commands now wait on the store, each holding a worker thread
+        liveness = [served.get("/health") for _ in range(5)]
+        readiness = served.get("/health/ready")
+        first_wave = [future.result() for future in stuck + reads]
+    second_wave = [served.post(f"/pathways/{pathway}/measures", MEASURE, "out-late"),
+                   served.get(f"/pathways/{pathway}")]
+
+    assert all(answer.status == 200 for answer in liveness)
+    assert max(answer.seconds for answer in liveness) < 0.5
+    assert_unavailable(readiness, problem="")
+    assert readiness.response.json()["status"] == "unavailable"
+    for answer in first_wave + second_wave:
+        assert_unavailable(answer)
+    slowest = max(answer.seconds for answer in first_wave + second_wave)
+    fastest_late = max(answer.seconds for answer in second_wave)
+    print(f"\n503s: slowest {slowest:.2f} s (bound {BOUND:.1f} s), once the loss is known"
+          f" {fastest_late * 1000:.0f} ms; liveness {max(a.seconds for a in liveness) * 1000:.0f}"
+          f" ms while {STUCK_COMMANDS} commands waited")
+
+    database.restore()
+    restored = time.monotonic()
+    while served.get("/health/ready").status != 200:
+        assert time.monotonic() - restored < RECOVERY_BOUND, "no recovery"
+        time.sleep(0.05)
+    recovery = time.monotonic() - restored
+    print(f"recovered {recovery:.2f} s after the database returned")
+
+    history = served.get(f"/pathways/{pathway}/history").response.json()
+    assert len(history["events"]) == 1 + 3, "a 503 command must have recorded nothing"
+    retried = [served.post(f"/pathways/{pathway}/measures", MEASURE, f"out-{n}")
+               for n in range(STUCK_COMMANDS)]
+    assert [answer.status for answer in retried] == [201] * STUCK_COMMANDS
+    history = served.get(f"/pathways/{pathway}/history").response.json()
+    assert len(history["events"]) == 1 + 3 + STUCK_COMMANDS
+
+
+def test_start_up_without_the_database_fails_within_the_bound(database: Database) -> None:
+    database.cut()
+    settings = load_settings(database_url=database.dsn, database_timeout_seconds=TIMEOUT,
+                             conflict_wait_seconds=0.5)
+    started = time.monotonic()
+    with pytest.raises(OperationalError):
+        bootstrap(settings)
+    assert time.monotonic() - started < BOUND
+
+
+def test_a_locked_sqlite_file_answers_503_and_reads_go_on(sqlite_data_dir: Path) -> None:
+    settings = load_settings(data_dir=sqlite_data_dir, lock_timeout_seconds=1,
+                             database_timeout_seconds=1, conflict_wait_seconds=0.2)
+    with TestClient(create_app(bootstrap(settings)), raise_server_exceptions=False) as client:
+        opened = client.post("/pathways", json=OPEN, headers=THERAPIST)
+        pathway = opened.json()["pathway_id"]
+        locker = sqlite3.connect(sqlite_data_dir / "Pathways.sqlite3", isolation_level=None)
+        try:
+            locker.execute("BEGIN EXCLUSIVE")
+            locked = timed(lambda: client.post(f"/pathways/{pathway}/measures", json=MEASURE,
+                                               headers=THERAPIST))
+            assert_unavailable(locked)
+            assert client.get(f"/pathways/{pathway}").status_code == 200
+            locker.execute("ROLLBACK")
+        finally:
+            locker.close()
+        written = client.post(f"/pathways/{pathway}/measures", json=MEASURE, headers=THERAPIST)
+        assert written.status_code == 201
