@@ -12,8 +12,12 @@ strings, integral floats written as integers (JCS's ECMAScript number form) and 
 infinity refused. ``tests/unit/test_canonical_bytes.py`` checks the bytes against an
 independent RFC 8785 implementation for every event of the catalogue.
 
-Snapshots are the exception: their ``state`` is an untyped dict of aggregate attributes, so
-they go through the library's transcoder (the base class) to keep datetimes and UUIDs typed.
+Reading validates a row at its class's current version in one pass from the bytes
+(:mod:`services.store.decoding`); older rows are parsed, upcast and validated as before.
+
+Snapshots are not supported: commands keep decided pathways in a cache
+(:mod:`services.store.cache`), so no load replays a long history more than once per process.
+A snapshot's untyped state would need the library's transcoder, so the mapper refuses one.
 """
 
 from __future__ import annotations
@@ -29,18 +33,16 @@ from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     Cipher,
     Compressor,
-    DatetimeAsISO,
-    DecimalAsStr,
     JSONTranscoder,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
     Transcoder,
-    Transcoding,
-    UUIDAsHex,
 )
 from eventsourcing.utils import get_topic, resolve_topic
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
+
+from services.store.decoding import event_decoder
 
 _ENVELOPE = ("originator_id", "originator_version")
 _ZERO = timedelta(0)
@@ -111,38 +113,11 @@ def upcast(cls: type[Any], state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def _default_transcoder() -> JSONTranscoder:
-    """What an Application would pass; only snapshots use it."""
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
-        transcoder.register(transcoding)
-    return transcoder
-
-
-class PydanticTranscoding(Transcoding):
-    """Lets a snapshot's aggregate state hold a pydantic value object.
-
-    The library's transcoder matches exact types, so register one per model class in
-    ``Application.register_transcodings``. Keyed by the model's topic, so keep that stable.
-    """
-
-    def __init__(self, model: type[BaseModel]) -> None:
-        self.type = model
-        self.name = f"pydantic:{get_topic(model)}"
-
-    def encode(self, obj: BaseModel) -> dict[str, Any]:
-        return obj.model_dump(mode="json")
-
-    def decode(self, data: dict[str, Any]) -> BaseModel:
-        model: type[BaseModel] = self.type
-        return model.model_validate(data)
-
-
 class CanonicalMapper(Mapper[UUID]):
     """Maps typed domain events to canonical JSON ``StoredEvent`` rows and back.
 
     Keeps the base class's constructor because ``InfrastructureFactory.mapper()`` builds it
-    with a transcoder, compressor and cipher; the transcoder is used for snapshots only.
+    with a transcoder, compressor and cipher; the transcoder is not used.
     """
 
     def __init__(
@@ -151,12 +126,13 @@ class CanonicalMapper(Mapper[UUID]):
         compressor: Compressor | None = None,
         cipher: Cipher | None = None,
     ) -> None:
-        super().__init__(transcoder or _default_transcoder(), compressor, cipher)
+        super().__init__(transcoder or JSONTranscoder(), compressor, cipher)
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Canonical bytes, then compressed, then encrypted (the base class's order)."""
         if _is_snapshot(type(domain_event)):
-            return super().to_stored_event(domain_event)
+            msg = "snapshots are not supported: leave IS_SNAPSHOTTING_ENABLED off"
+            raise TypeError(msg)
         data = canonical_bytes(domain_event)
         if self.compressor:
             data = self.compressor.compress(data)
@@ -170,24 +146,19 @@ class CanonicalMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        """Decrypt, decompress, parse, upcast, then validate into the typed event class."""
+        """Decrypt, decompress, parse, upcast, then build the typed event class."""
         try:
             cls = resolve_topic(stored_event.topic)
-            if _is_snapshot(cls):
-                return super().to_domain_event(stored_event)
             data = stored_event.state
             if self.cipher:
                 data = self.cipher.decrypt(data)
             if self.compressor:
                 data = self.compressor.decompress(data)
-            state = upcast(cls, orjson.loads(data))
-            unexpected = state.keys() - _field_names(cls)
-            if unexpected:
-                msg = f"unexpected fields {sorted(unexpected)} (missing upcast?)"
-                raise ValueError(msg)
-            state["originator_id"] = stored_event.originator_id
-            state["originator_version"] = stored_event.originator_version
-            event: DomainEventProtocol[UUID] = _adapter(cls).validate_python(state)
+            decode = event_decoder(cls)
+            event = decode(data, stored_event.originator_id, stored_event.originator_version
+                           ) if decode else None
+            if event is None:  # an older version, a class the fast path skips, or an error
+                event = self._validated(cls, data, stored_event)
         except MapperDeserialisationError:
             raise
         except Exception as error:
@@ -197,4 +168,18 @@ class CanonicalMapper(Mapper[UUID]):
                 f"{stored_event.originator_version}: {error}"
             )
             raise MapperDeserialisationError(msg) from error
+        return event
+
+    @staticmethod
+    def _validated(event_class: Any, data: bytes,
+                   stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        """Parse, upcast, refuse unknown fields, then validate into the event class."""
+        state = upcast(event_class, orjson.loads(data))
+        unexpected = state.keys() - _field_names(event_class)
+        if unexpected:
+            msg = f"unexpected fields {sorted(unexpected)} (missing upcast?)"
+            raise ValueError(msg)
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        event: DomainEventProtocol[UUID] = _adapter(event_class).validate_python(state)
         return event

@@ -16,12 +16,12 @@ from uuid import UUID
 import pytest
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from pydantic import BaseModel
 
 from services.settings import load_settings
 from services.store.environment import eventsourcing_env
-from services.store.mapper import CanonicalMapper, PydanticTranscoding, canonical_bytes
+from services.store.mapper import CanonicalMapper, canonical_bytes
 
 KEY = b64encode(bytes(range(200, 232))).decode()
 
@@ -88,11 +88,7 @@ PLAN: dict[str, Any] = {
 
 
 class CourseApp(Application[UUID]):
-    """Snapshots go through the transcoder, which must know the value object."""
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(PydanticTranscoding(Dose))
+    """A plain application: its events table is ``courseapp_events``."""
 
 
 AppFactory = Callable[..., CourseApp]
@@ -108,9 +104,7 @@ def make_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppFact
 
     def make(**overrides: Any) -> CourseApp:
         settings = load_settings(data_dir=tmp_path, database_url=database_url, **overrides)
-        app = CourseApp(
-            env=eventsourcing_env(settings, CourseApp.name) | {"IS_SNAPSHOTTING_ENABLED": "y"}
-        )
+        app = CourseApp(env=eventsourcing_env(settings, CourseApp.name))
         apps.append(app)
         return app
 
@@ -171,12 +165,3 @@ def test_an_event_stored_as_v1_loads_into_the_v2_class(make_app: AppFactory) -> 
     app.recorder.insert_events([StoredEvent(course.id, 2, Course.Planned.TOPIC, v1_state)])
     planned = list(make_app().events.get(course.id, gt=1))
     assert [event.tags for event in planned] == [()]  # type: ignore[attr-defined]
-
-
-def test_snapshots_restore_the_aggregate(make_app: AppFactory) -> None:
-    app = make_app()
-    course = new_course()
-    app.save(course)
-    app.take_snapshot(course.id)
-    loaded: Course = make_app().repository.get(course.id)
-    assert (loaded.version, loaded.dose, loaded.created_on) == (2, PLAN["dose"], course.created_on)

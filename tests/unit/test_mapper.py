@@ -17,11 +17,12 @@ from eventsourcing.application import Application
 from eventsourcing.compressor import ZlibCompressor
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, MapperDeserialisationError, StoredEvent
+from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import Environment
 from pydantic import BaseModel
 
-from services.store.mapper import CanonicalMapper, PydanticTranscoding, canonical_bytes
+from services.store.decoding import event_decoder
+from services.store.mapper import CanonicalMapper, canonical_bytes
 
 T0 = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 ID = UUID(int=1)
@@ -232,32 +233,52 @@ def test_compression_and_encryption_wrap_the_canonical_bytes() -> None:
     assert mapper.to_domain_event(stored_event) == event
 
 
-class JournalApp(Application[UUID]):
-    """Registers the value object so snapshots (which use the transcoder) can hold it."""
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(PydanticTranscoding(Score))
+def journal_app(**env: str) -> Application[UUID]:
+    return Application[UUID](env={"PERSISTENCE_MODULE": "eventsourcing.popo",
+                                  "MAPPER_TOPIC": "services.store.mapper:CanonicalMapper", **env})
 
 
-def test_application_plugs_the_mapper_in_and_snapshots_still_work() -> None:
-    app = JournalApp(
-        env={
-            "PERSISTENCE_MODULE": "eventsourcing.popo",
-            "MAPPER_TOPIC": "services.store.mapper:CanonicalMapper",
-            "IS_SNAPSHOTTING_ENABLED": "y",
-        }
-    )
+def test_application_plugs_the_mapper_in() -> None:
+    app = journal_app()
     assert isinstance(app.mapper, CanonicalMapper)
     journal = Journal(title="sessions")
     envelope = ("originator_id", "originator_version", "timestamp")
     journal.record(**{k: v for k, v in vars(recorded()).items() if k not in envelope})
     app.save(journal)
-    app.take_snapshot(journal.id)
-    assert app.snapshots is not None
-    snapshot = next(iter(app.snapshots.get(journal.id)))
     loaded: Journal = app.repository.get(journal.id)
-    assert snapshot.originator_version == loaded.version == 2
+    assert loaded.version == 2
     assert loaded.last_score == Score(measure="PHQ-9", value=14)
     assert loaded.created_on == journal.created_on
-    assert loaded.id == journal.id
+
+
+def test_snapshots_are_refused_with_a_reason() -> None:
+    app = journal_app(IS_SNAPSHOTTING_ENABLED="y")
+    journal = Journal(title="sessions")
+    app.save(journal)
+    with pytest.raises(TypeError, match="snapshots are not supported"):
+        app.take_snapshot(journal.id)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"count": "three"}, {"seen_at": "yesterday"}, {"score": {"measure": "PHQ-9"}},
+     {"tags": "grief"}],
+    ids=["mistyped", "bad-datetime", "nested-missing", "not-array"],
+)
+def test_a_corrupted_current_version_row_is_refused(
+    mapper: CanonicalMapper, changes: dict[str, Any]
+) -> None:
+    state = orjson.loads(canonical_bytes(recorded())) | changes
+    with pytest.raises(MapperDeserialisationError, match=Journal.Recorded.TOPIC):
+        mapper.to_domain_event(stored(Journal.Recorded.TOPIC, orjson.dumps(state)))
+
+
+def test_the_one_pass_decoder_builds_what_validation_builds(mapper: CanonicalMapper) -> None:
+    event = recorded()
+    row = mapper.to_stored_event(event)
+    decoder = event_decoder(Journal.Recorded)
+    assert decoder is not None
+    fast = decoder(row.state, ID, 2)
+    assert fast == event == CanonicalMapper._validated(Journal.Recorded, row.state, row)
+    assert vars(fast) == vars(event)
+    assert type(fast.score) is Score
