@@ -123,16 +123,8 @@ class CarepathWorkload:
             self.pathways.save(*batch)
 
     def _prepopulated(self, n: int) -> Pathway:
-        pathway_id = uuid5(_NAMESPACE, str(n))
-        self.ids.append(pathway_id)
-        ctx = CommandContext(actor_id="t-bench", actor_role="therapist", correlation_id="bench",
-                             idempotency_key=f"bench:{n}:open", recorded_at=datetime.now(UTC))
-        pathway = Pathway.open(pathway_id, c.OpenPathway(
-            occurred_at=self.start, client_ref=f"bench-{n}", client_age=40,
-            therapist_id="t-bench", protocol="ipt", referral_date=date.today()), ctx)
-        for step, command in enumerate(initial_phase(self.start)):
-            pathway.handle(command, CommandContext(**{**ctx.__dict__,
-                                                      "idempotency_key": f"bench:{n}:i{step}"}))
+        pathway = prepopulated(n, self.start)
+        self.ids.append(pathway.id)
         return pathway
 
     def op(self, writer: int, i: int) -> int | None:
@@ -151,6 +143,30 @@ class CarepathWorkload:
 
     def stored_bytes_per_event(self) -> float | None:
         return typical_event_bytes()
+
+
+def prepopulated(n: int, start: datetime, *, extra_measures: int = 0) -> Pathway:
+    """Pathway ``n`` opened and through the initial phase, decided in memory (not saved).
+
+    ``extra_measures`` more PHQ-9 measures make a long history (one event each).
+    """
+    pathway_id = uuid5(_NAMESPACE, str(n))
+    ctx = CommandContext(actor_id="t-bench", actor_role="therapist", correlation_id="bench",
+                         idempotency_key=f"bench:{n}:open", recorded_at=datetime.now(UTC))
+    pathway = Pathway.open(pathway_id, c.OpenPathway(
+        occurred_at=start, client_ref=f"bench-{n}", client_age=40,
+        therapist_id="t-bench", protocol="ipt", referral_date=date.today()), ctx)
+    commands = initial_phase(start) + [extra_measure(start)] * extra_measures
+    for step, command in enumerate(commands):
+        pathway.handle(command, CommandContext(**{**ctx.__dict__,
+                                                  "idempotency_key": f"bench:{n}:i{step}"}))
+    return pathway
+
+
+def extra_measure(start: datetime) -> c.RecordMeasure:
+    """A command any pathway after the initial phase accepts, recording one event."""
+    return c.RecordMeasure(occurred_at=start + timedelta(days=15), instrument="phq9",
+                           items=_PARTIAL)
 
 
 def typical_event_bytes() -> float:
