@@ -13,17 +13,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-BASE_SECONDS = 0.005
-"""About two saves on PostgreSQL, where writers of one events table take turns."""
-CAP_SECONDS = 0.25
+BASE_SECONDS = 0.01
+"""A few saves on PostgreSQL, where the writers of one events table take turns."""
+CAP_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
 class ConflictBackoff:
     """``retries`` re-decisions at most, pausing ``budget`` seconds in all at most."""
 
-    retries: int = 8
-    budget: float = 1.0
+    retries: int = 12
+    budget: float = 2.0
     base: float = BASE_SECONDS
     cap: float = CAP_SECONDS
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)

@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
-    conflict_retries: Annotated[int, Field(ge=0, le=20)] = 8
-    conflict_wait_seconds: Annotated[float, Field(ge=0, le=10)] = 1.0
+    conflict_retries: Annotated[int, Field(ge=0, le=20)] = 12
+    conflict_wait_seconds: Annotated[float, Field(ge=0, le=10)] = 2.0
     database_timeout_seconds: Annotated[float, Field(ge=0.1, le=60)] = 3.0
     # Whole seconds: both eventsourcing stores parse their lock timeout with int(). The database
     # timeout bounds the lock wait too, so the effective wait is the smaller of the two.

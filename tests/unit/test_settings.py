@@ -40,8 +40,8 @@ def test_defaults_describe_a_local_development_service() -> None:
     assert settings.data_dir == Path("./data")
     assert settings.database_url is None
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert settings.conflict_retries == 8
-    assert settings.conflict_wait_seconds == 1.0
+    assert settings.conflict_retries == 12
+    assert settings.conflict_wait_seconds == 2.0
     assert settings.database_timeout_seconds == 3.0
     assert settings.lock_timeout_seconds == 5
     assert settings.allow_plaintext_storage is False
