@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: CAREPATH_PORT)")
     serve.add_argument("--demo", action="store_true",
                        help="seed the synthetic demo caseload before serving (idempotent)")
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="server processes sharing the port (default 1)")
     _data_dir_option(serve)
     serve.set_defaults(handler=serve_command)
 
@@ -94,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
                     " redacted. Exits 2 naming each invalid variable.")
     check.set_defaults(handler=check_config_command)
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        msg = f"must be at least 1, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from services.cli.common import settings_from, version_text
 from services.cli.config import storage_description
 from services.cli.demo import seed
-from services.settings import Settings
+from services.settings import ENV_PREFIX, Settings, load_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 _WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - compared, not bound
 
@@ -17,12 +22,19 @@ examples:
   carepath serve                        embedded SQLite in ./data, http://127.0.0.1:8000
   carepath serve --demo                 the same, with 48 synthetic pathways seeded first
   CAREPATH_DATABASE_URL=postgresql://carepath@db:5432/carepath carepath serve --host 0.0.0.0
+  carepath serve --workers 4            four server processes on one port, one store
 
 The API documentation (OpenAPI) is served at /docs.
 """
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    """Seed the demo once, then serve: in this process, or in ``--workers`` processes.
+
+    Each worker builds its own application from the settings (uvicorn imports
+    :func:`worker_app`); their caches stay correct because a command reads the events stored
+    after its cached version, whichever process wrote them.
+    """
     settings = settings_from(args, "host", "port")
     from services.composition import bootstrap  # noqa: PLC0415 - keep --help fast
 
@@ -37,8 +49,24 @@ def serve_command(args: argparse.Namespace) -> int:
 
     from services.http.app import create_app  # noqa: PLC0415
 
-    uvicorn.run(create_app(container), host=settings.host, port=settings.port)
+    workers = getattr(args, "workers", None) or 1
+    if workers == 1:
+        uvicorn.run(create_app(container), host=settings.host, port=settings.port)
+        return 0
+    container.close()
+    # Why the environment: worker processes load their settings again, as at start-up.
+    os.environ[f"{ENV_PREFIX}DATA_DIR"] = str(settings.data_dir)
+    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers,
+                host=settings.host, port=settings.port)
     return 0
+
+
+def worker_app() -> FastAPI:
+    """The application of one server worker process (``uvicorn --factory``)."""
+    from services.composition import bootstrap  # noqa: PLC0415
+    from services.http.app import create_app  # noqa: PLC0415
+
+    return create_app(bootstrap(load_settings()))
 
 
 def banner(settings: Settings, demo_pathway: str | None = None) -> str:

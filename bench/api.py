@@ -1,0 +1,196 @@
+"""The HTTP path against the in-process call, on PostgreSQL (issue 5's two HTTP bars).
+
+The bench starts a real server (``carepath serve``, its own process, on a free 127.0.0.1 port)
+on a fresh database, prepopulated like the carepath workload, and sends the same middle-phase
+commands with httpx, one client per writer thread. The in-process runs call
+``Pathways.execute`` from the same number of threads on a database of their own. Bars:
+HTTP p50 <= in-process p50 + 0.7 ms (one writer); with 8 writers on 8+ pathways, HTTP
+throughput >= 0.8x in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bench.carepath import CarepathWorkload, as_url
+from bench.database import fresh_database
+from bench.runner import RunResult, run_workload
+from services.http.commands import ROUTES
+
+P50_BAR_MS = 0.7
+THROUGHPUT_BAR = 0.8
+_PATHS = {route.command: route.path for route in ROUTES}
+_HEADERS = {"X-Actor-Id": "t-bench", "X-Actor-Role": "therapist"}
+_START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """``carepath serve`` in a child process; stopped (and waited for) on exit."""
+
+    database_url: str
+    workers: int = 1
+    pool_size: int = 8
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        env = os.environ | {"CAREPATH_DATABASE_URL": self.database_url,
+                            "CAREPATH_POOL_SIZE": str(self.pool_size)}
+        code = "import sys; from services.cli import main; sys.exit(main(sys.argv[1:]))"
+        argv = [sys.executable, "-c", code, "serve", "--host", "127.0.0.1",
+                "--port", str(self.port), "--data-dir", tempfile.gettempdir()]
+        if self.workers > 1:
+            argv += ["--workers", str(self.workers)]
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                err = self.process.stderr.read().decode() if self.process.stderr else ""
+                msg = f"server exited with {self.process.returncode}: {err[-2000:]}"
+                raise RuntimeError(msg)
+            try:
+                httpx.get(f"{self.base_url}/health", timeout=1.0)
+            except httpx.TransportError:
+                time.sleep(0.1)
+                continue
+            return
+        msg = f"server on port {self.port} did not answer within {_START_TIMEOUT} s"
+        raise RuntimeError(msg)
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
+
+@dataclass
+class HttpWorkload(CarepathWorkload):
+    """The carepath workload's pathways and steps, each op one POST to a real server."""
+
+    workers: int = 1
+    _server: Server | None = None
+    _clients: dict[int, httpx.Client] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def setup(self) -> None:
+        super().setup()  # prepopulate through the application layer, then hand over
+        if self.pathways is not None:
+            self.pathways.close()
+            self.pathways = None
+        self._server = Server(as_url(self.dsn), workers=self.workers, pool_size=self.writers)
+        self._server.__enter__()
+
+    def _client(self, writer: int) -> httpx.Client:
+        with self._lock:
+            client = self._clients.get(writer)
+            if client is None and self._server is not None:
+                client = httpx.Client(base_url=self._server.base_url, headers=_HEADERS,
+                                      timeout=30.0)
+                self._clients[writer] = client
+        if client is None:
+            msg = "setup() was not run"
+            raise RuntimeError(msg)
+        return client
+
+    def op(self, writer: int, i: int) -> int | None:
+        pathway_index, step = i % len(self.ids), i // len(self.ids)
+        command = self._steps[step]
+        body: dict[str, Any] = command.model_dump(mode="json")
+        answer = self._client(writer).post(
+            f"/pathways/{self.ids[pathway_index]}/{_PATHS[type(command)]}", json=body,
+            headers={"Idempotency-Key": f"bench:{pathway_index}:m{step}"})
+        if answer.status_code != httpx.codes.CREATED:
+            msg = f"{answer.status_code}: {answer.text[:300]}"
+            raise RuntimeError(msg)
+        return None
+
+    def teardown(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        if self._server is not None:
+            self._server.__exit__(None, None, None)
+        super().teardown()
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    single: tuple[RunResult, RunResult]
+    """(in-process, HTTP) with one writer."""
+    concurrent: tuple[RunResult, RunResult]
+    """(in-process, HTTP) with ``writers`` writers."""
+    workers: int
+
+    @property
+    def p50_overhead_ms(self) -> float:
+        return self.single[1].p50_ms - self.single[0].p50_ms
+
+    @property
+    def throughput_ratio(self) -> float:
+        inproc = self.concurrent[0].ops_per_s
+        return self.concurrent[1].ops_per_s / inproc if inproc else 0.0
+
+    def render(self) -> list[str]:
+        (one_in, one_http), (many_in, many_http) = self.single, self.concurrent
+        p50_ok = "meets" if self.p50_overhead_ms <= P50_BAR_MS else "ABOVE"
+        tp_ok = "meets" if self.throughput_ratio >= THROUGHPUT_BAR else "BELOW"
+        errors = sum(r.errors for r in (*self.single, *self.concurrent))
+        return [
+            f"http (postgresql, {self.workers} server worker(s)): p50 {one_http.p50_ms:.2f} ms"
+            f" vs in-process {one_in.p50_ms:.2f} ms: +{self.p50_overhead_ms:.2f} ms"
+            f" ({p50_ok} bar <= +{P50_BAR_MS} ms)",
+            f"http (postgresql): {many_http.writers} clients {many_http.ops_per_s:.0f} ops/s vs"
+            f" {many_in.writers} in-process writers {many_in.ops_per_s:.0f} ops/s: ratio"
+            f" {self.throughput_ratio:.2f} ({tp_ok} bar >= {THROUGHPUT_BAR})"
+            + (f"; {errors} errors" if errors else ""),
+        ]
+
+
+def measure_http(server_dsn: str, *, single_ops: int = 300, concurrent_ops: int = 800,
+                 writers: int = 8, workers: int = 1, progress: bool = False) -> HttpResult:
+    """Four runs, each on a fresh database: in-process and HTTP, one writer and ``writers``."""
+
+    def run(http: bool, count: int, ops: int) -> RunResult:
+        with fresh_database(server_dsn) as dsn:
+            workload = (HttpWorkload(dsn=dsn, writers=count, ops=ops, workers=workers) if http
+                        else CarepathWorkload(dsn=dsn, writers=count, ops=ops))
+            label = "http" if http else "in-process"
+            return run_workload(workload, writers=count, ops=ops, label=label,
+                                progress=progress)
+
+    single = (run(False, 1, single_ops), run(True, 1, single_ops))
+    concurrent = (run(False, writers, concurrent_ops), run(True, writers, concurrent_ops))
+    return HttpResult(single, concurrent, workers)
