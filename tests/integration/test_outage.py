@@ -28,10 +28,10 @@ from fastapi.testclient import TestClient
 from psycopg import sql
 
 from services.composition import Container, bootstrap
+from services.errors import StoreUnavailable
 from services.http import create_app
 from services.settings import load_settings
-
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+from services.store.availability import OutageBreaker
 
 TIMEOUT = 2.0
 """CAREPATH_DATABASE_TIMEOUT_SECONDS for these tests."""
@@ -154,6 +154,8 @@ def assert_unavailable(answer: Timed, problem: str = "store-unavailable") -> Non
         assert answer.response.json()["type"] == f"urn:carepath:problem:{problem}"
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_an_outage_answers_503_within_the_bound_and_recovers_by_itself(
     database: Database, served: Served,
 ) -> None:
@@ -206,6 +208,8 @@ def test_an_outage_answers_503_within_the_bound_and_recovers_by_itself(
     assert len(history["events"]) == 1 + 3 + STUCK_COMMANDS
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_start_up_without_the_database_fails_within_the_bound(database: Database) -> None:
     database.cut()
     settings = load_settings(database_url=database.dsn, database_timeout_seconds=TIMEOUT,
@@ -222,6 +226,8 @@ def test_a_locked_sqlite_file_answers_503_and_reads_go_on(sqlite_data_dir: Path)
     with TestClient(create_app(bootstrap(settings)), raise_server_exceptions=False) as client:
         opened = client.post("/pathways", json=OPEN, headers=THERAPIST)
         pathway = opened.json()["pathway_id"]
+        assert client.get("/health/ready").json() == {"status": "ok",
+                                                      "storage": f"sqlite ({sqlite_data_dir})"}
         locker = sqlite3.connect(sqlite_data_dir / "Pathways.sqlite3", isolation_level=None)
         try:
             locker.execute("BEGIN EXCLUSIVE")
@@ -234,3 +240,46 @@ def test_a_locked_sqlite_file_answers_503_and_reads_go_on(sqlite_data_dir: Path)
             locker.close()
         written = client.post(f"/pathways/{pathway}/measures", json=MEASURE, headers=THERAPIST)
         assert written.status_code == 201
+
+
+# ----- the breaker, on a fake clock ----------------------------------------------------------
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_closed_breaker_lets_every_call_through() -> None:
+    breaker = OutageBreaker(probe_interval=0.5, clock=Clock())
+    for _ in range(3):
+        breaker.admit()
+
+
+def test_an_open_breaker_fails_fast_then_lets_one_probe_through() -> None:
+    clock = Clock()
+    breaker = OutageBreaker(probe_interval=0.5, clock=clock)
+    breaker.opened("connection refused")
+    with pytest.raises(StoreUnavailable, match="connection refused"):
+        breaker.admit()
+    clock.now += 0.6
+    breaker.admit()  # the probe
+    with pytest.raises(StoreUnavailable):
+        breaker.admit()  # the others, while the probe runs
+    breaker.closed()  # the probe succeeded
+    breaker.admit()
+    breaker.admit()
+
+
+def test_a_failed_probe_keeps_the_breaker_open() -> None:
+    clock = Clock()
+    breaker = OutageBreaker(probe_interval=0.5, clock=clock)
+    breaker.opened("gone")
+    clock.now += 0.6
+    breaker.admit()
+    breaker.opened("still gone")
+    clock.now += 0.4
+    with pytest.raises(StoreUnavailable, match="still gone"):
+        breaker.admit()
