@@ -210,6 +210,27 @@ def test_an_outage_answers_503_within_the_bound_and_recovers_by_itself(
 
 @pytest.mark.postgres
 @pytest.mark.slow
+def test_a_stuck_database_answers_503_within_the_bound_and_serves_at_once_after(
+    database: Database, served: Served,
+) -> None:
+    opened = served.post("/pathways", OPEN, "open")
+    pathway = opened.response.json()["pathway_id"]
+    with psycopg.connect(database.dsn, autocommit=True) as holder:
+        with holder.transaction():  # another session holds the table: writes and reads wait
+            holder.execute("LOCK TABLE pathways_events IN ACCESS EXCLUSIVE MODE")
+            write = served.post(f"/pathways/{pathway}/measures", MEASURE, "stuck-write")
+            read = served.get(f"/pathways/{pathway}/history")
+        assert_unavailable(write)
+        assert_unavailable(read)
+        print(f"\nstuck database: 503 after {write.seconds:.2f} s (write),"
+              f" {read.seconds:.2f} s (read)")
+        again = served.post(f"/pathways/{pathway}/measures", MEASURE, "stuck-write")
+        assert again.status == 201, "a busy database is not an outage: no breaker, no wait"
+        assert again.seconds < 1.0
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_start_up_without_the_database_fails_within_the_bound(database: Database) -> None:
     database.cut()
     settings = load_settings(database_url=database.dsn, database_timeout_seconds=TIMEOUT,
