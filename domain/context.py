@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-ROLES = ("therapist", "supervisor", "clinical_admin", "client", "system")
+from domain.vocabulary import ROLES
+
+__all__ = ["CLOCK_SKEW", "ROLES", "CommandContext"]
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a clinical time may lie before it counts as "in the future" (IPT-30)."""
@@ -20,6 +22,7 @@ class CommandContext:
 
     actor_id: str
     actor_role: str
+    """One of ``ROLES`` once the edge has checked it; kept as text, as authentication sets it."""
     correlation_id: str
     idempotency_key: str
     recorded_at: datetime

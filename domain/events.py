@@ -27,13 +27,31 @@ from domain.state import (
     PathwayState,
     SessionEntry,
     command_key,
+    consent_key,
 )
-from domain.values import Contingencies, Relationship, Signature, Value
+from domain.values import Channel, Contingencies, Format, Frequency, Relationship, Signature, Value
+from domain.vocabulary import (
+    CANCELLED_BY_THERAPIST,
+    MAINTENANCE,
+    PHQ9,
+    CloseReason,
+    Consenter,
+    ConsentKind,
+    Instrument,
+    MissKind,
+    NextStep,
+    Outcome,
+    Phase,
+    ProblemArea,
+    SessionKind,
+    Tier,
+)
 
 
 class EventMeta(Value):
     actor_id: str
     actor_role: str
+    """Text, not ``Role``: the roles belong to authentication and may change; history stays."""
     correlation_id: str
     idempotency_key: str
     request_digest: str
@@ -67,8 +85,8 @@ class PathwayOpened(PathwayEvent, Aggregate.Created):
     therapist_id: str
     protocol_id: str
     protocol_version: int
-    format: str
-    channel: str
+    format: Format
+    channel: Channel
     referral_date: date
 
     def apply(self, aggregate: Any) -> None:
@@ -83,22 +101,22 @@ class PathwayOpened(PathwayEvent, Aggregate.Created):
 
 class ConsentRecorded(PathwayEvent):
     TOPIC = "carepath:ConsentRecorded"
-    kinds: tuple[str, ...]
-    given_by: str
+    kinds: tuple[ConsentKind, ...]
+    given_by: Consenter
 
     def evolve(self, state: PathwayState) -> None:
         for kind in self.kinds:
-            state.consents[f"{self.given_by}:{kind}"] = True
+            state.consents[consent_key(self.given_by, kind)] = True
 
 
 class ConsentWithdrawn(PathwayEvent):
     TOPIC = "carepath:ConsentWithdrawn"
-    kinds: tuple[str, ...]
-    given_by: str
+    kinds: tuple[ConsentKind, ...]
+    given_by: Consenter
 
     def evolve(self, state: PathwayState) -> None:
         for kind in self.kinds:
-            state.consents[f"{self.given_by}:{kind}"] = False
+            state.consents[consent_key(self.given_by, kind)] = False
 
 
 class DiagnosisRecorded(PathwayEvent):
@@ -115,7 +133,7 @@ class MeasureRecorded(PathwayEvent):
 
     TOPIC = "carepath:MeasureRecorded"
     class_version = 2
-    instrument: str
+    instrument: Instrument
     items: tuple[int, ...]
     total: int
     band: str
@@ -126,7 +144,7 @@ class MeasureRecorded(PathwayEvent):
         state["band"] = band(state["instrument"], state["total"])
 
     def evolve(self, state: PathwayState) -> None:
-        item9 = self.items[8] if self.instrument == "phq9" else None
+        item9 = self.items[8] if self.instrument == PHQ9 else None
         state.measures.append(MeasureEntry(
             instrument=self.instrument, total=self.total, item9=item9,
             occurred_at=self.occurred_at, acute_sessions_held=state.sessions_held,
@@ -137,7 +155,7 @@ class MeasureRecorded(PathwayEvent):
 class SafetyFlagRaised(PathwayEvent):
     TOPIC = "carepath:SafetyFlagRaised"
     flag_id: int
-    tier: str
+    tier: Tier
     source: str
     item9: int | None
 
@@ -198,7 +216,7 @@ class InventoryRecorded(PathwayEvent):
 
 class FormulationShared(PathwayEvent):
     TOPIC = "carepath:FormulationShared"
-    problem_area: str
+    problem_area: ProblemArea
     formulation_ref: str
 
     def evolve(self, state: PathwayState) -> None:
@@ -207,8 +225,8 @@ class FormulationShared(PathwayEvent):
 
 class FocusChosen(PathwayEvent):
     TOPIC = "carepath:FocusChosen"
-    primary: str
-    secondary: str | None
+    primary: ProblemArea
+    secondary: ProblemArea | None
     rationale_ref: str
     patient_agreed: bool
     pattern_summary: str | None
@@ -220,11 +238,11 @@ class FocusChosen(PathwayEvent):
 class ContractSigned(PathwayEvent):
     TOPIC = "carepath:ContractSigned"
     sessions: int
-    frequency: str
+    frequency: Frequency
     session_minutes: int
     start_date: date
     course_window_weeks: int
-    foci: tuple[str, ...]
+    foci: tuple[ProblemArea, ...]
     contingencies: Contingencies
     measurement_plan: tuple[str, ...]
     signatures: tuple[Signature, ...]
@@ -240,8 +258,8 @@ class ContractRenegotiated(PathwayEvent):
 
     TOPIC = "carepath:ContractRenegotiated"
     sessions: int
-    frequency: str
-    foci: tuple[str, ...]
+    frequency: Frequency
+    foci: tuple[ProblemArea, ...]
     course_window_weeks: int
     changed: tuple[str, ...]
     reason: str
@@ -257,11 +275,11 @@ class ContractRenegotiated(PathwayEvent):
 class SessionHeld(PathwayEvent):
     TOPIC = "carepath:SessionHeld"
     number: int
-    phase: str
+    phase: Phase
     minutes: int
-    channel: str
-    kind: str
-    focus_addressed: str | None
+    channel: Channel
+    kind: SessionKind
+    focus_addressed: ProblemArea | None
     techniques: tuple[str, ...]
     homework_set: bool
     parent_present: bool
@@ -269,7 +287,7 @@ class SessionHeld(PathwayEvent):
     def evolve(self, state: PathwayState) -> None:
         entry = SessionEntry(self.number, self.occurred_at, self.phase, self.focus_addressed,
                              self.parent_present)
-        if self.phase == "maintenance":
+        if self.phase == MAINTENANCE:
             state.maintenance_sessions.append(entry)
         else:
             state.sessions.append(entry)
@@ -280,12 +298,12 @@ class SessionHeld(PathwayEvent):
 
 class SessionMissed(PathwayEvent):
     TOPIC = "carepath:SessionMissed"
-    kind: str
+    kind: MissKind
     notice_hours: float | None
 
     def evolve(self, state: PathwayState) -> None:
         state.misses_since_session += 1
-        if self.kind == "cancelled_by_therapist":
+        if self.kind == CANCELLED_BY_THERAPIST:
             return
         state.client_misses += 1
         state.consecutive_misses += 1
@@ -315,12 +333,12 @@ class GoodbyeLetterShared(PathwayEvent):
 
 class AcuteCourseCompleted(PathwayEvent):
     TOPIC = "carepath:AcuteCourseCompleted"
-    instrument: str
+    instrument: Instrument
     baseline_total: int
     final_total: int
-    outcome: str
+    outcome: Outcome
     relapse_prevention_plan_ref: str
-    next_step: str
+    next_step: NextStep
 
     def evolve(self, state: PathwayState) -> None:
         state.outcome = self.outcome
@@ -330,7 +348,7 @@ class AcuteCourseCompleted(PathwayEvent):
 class MaintenanceScheduled(PathwayEvent):
     TOPIC = "carepath:MaintenanceScheduled"
     protocol: str
-    frequency: str
+    frequency: Frequency
     sessions: int
     start_date: date
 
@@ -340,7 +358,7 @@ class MaintenanceScheduled(PathwayEvent):
 
 class RecurrenceSuspected(PathwayEvent):
     TOPIC = "carepath:RecurrenceSuspected"
-    instrument: str
+    instrument: Instrument
     total: int
     threshold: int
 
@@ -360,7 +378,7 @@ class DeviationRecorded(PathwayEvent):
 
 class PathwayClosed(PathwayEvent):
     TOPIC = "carepath:PathwayClosed"
-    reason: str
+    reason: CloseReason
 
     def evolve(self, state: PathwayState) -> None:
         state.closed_reason = self.reason

@@ -8,7 +8,6 @@ command records nothing. Soft-rule breaches need the command's ``reason`` and ar
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,12 +16,26 @@ from eventsourcing.domain import Aggregate
 from domain import commands as c
 from domain import events as e
 from domain.context import CommandContext
-from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
-from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, PHQ9_URGENT_ITEM9, score
+from domain.errors import InvalidCommand, ReasonRequired
+from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, score
 from domain.protocols import acute_protocol, maintenance_protocol
 from domain.rules import Deviation
+from domain.rules.always import (
+    check_age,
+    check_available,
+    check_not_closed,
+    check_not_future,
+    check_referral_not_future,
+)
 from domain.rules.consent import check_consent_giver, check_session_consent
-from domain.rules.ending import check_completion, check_maintenance, renegotiated_terms
+from domain.rules.ending import (
+    check_close,
+    check_completion,
+    check_goodbye_letter,
+    check_maintenance,
+    check_termination_discussion,
+    renegotiated_terms,
+)
 from domain.rules.initial import (
     check_areas,
     check_contract,
@@ -30,14 +43,25 @@ from domain.rules.initial import (
     check_inventory_may_change,
     focus_deviations,
 )
+from domain.rules.safety import (
+    check_acknowledgeable,
+    check_resolvable,
+    check_safety,
+    flag_tier,
+    open_flag,
+    recurrence_suspected,
+)
 from domain.rules.sessions import (
     check_acute_session,
+    check_maintenance_count,
+    check_missed_scheduled,
     check_numbering,
-    check_safety,
+    check_sessions_contracted,
     missed_deviations,
     session_deviations,
 )
 from domain.state import PathwayState
+from domain.vocabulary import MAINTENANCE, PHQ9, Phase
 
 
 class Pathway(Aggregate):
@@ -53,16 +77,10 @@ class Pathway(Aggregate):
     @classmethod
     def open(cls, pathway_id: UUID, command: c.OpenPathway, ctx: CommandContext) -> Pathway:
         protocol = acute_protocol(command.protocol, command.protocol_version)
-        if not protocol.available:
-            raise InvalidCommand("protocol", f"{protocol.id}: {protocol.notes}")
-        _check_not_future(command.occurred_at, ctx)
-        if command.referral_date > ctx.latest_clinical_time.date():
-            raise InvalidCommand("referral_date", "is in the future")
-        if protocol.age_range:
-            low, high = protocol.age_range
-            if not low <= command.client_age <= high:
-                raise RuleViolation("IPT-31", f"{protocol.id} is for clients aged {low}-{high};"
-                                    f" the client is {command.client_age}.")
+        check_available(protocol)
+        check_not_future(command.occurred_at, ctx)
+        check_referral_not_future(command.referral_date, ctx)
+        check_age(protocol, command.client_age)
         return cls._create(
             e.PathwayOpened, id=pathway_id, timestamp=ctx.recorded_at,
             occurred_at=command.occurred_at, meta=_meta(ctx, protocol.ref),
@@ -76,14 +94,12 @@ class Pathway(Aggregate):
 
     def handle(self, command: c.Command, ctx: CommandContext) -> None:
         """Decide one command: IPT-29 first, then the command's own rules."""
-        if self.state.closed_reason is not None:
-            raise RuleViolation("IPT-29", f"The pathway is closed ({self.state.closed_reason})"
-                                " and accepts no command.")
+        check_not_closed(self.state)
         handler = _HANDLERS.get(type(command))
         if handler is None:
             raise InvalidCommand("command", f"{type(command).__name__} is not a pathway command")
-        if not isinstance(command, c.HoldSession):
-            _check_not_future(command.occurred_at, ctx)
+        if not isinstance(command, c.HoldSession):  # a session's time is IPT-30's
+            check_not_future(command.occurred_at, ctx)
         handler(self, command, ctx)
 
     # ----- commands -------------------------------------------------------------------------
@@ -104,14 +120,12 @@ class Pathway(Aggregate):
         self._emit(ctx, command, e.MeasureRecorded, instrument=result.instrument,
                    items=result.items, total=result.total, band=result.band,
                    baseline=not state.measures)
-        item9 = result.items[PHQ9_SUICIDE_ITEM - 1] if result.instrument == "phq9" else 0
-        if item9 >= 1:  # IPT-17, in this same command
-            tier = "urgent" if item9 >= PHQ9_URGENT_ITEM9 else "routine"
+        tier = flag_tier(result)
+        if tier is not None:  # IPT-17, in this same command
             self._emit(ctx, command, e.SafetyFlagRaised, flag_id=len(state.flags) + 1,
-                       tier=tier, source="measure", item9=item9)
-        if (state.phase == "maintenance" and result.instrument == "phq9"
-                and result.total >= PHQ9_RECURRENCE):  # IPT-28
-            self._emit(ctx, command, e.RecurrenceSuspected, instrument="phq9",
+                       tier=tier, source="measure", item9=result.items[PHQ9_SUICIDE_ITEM - 1])
+        if recurrence_suspected(state, result):  # IPT-28
+            self._emit(ctx, command, e.RecurrenceSuspected, instrument=PHQ9,
                        total=result.total, threshold=PHQ9_RECURRENCE)
 
     def _raise_safety_flag(self, command: c.RaiseSafetyFlag, ctx: CommandContext) -> None:
@@ -119,22 +133,19 @@ class Pathway(Aggregate):
                    tier=command.tier, source=command.source, item9=None)
 
     def _acknowledge_flag(self, command: c.AcknowledgeSafetyFlag, ctx: CommandContext) -> None:
-        flag = self._open_flag(command.flag_id)
-        if flag.acknowledged:
-            raise InvalidCommand("flag_id", f"safety flag {flag.id} is already acknowledged")
+        flag = open_flag(self.state, command.flag_id)
+        check_acknowledgeable(flag)
         self._emit(ctx, command, e.SafetyFlagAcknowledged, flag_id=flag.id)
 
     def _record_risk_assessment(self, command: c.RecordRiskAssessment,
                                 ctx: CommandContext) -> None:
-        flag = self._open_flag(command.flag_id)
+        flag = open_flag(self.state, command.flag_id)
         self._emit(ctx, command, e.RiskAssessmentRecorded, flag_id=flag.id,
                    risk_level=command.risk_level, safety_plan_ref=command.safety_plan_ref)
 
     def _resolve_flag(self, command: c.ResolveSafetyFlag, ctx: CommandContext) -> None:
-        flag = self._open_flag(command.flag_id)
-        if not flag.assessed:
-            raise RuleViolation("IPT-18", f"Safety flag {flag.id} has no risk assessment: risk is"
-                                " cleared only by resolving a flag after an assessment.")
+        flag = open_flag(self.state, command.flag_id)
+        check_resolvable(flag)
         self._emit(ctx, command, e.SafetyFlagResolved, flag_id=flag.id)
 
     def _assign_sick_role(self, command: c.AssignSickRole, ctx: CommandContext) -> None:
@@ -181,11 +192,8 @@ class Pathway(Aggregate):
 
     def _hold_session(self, command: c.HoldSession, ctx: CommandContext) -> None:
         state = self.state
-        phase = state.phase
-        if phase == "completed":
-            raise RuleViolation("IPT-04", "The acute course is complete: further sessions need a"
-                                " maintenance contract.")
-        if phase == "maintenance":
+        check_sessions_contracted(state)
+        if state.phase == MAINTENANCE:
             self._hold_maintenance_session(command, ctx)
             return
         check_numbering(state, command, ctx)
@@ -200,46 +208,29 @@ class Pathway(Aggregate):
     def _hold_maintenance_session(self, command: c.HoldSession, ctx: CommandContext) -> None:
         state = self.state
         check_numbering(state, command, ctx, maintenance=True)
-        contracted = state.maintenance.sessions if state.maintenance else 0
-        if command.number > contracted:
-            raise RuleViolation("IPT-04", f"The maintenance contract has {contracted} sessions.")
+        check_maintenance_count(state, command)
         check_session_consent(state, command)
         check_safety(state, command)
-        self._emit_session(ctx, command, "maintenance")
+        self._emit_session(ctx, command, MAINTENANCE)
 
-    def _emit_session(self, ctx: CommandContext, command: c.HoldSession, phase: str) -> None:
+    def _emit_session(self, ctx: CommandContext, command: c.HoldSession, phase: Phase) -> None:
         self._emit(ctx, command, e.SessionHeld, number=command.number, phase=phase,
                    minutes=command.minutes, channel=command.channel, kind=command.kind,
                    focus_addressed=command.focus_addressed, techniques=command.techniques,
                    homework_set=command.homework_set, parent_present=command.parent_present)
 
     def _record_missed(self, command: c.RecordMissedSession, ctx: CommandContext) -> None:
-        if self.state.phase == "completed":
-            raise InvalidCommand("kind", "no session is scheduled: the acute course is complete")
+        check_missed_scheduled(self.state)
         self._deviate(ctx, command, missed_deviations(self.state, command), command.reason)
         self._emit(ctx, command, e.SessionMissed, kind=command.kind,
                    notice_hours=command.notice_hours)
 
     def _discuss_termination(self, command: c.DiscussTermination, ctx: CommandContext) -> None:
-        state = self.state
-        if state.contract is None or state.phase not in ("middle", "termination"):
-            raise InvalidCommand("at_session", "the ending is discussed under a signed contract,"
-                                 " during the acute course")
-        if command.at_session > state.sessions_held + 1:
-            raise InvalidCommand("at_session", f"session {command.at_session} is not held yet"
-                                 f" ({state.sessions_held} held)")
-        if command.at_session < state.sessions_held:
-            raise RuleViolation("IPT-23", f"The ending is recorded as discussed at the latest"
-                                f" session ({state.sessions_held}) or the next; a discussion"
-                                f" cannot be dated back to session {command.at_session}.")
+        check_termination_discussion(self.state, command)
         self._emit(ctx, command, e.TerminationDiscussed, at_session=command.at_session)
 
     def _share_goodbye_letter(self, command: c.ShareGoodbyeLetter, ctx: CommandContext) -> None:
-        state = self.state
-        if not state.protocol.goodbye_letter_before_final:
-            raise InvalidCommand("letter_ref", f"{state.protocol.id} has no goodbye letter")
-        if state.phase not in ("middle", "termination"):
-            raise InvalidCommand("letter_ref", "the goodbye letter belongs to the acute course")
+        check_goodbye_letter(self.state)
         self._emit(ctx, command, e.GoodbyeLetterShared, letter_ref=command.letter_ref)
 
     def _complete(self, command: c.CompleteAcuteCourse, ctx: CommandContext) -> None:
@@ -257,23 +248,10 @@ class Pathway(Aggregate):
                    start_date=command.start_date)
 
     def _close(self, command: c.ClosePathway, ctx: CommandContext) -> None:
-        phase = self.state.phase
-        if command.reason == "discharged" and phase not in ("completed", "maintenance"):
-            raise RuleViolation("IPT-25", "A client is discharged only after the acute course"
-                                " completes with an outcome and a next step (a non-responder"
-                                " is never silently discharged); otherwise close as dropped"
-                                " out, referred on or withdrawn.")
-        if command.reason == "maintenance_ended" and phase != "maintenance":
-            raise InvalidCommand("reason", "maintenance_ended closes a pathway in maintenance")
+        check_close(self.state, command)
         self._emit(ctx, command, e.PathwayClosed, reason=command.reason)
 
     # ----- helpers --------------------------------------------------------------------------
-
-    def _open_flag(self, flag_id: int) -> Any:
-        flag = self.state.flags.get(flag_id)
-        if flag is None or flag.resolved:
-            raise InvalidCommand("flag_id", f"there is no open safety flag {flag_id}")
-        return flag
 
     def _deviate(self, ctx: CommandContext, command: c.Command, deviations: list[Deviation],
                  reason: str | None) -> None:
@@ -300,11 +278,6 @@ def _meta(ctx: CommandContext, protocol_ref: str) -> e.EventMeta:
     return e.EventMeta(actor_id=ctx.actor_id, actor_role=ctx.actor_role,
                        correlation_id=ctx.correlation_id, idempotency_key=ctx.idempotency_key,
                        request_digest=ctx.request_digest, protocol=protocol_ref)
-
-
-def _check_not_future(occurred_at: datetime, ctx: CommandContext) -> None:
-    if occurred_at > ctx.latest_clinical_time:
-        raise InvalidCommand("occurred_at", "is in the future")
 
 
 _HANDLERS: dict[type[c.Command], Callable[[Pathway, Any, CommandContext], None]] = {

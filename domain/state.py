@@ -9,19 +9,35 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from domain.protocols import Protocol, acute_protocol
-from domain.values import Relationship
+from domain.values import Frequency, Relationship
+from domain.vocabulary import (
+    CLOSED,
+    COMPLETED,
+    INITIAL,
+    MAINTENANCE,
+    MIDDLE,
+    TERMINATION,
+    URGENT,
+    CloseReason,
+    Consenter,
+    ConsentKind,
+    Instrument,
+    NextStep,
+    Outcome,
+    Phase,
+    ProblemArea,
+    Tier,
+)
 
 OUTREACH_AFTER_CONSECUTIVE_MISSES = 2
 OUTREACH_AFTER_TOTAL_MISSES = 3
 """IPT-21: two consecutive or three total client misses (one, with a safety flag open)."""
 
-PHASES = ("initial", "middle", "termination", "completed", "maintenance", "closed")
-
 
 @dataclass
 class Flag:
     id: int
-    tier: str
+    tier: Tier
     raised_at: datetime
     acknowledged: bool = False
     assessed: bool = False
@@ -30,7 +46,7 @@ class Flag:
 
 @dataclass(frozen=True)
 class MeasureEntry:
-    instrument: str
+    instrument: Instrument
     total: int
     item9: int | None
     occurred_at: datetime
@@ -42,37 +58,42 @@ class MeasureEntry:
 class SessionEntry:
     number: int
     occurred_at: datetime
-    phase: str
-    focus_addressed: str | None
+    phase: Phase
+    focus_addressed: ProblemArea | None
     parent_present: bool
 
 
 @dataclass(frozen=True)
 class Focus:
-    primary: str
-    secondary: str | None
+    primary: ProblemArea
+    secondary: ProblemArea | None
     patient_agreed: bool
 
     @property
-    def areas(self) -> tuple[str, ...]:
+    def areas(self) -> tuple[ProblemArea, ...]:
         return (self.primary,) if self.secondary is None else (self.primary, self.secondary)
 
 
 @dataclass(frozen=True)
 class Contract:
     sessions: int
-    frequency: str
+    frequency: Frequency
     session_minutes: int
     start_date: date
     course_window_weeks: int
-    foci: tuple[str, ...]
+    foci: tuple[ProblemArea, ...]
 
 
 @dataclass(frozen=True)
 class MaintenanceContract:
-    frequency: str
+    frequency: Frequency
     sessions: int
     start_date: date
+
+
+def consent_key(given_by: Consenter, kind: ConsentKind) -> str:
+    """How ``PathwayState.consents`` files a consent: ``"guardian:treatment"``."""
+    return f"{given_by}:{kind}"
 
 
 def command_key(actor_id: str, idempotency_key: str) -> str:
@@ -101,13 +122,14 @@ class PathwayState:
     referral_date: date
     opened_at: datetime
     consents: dict[str, bool] = field(default_factory=dict)
+    """By ``consent_key``: True while on record, False once withdrawn."""
     diagnosis: str | None = None
     measures: list[MeasureEntry] = field(default_factory=list)
     flags: dict[int, Flag] = field(default_factory=dict)
     sick_role: bool = False
     medication_need: str | None = None
     inventory: tuple[Relationship, ...] | None = None
-    formulation_area: str | None = None
+    formulation_area: ProblemArea | None = None
     focus: Focus | None = None
     contract: Contract | None = None
     contract_signed_at: datetime | None = None
@@ -119,11 +141,11 @@ class PathwayState:
     outreach_due: bool = False
     termination_discussed_at: int | None = None
     goodbye_letter_shared: bool = False
-    outcome: str | None = None
-    next_step: str | None = None
+    outcome: Outcome | None = None
+    next_step: NextStep | None = None
     maintenance: MaintenanceContract | None = None
     recurrence_suspected: bool = False
-    closed_reason: str | None = None
+    closed_reason: CloseReason | None = None
     deviations: list[tuple[str, int]] = field(default_factory=list)
     renegotiations: list[tuple[int, datetime]] = field(default_factory=list)
     """(sessions held, clinical time) of each renegotiation."""
@@ -136,26 +158,26 @@ class PathwayState:
         return acute_protocol(self.protocol_id, self.protocol_version)
 
     @property
-    def phase(self) -> str:
+    def phase(self) -> Phase:
         if self.closed_reason is not None:
-            return "closed"
+            return CLOSED
         if self.maintenance is not None:
-            return "maintenance"
+            return MAINTENANCE
         if self.outcome is not None:
-            return "completed"
+            return COMPLETED
         if self.contract is None:
-            return "initial"
+            return INITIAL
         ending = self.protocol.ending_starts_at(self.contract.sessions)
         last = self.sessions[-1] if self.sessions else None
-        in_ending = last is not None and last.phase == "termination"
-        return "termination" if in_ending and self.sessions_held >= ending else "middle"
+        in_ending = last is not None and last.phase == TERMINATION
+        return TERMINATION if in_ending and self.sessions_held >= ending else MIDDLE
 
-    def phase_of_session(self, number: int) -> str:
+    def phase_of_session(self, number: int) -> Phase:
         """The phase an acute session with this number belongs to, from the contract."""
         if self.contract is None:
-            return "initial"
+            return INITIAL
         ending = self.protocol.ending_starts_at(self.contract.sessions)
-        return "termination" if number >= ending else "middle"
+        return TERMINATION if number >= ending else MIDDLE
 
     @property
     def signed_contract(self) -> Contract:
@@ -179,7 +201,7 @@ class PathwayState:
 
     @property
     def initial_sessions_held(self) -> int:
-        return sum(1 for session in self.sessions if session.phase == "initial")
+        return sum(1 for session in self.sessions if session.phase == INITIAL)
 
     @property
     def open_flags(self) -> list[Flag]:
@@ -187,20 +209,20 @@ class PathwayState:
 
     @property
     def has_open_urgent_flag(self) -> bool:
-        return any(flag.tier == "urgent" for flag in self.open_flags)
+        return any(flag.tier == URGENT for flag in self.open_flags)
 
     @property
     def baseline(self) -> MeasureEntry | None:
         """The first measure recorded is the baseline (domain.md section 3)."""
         return self.measures[0] if self.measures else None
 
-    def latest_measure(self, instrument: str | None = None) -> MeasureEntry | None:
+    def latest_measure(self, instrument: Instrument | None = None) -> MeasureEntry | None:
         for entry in reversed(self.measures):
             if instrument is None or entry.instrument == instrument:
                 return entry
         return None
 
-    def baseline_of(self, instrument: str) -> MeasureEntry | None:
+    def baseline_of(self, instrument: Instrument) -> MeasureEntry | None:
         return next((m for m in self.measures if m.instrument == instrument), None)
 
     @property

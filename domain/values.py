@@ -10,11 +10,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-ProblemArea = Literal["grief", "role_dispute", "role_transition", "interpersonal_deficits", "ipaf"]
-Channel = Literal["video", "phone", "in_person"]
+from domain.vocabulary import Channel, ProblemArea, Signer
+
+__all__ = ["Channel", "Contingencies", "Format", "Frequency", "ProblemArea", "Reference",
+           "Relationship", "ShortText", "Signature", "Signer", "Value"]
+
 Format = Literal["individual", "group", "couple"]
 Frequency = Literal["weekly", "twice_weekly", "fortnightly", "twice_monthly", "monthly"]
-Signer = Literal["client", "guardian", "therapist"]
 
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 """No control characters (NUL breaks PostgreSQL text; the rest hide content from reviewers)."""

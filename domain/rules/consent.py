@@ -11,28 +11,38 @@ from __future__ import annotations
 from domain.commands import HoldSession, RecordConsent
 from domain.errors import InvalidCommand, RuleViolation
 from domain.protocols import Protocol
-from domain.state import PathwayState
+from domain.state import PathwayState, consent_key
+from domain.vocabulary import (
+    CLIENT,
+    GUARDIAN,
+    REMOTE_CHANNELS,
+    SAFETY,
+    TELEHEALTH,
+    TREATMENT,
+    Channel,
+    Consenter,
+    ConsentKind,
+)
 
-TELEHEALTH_CHANNELS = frozenset({"video", "phone"})
 
-
-def consenters(protocol: Protocol) -> tuple[str, ...]:
+def consenters(protocol: Protocol) -> tuple[Consenter, ...]:
     """Who consents for the client: the client, and the guardian where the protocol says so."""
-    return ("client", "guardian") if protocol.guardian_required else ("client",)
+    return (CLIENT, GUARDIAN) if protocol.guardian_required else (CLIENT,)
 
 
-def consents_needed(protocol: Protocol, channel: str) -> list[tuple[str, str]]:
+def consents_needed(protocol: Protocol, channel: Channel) -> list[tuple[Consenter, ConsentKind]]:
     """The (given_by, kind) consents a routine session on ``channel`` needs."""
-    kinds = ("treatment", "telehealth") if channel in TELEHEALTH_CHANNELS else ("treatment",)
+    kinds: tuple[ConsentKind, ...] = (
+        (TREATMENT, TELEHEALTH) if channel in REMOTE_CHANNELS else (TREATMENT,))
     return [(who, kind) for kind in kinds for who in consenters(protocol)]
 
 
-def consents_missing(state: PathwayState, channel: str) -> list[str]:
+def consents_missing(state: PathwayState, channel: Channel) -> list[str]:
     """What a routine session on ``channel`` still needs, one phrase per kind of consent:
     "treatment consent from the client (withdrawn) and from the guardian (not recorded)"."""
     missing: dict[str, list[str]] = {}
     for who, kind in consents_needed(state.protocol, channel):
-        given = state.consents.get(f"{who}:{kind}")
+        given = state.consents.get(consent_key(who, kind))
         if not given:
             how = "withdrawn" if given is False else "not recorded"
             missing.setdefault(kind, []).append(f"from the {who} ({how})")
@@ -41,7 +51,7 @@ def consents_missing(state: PathwayState, channel: str) -> list[str]:
 
 def check_session_consent(state: PathwayState, command: HoldSession) -> None:
     """IPT-32: no routine session without the consents on record; a safety session may go on."""
-    if command.kind == "safety":
+    if command.kind == SAFETY:
         return
     missing = consents_missing(state, command.channel)
     if missing:
@@ -53,6 +63,6 @@ def check_session_consent(state: PathwayState, command: HoldSession) -> None:
 
 def check_consent_giver(protocol: Protocol, command: RecordConsent) -> None:
     """IPT-32: a guardian's consent counts only where the protocol asks for one (ipt-a)."""
-    if command.given_by == "guardian" and not protocol.guardian_required:
+    if command.given_by == GUARDIAN and not protocol.guardian_required:
         raise InvalidCommand("given_by", f"a guardian's consent counts only for ipt-a; on this"
                              f" {protocol.id} pathway the client consents (IPT-32)")

@@ -1,25 +1,43 @@
-"""Renegotiation (IPT-02-04, 08-09), completion (IPT-15, 24-26) and maintenance (IPT-03, 26-27)."""
+"""Renegotiation (IPT-02-04, 08-09), the ending (IPT-23, 31), completion (IPT-15, 24-26),
+maintenance (IPT-03, 26-27) and closing (IPT-25)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.commands import CompleteAcuteCourse, RenegotiateContract, ScheduleMaintenance
+from domain.commands import (
+    ClosePathway,
+    CompleteAcuteCourse,
+    DiscussTermination,
+    RenegotiateContract,
+    ScheduleMaintenance,
+)
 from domain.errors import InvalidCommand, RuleViolation
-from domain.measures import NON_RESPONSE, outcome
+from domain.measures import outcome
 from domain.protocols import SESSIONS_PER_MONTH, maintenance_protocol
 from domain.rules.initial import check_areas, check_session_count
 from domain.rules.sessions import check_variant_ending
 from domain.state import Contract, PathwayState
-
-NON_RESPONDER_STEPS = frozenset({"alternative_treatment", "medication_referral", "new_contract"})
+from domain.vocabulary import (
+    ACUTE_COURSE,
+    AFTER_COMPLETION,
+    COMPLETED,
+    DISCHARGED,
+    MAINTENANCE,
+    MAINTENANCE_ENDED,
+    NON_RESPONDER_STEPS,
+    NON_RESPONSE,
+    REMISSION,
+    Instrument,
+    Outcome,
+)
 
 
 def renegotiated_terms(state: PathwayState, command: RenegotiateContract) -> tuple[Contract,
                                                                                    list[str]]:
     """The contract after renegotiation, and which terms changed."""
     contract = state.contract
-    if contract is None or state.phase not in ("middle", "termination"):
+    if contract is None or state.phase not in ACUTE_COURSE:
         raise RuleViolation("IPT-02", "Only a signed contract of an acute course in progress can"
                             " be renegotiated.")
     if not command.reason or not command.patient_agreed:
@@ -59,17 +77,39 @@ def check_ending_discussed(state: PathwayState, ending_start: int) -> None:
                             " course cannot end there.")
 
 
+def check_termination_discussion(state: PathwayState, command: DiscussTermination) -> None:
+    """IPT-23: the ending is recorded when it is discussed, never dated back."""
+    if state.contract is None or state.phase not in ACUTE_COURSE:
+        raise InvalidCommand("at_session", "the ending is discussed under a signed contract,"
+                             " during the acute course")
+    if command.at_session > state.sessions_held + 1:
+        raise InvalidCommand("at_session", f"session {command.at_session} is not held yet"
+                             f" ({state.sessions_held} held)")
+    if command.at_session < state.sessions_held:
+        raise RuleViolation("IPT-23", f"The ending is recorded as discussed at the latest"
+                            f" session ({state.sessions_held}) or the next; a discussion"
+                            f" cannot be dated back to session {command.at_session}.")
+
+
+def check_goodbye_letter(state: PathwayState) -> None:
+    """IPT-31 (dit): the goodbye letter belongs to a protocol that has one, in its course."""
+    if not state.protocol.goodbye_letter_before_final:
+        raise InvalidCommand("letter_ref", f"{state.protocol.id} has no goodbye letter")
+    if state.phase not in ACUTE_COURSE:
+        raise InvalidCommand("letter_ref", "the goodbye letter belongs to the acute course")
+
+
 @dataclass(frozen=True)
 class Completion:
-    instrument: str
+    instrument: Instrument
     baseline_total: int
     final_total: int
-    outcome: str
+    outcome: Outcome
 
 
 def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Completion:
     contract = state.contract
-    if contract is None or state.phase not in ("middle", "termination"):
+    if contract is None or state.phase not in ACUTE_COURSE:
         raise RuleViolation("IPT-24", "Only an acute course in progress under a contract can"
                             " complete.")
     if state.sessions_held < contract.sessions:
@@ -93,17 +133,17 @@ def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Compl
         raise RuleViolation("IPT-25", f"The outcome is {result}: a non-responder is never"
                             " silently discharged; the next step is alternative treatment,"
                             " medication referral or a new contract.")
-    if command.next_step == "maintenance" and result != "remission":
+    if command.next_step == MAINTENANCE and result != REMISSION:
         raise RuleViolation("IPT-26", f"Maintenance follows remission only; the outcome is"
                             f" {result}.")
     return Completion(baseline.instrument, baseline.total, final.total, result)
 
 
 def check_maintenance(state: PathwayState, command: ScheduleMaintenance) -> None:
-    if state.outcome is None or state.phase != "completed":
+    if state.outcome is None or state.phase != COMPLETED:
         raise RuleViolation("IPT-26", "Maintenance is scheduled only after the acute course has"
                             " completed.")
-    if state.outcome != "remission":
+    if state.outcome != REMISSION:
         raise RuleViolation("IPT-26", f"Maintenance follows remission only; the acute course"
                             f" ended in {state.outcome}.")
     protocol = maintenance_protocol()
@@ -117,3 +157,15 @@ def check_maintenance(state: PathwayState, command: ScheduleMaintenance) -> None
         raise RuleViolation("IPT-03", f"{command.sessions} {command.frequency} sessions span"
                             f" {months:g} months; a maintenance contract lasts {low}-{high}"
                             " months.")
+
+
+def check_close(state: PathwayState, command: ClosePathway) -> None:
+    """IPT-25: a client is discharged only after the acute course completed with a next step."""
+    phase = state.phase
+    if command.reason == DISCHARGED and phase not in AFTER_COMPLETION:
+        raise RuleViolation("IPT-25", "A client is discharged only after the acute course"
+                            " completes with an outcome and a next step (a non-responder"
+                            " is never silently discharged); otherwise close as dropped"
+                            " out, referred on or withdrawn.")
+    if command.reason == MAINTENANCE_ENDED and phase != MAINTENANCE:
+        raise InvalidCommand("reason", "maintenance_ended closes a pathway in maintenance")

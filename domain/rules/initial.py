@@ -7,11 +7,25 @@ from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import PHQ9_SEVERE
 from domain.protocols import Protocol
 from domain.rules import Deviation
-from domain.state import PathwayState
+from domain.state import PathwayState, consent_key
 from domain.values import Relationship
+from domain.vocabulary import (
+    CLIENT,
+    GRIEF,
+    GUARDIAN,
+    INTERPERSONAL_DEFICITS,
+    IPAF,
+    PHQ9,
+    ROLE_DISPUTE,
+    ROLE_TRANSITION,
+    THERAPIST,
+    TREATMENT,
+    ProblemArea,
+)
 
-_NON_RESIDUAL = frozenset({"grief", "role_dispute", "role_transition"})
-_CHANGE_SHOWS = {"death": "grief", "dispute": "role_dispute", "role_change": "role_transition"}
+_NON_RESIDUAL: frozenset[ProblemArea] = frozenset({GRIEF, ROLE_DISPUTE, ROLE_TRANSITION})
+_CHANGE_SHOWS: dict[str, ProblemArea] = {"death": GRIEF, "dispute": ROLE_DISPUTE,
+                                         "role_change": ROLE_TRANSITION}
 
 
 def check_inventory_may_change(state: PathwayState) -> None:
@@ -43,7 +57,7 @@ def check_focus(state: PathwayState, command: ChooseFocus) -> list[Deviation]:
     areas = (command.primary,) if command.secondary is None else (command.primary,
                                                                    command.secondary)
     check_areas(protocol, areas)
-    if "ipaf" in protocol.problem_areas and not command.pattern_summary:
+    if IPAF in protocol.problem_areas and not command.pattern_summary:
         raise InvalidCommand("pattern_summary", "a dit focus (IPAF) needs a short description"
                              " of the recurring relational pattern")
     return focus_deviations(state, areas)
@@ -53,10 +67,10 @@ def focus_deviations(state: PathwayState, areas: tuple[str, ...]) -> list[Deviat
     """IPT-10 and IPT-11: does the inventory support the chosen areas?"""
     inventory = state.inventory or ()
     deviations: list[Deviation] = []
-    if "grief" in areas and not any(person.deceased for person in inventory):
+    if GRIEF in areas and not any(person.deceased for person in inventory):
         deviations.append(("IPT-10", "A grief focus needs a death: no one in the inventory is"
                            " marked deceased (other losses are role transitions)."))
-    if "interpersonal_deficits" in areas:
+    if INTERPERSONAL_DEFICITS in areas:
         shown = areas_shown(inventory) & _NON_RESIDUAL
         if shown:
             deviations.append(("IPT-11", "Interpersonal deficits is the residual area, but the"
@@ -64,12 +78,12 @@ def focus_deviations(state: PathwayState, areas: tuple[str, ...]) -> list[Deviat
     return deviations
 
 
-def areas_shown(inventory: tuple[Relationship, ...]) -> set[str]:
+def areas_shown(inventory: tuple[Relationship, ...]) -> set[ProblemArea]:
     """The problem areas an inventory points to: candidates, deaths and recent changes."""
-    shown: set[str] = {area for person in inventory for area in person.candidate_areas}
+    shown: set[ProblemArea] = {area for person in inventory for area in person.candidate_areas}
     shown |= {_CHANGE_SHOWS[p.recent_change] for p in inventory if p.recent_change in _CHANGE_SHOWS}
     if any(person.deceased for person in inventory):
-        shown.add("grief")
+        shown.add(GRIEF)
     return shown
 
 
@@ -93,10 +107,10 @@ def check_contract(state: PathwayState, command: SignContract) -> None:
         raise InvalidCommand("frequency", f"{command.frequency} is not an acute-course frequency"
                              f" (allowed: {', '.join(sorted(protocol.frequencies))})")
     signers = {signature.signer for signature in command.signatures}
-    if not {"client", "therapist"} <= signers:
+    if not {CLIENT, THERAPIST} <= signers:
         raise InvalidCommand("signatures", "the contract needs the client's and the therapist's"
                              " signatures")
-    baseline = state.baseline_of("phq9")
+    baseline = state.baseline_of(PHQ9)
     if baseline and baseline.total >= PHQ9_SEVERE and state.medication_need is None:
         raise RuleViolation("IPT-12", f"The PHQ-9 baseline is {baseline.total} (severe): assess"
                             " the need for medication before signing the contract.")
@@ -104,10 +118,10 @@ def check_contract(state: PathwayState, command: SignContract) -> None:
         raise RuleViolation("IPT-19", f"No {protocol.id} enrolment while an urgent safety flag"
                             " is open: assess and resolve it first.")
     if protocol.guardian_required:
-        if not state.consents.get("guardian:treatment"):
+        if not state.consents.get(consent_key(GUARDIAN, TREATMENT)):
             raise RuleViolation("IPT-31", f"{protocol.id} needs a guardian's treatment consent"
                                 " before the contract is signed.")
-        if "guardian" not in signers:
+        if GUARDIAN not in signers:
             raise RuleViolation("IPT-31", f"{protocol.id} needs the guardian's signature on the"
                                 " contract.")
 

@@ -1,4 +1,4 @@
-"""Rules for holding and missing sessions (IPT-01, 04-07, 14-17, 20-23, 30, 31)."""
+"""Rules for holding and missing sessions (IPT-01, 04-07, 14-16, 20-23, 30, 31)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,31 @@ from datetime import timedelta
 
 from domain.commands import HoldSession, RecordMissedSession
 from domain.context import CommandContext
-from domain.errors import RuleViolation
+from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import improvement
 from domain.rules import Deviation
 from domain.rules.initial import prerequisites_missing
 from domain.state import PathwayState
+from domain.vocabulary import CANCELLED_BY_THERAPIST, COMPLETED, INITIAL, MIDDLE, Phase
+
+
+def check_sessions_contracted(state: PathwayState) -> None:
+    """IPT-04: once the acute course is complete, only a maintenance contract adds sessions."""
+    if state.phase == COMPLETED:
+        raise RuleViolation("IPT-04", "The acute course is complete: further sessions need a"
+                            " maintenance contract.")
+
+
+def check_maintenance_count(state: PathwayState, command: HoldSession) -> None:
+    """IPT-04 for maintenance: sessions never exceed the maintenance contract."""
+    contracted = state.maintenance.sessions if state.maintenance else 0
+    if command.number > contracted:
+        raise RuleViolation("IPT-04", f"The maintenance contract has {contracted} sessions.")
+
+
+def check_missed_scheduled(state: PathwayState) -> None:
+    if state.phase == COMPLETED:
+        raise InvalidCommand("kind", "no session is scheduled: the acute course is complete")
 
 
 def check_numbering(state: PathwayState, command: HoldSession, ctx: CommandContext,
@@ -35,19 +55,7 @@ def check_numbering(state: PathwayState, command: HoldSession, ctx: CommandConte
         raise RuleViolation("IPT-30", "A session cannot be recorded as held in the future.")
 
 
-def check_safety(state: PathwayState, command: HoldSession) -> None:
-    """IPT-17: no routine session while a flag is unacknowledged or unassessed."""
-    if command.kind != "routine":
-        return
-    waiting = [flag.id for flag in state.open_flags if not (flag.acknowledged and flag.assessed)]
-    if waiting:
-        listed = ", ".join(str(flag_id) for flag_id in waiting)
-        raise RuleViolation("IPT-17", f"Safety flag {listed} is open without acknowledgement and"
-                            " a risk assessment: no routine session until both are recorded"
-                            " (a safety session is allowed).")
-
-
-def check_acute_session(state: PathwayState, command: HoldSession, phase: str) -> None:
+def check_acute_session(state: PathwayState, command: HoldSession, phase: Phase) -> None:
     """The hard rules for one acute session, in the order a clinician would meet them."""
     protocol, contract, number = state.protocol, state.contract, command.number
     if contract is None and command.focus_addressed is not None:
@@ -56,12 +64,12 @@ def check_acute_session(state: PathwayState, command: HoldSession, phase: str) -
     if contract is not None and number > contract.sessions:
         raise RuleViolation("IPT-04", f"The contract has {contract.sessions} sessions: session"
                             f" {number} would exceed it (renegotiate the contract first).")
-    if phase != "initial" and not any(s.phase != "initial" for s in state.sessions):
+    if phase != INITIAL and not any(s.phase != INITIAL for s in state.sessions):
         missing = prerequisites_missing(state)
         if missing:
             raise RuleViolation("IPT-07", "Leaving the initial phase needs "
                                 + ", ".join(missing) + ".")
-    if phase != "initial":
+    if phase != INITIAL:
         check_measurement(state, command)
     if contract is not None:
         window_end = contract.start_date + timedelta(weeks=contract.course_window_weeks)
@@ -87,8 +95,8 @@ def check_measurement(state: PathwayState, command: HoldSession) -> None:
     latest = state.latest_measure()
     if latest is None:
         raise RuleViolation("IPT-15", "No scored measure is recorded: record a baseline first.")
-    initial = [s for s in state.sessions if s.phase == "initial"]
-    first_middle = not any(s.phase != "initial" for s in state.sessions)
+    initial = [s for s in state.sessions if s.phase == INITIAL]
+    first_middle = not any(s.phase != INITIAL for s in state.sessions)
     if first_middle and initial and latest.occurred_at < initial[-1].occurred_at:
         raise RuleViolation("IPT-15", "A scored measure is due at the end of the initial phase:"
                             " record one before the first middle-phase session.")
@@ -129,7 +137,8 @@ def check_variant_ending(state: PathwayState, command: HoldSession | None,
                             " final session.")
 
 
-def session_deviations(state: PathwayState, command: HoldSession, phase: str) -> list[Deviation]:
+def session_deviations(state: PathwayState, command: HoldSession, phase: Phase
+                       ) -> list[Deviation]:
     protocol, found = state.protocol, []
     last = state.sessions[-1] if state.sessions else None
     gap_limit = timedelta(days=protocol.max_days_between_sessions)
@@ -137,12 +146,12 @@ def session_deviations(state: PathwayState, command: HoldSession, phase: str) ->
         days = (command.occurred_at - last.occurred_at) / timedelta(days=1)
         found.append(("IPT-05", f"{days:.1f} days since the last session (more than"
                       f" {protocol.max_days_between_sessions})."))
-    if phase == "initial" and state.initial_sessions_held >= protocol.initial_cap:
+    if phase == INITIAL and state.initial_sessions_held >= protocol.initial_cap:
         found.append(("IPT-06", f"The initial phase of {protocol.id} lasts at most"
                       f" {protocol.initial_cap} sessions; this would be initial session"
                       f" {state.initial_sessions_held + 1}."))
     contract = state.contract
-    if phase == "middle" and contract and command.focus_addressed not in contract.foci:
+    if phase == MIDDLE and contract and command.focus_addressed not in contract.foci:
         found.append(("IPT-14", "A middle-phase session addresses one of the contracted foci"
                       f" ({', '.join(contract.foci)})."))
     review = _review_due(state, command)
@@ -178,7 +187,7 @@ def _review_due(state: PathwayState, command: HoldSession) -> Deviation | None:
 
 def missed_deviations(state: PathwayState, command: RecordMissedSession) -> list[Deviation]:
     """IPT-21: while outreach is due, a further client miss needs a reason."""
-    if command.kind != "cancelled_by_therapist" and state.outreach_due:
+    if command.kind != CANCELLED_BY_THERAPIST and state.outreach_due:
         return [("IPT-21", f"Outreach is due after {state.consecutive_misses} consecutive and"
                  f" {state.client_misses} total missed sessions.")]
     return []

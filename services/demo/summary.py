@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.measures import OUTCOMES
-from domain.state import PHASES, PathwayState
+from domain.state import PathwayState
+from domain.vocabulary import OUTCOMES, PHASES
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from domain.context import CLOCK_SKEW
-from domain.measures import OUTCOMES
 from domain.protocols import ACUTE_PROTOCOLS
-from domain.state import PHASES
+from domain.vocabulary import OUTCOMES, PHASES
 from services.composition import Container, bootstrap
 from services.demo import DemoSummary, seed_demo
 from services.demo.seed import DEMO_ACTOR

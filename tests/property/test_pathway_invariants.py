@@ -1202,11 +1202,11 @@ class PathwayMachine(RuleBasedStateMachine):
         if kind == "renegotiate":
             n = s.contract.sessions if s.contract else 12
             sessions = draw(st.sampled_from([None, n + 1, n + 2, n - 1, s.sessions_held]))
-            foci = draw(st.sampled_from([None, ("role_dispute",), ("grief", "role_transition"),
-                                         ("role_transition", "role_dispute"), ("ipaf",)]))
+            new_foci = draw(st.sampled_from([None, ("role_dispute",), ("grief", "role_transition"),
+                                             ("role_transition", "role_dispute"), ("ipaf",)]))
             weeks = draw(st.sampled_from([None, None, 30, 4]))
             return make(c.RenegotiateContract, sessions=sessions if sessions else None,
-                        foci=foci, course_window_weeks=weeks,
+                        foci=new_foci, course_window_weeks=weeks,
                         frequency=draw(st.sampled_from([None, None, "fortnightly"])),
                         reason=reason, patient_agreed=draw(st.booleans()))
         if kind in ("session", "safety_session"):

@@ -1,0 +1,42 @@
+"""Rules every command meets: a closed pathway accepts nothing (IPT-29); no clinical time in
+the future; and the variant rule decided when a pathway opens (IPT-31: the client's age)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from domain.context import CommandContext
+from domain.errors import InvalidCommand, RuleViolation
+from domain.protocols import Protocol
+from domain.state import PathwayState
+
+
+def check_available(protocol: Protocol) -> None:
+    if not protocol.available:
+        raise InvalidCommand("protocol", f"{protocol.id}: {protocol.notes}")
+
+
+def check_age(protocol: Protocol, client_age: int) -> None:
+    """IPT-31: a variant for an age group (ipt-a: 12-18) opens only for a client of that age."""
+    if protocol.age_range:
+        low, high = protocol.age_range
+        if not low <= client_age <= high:
+            raise RuleViolation("IPT-31", f"{protocol.id} is for clients aged {low}-{high};"
+                                f" the client is {client_age}.")
+
+
+def check_not_closed(state: PathwayState) -> None:
+    """IPT-29: a closed pathway accepts no command."""
+    if state.closed_reason is not None:
+        raise RuleViolation("IPT-29", f"The pathway is closed ({state.closed_reason})"
+                            " and accepts no command.")
+
+
+def check_not_future(occurred_at: datetime, ctx: CommandContext) -> None:
+    if occurred_at > ctx.latest_clinical_time:
+        raise InvalidCommand("occurred_at", "is in the future")
+
+
+def check_referral_not_future(referral: date, ctx: CommandContext) -> None:
+    if referral > ctx.latest_clinical_time.date():
+        raise InvalidCommand("referral_date", "is in the future")
