@@ -9,12 +9,13 @@ time) and ``meta`` (actor, role, correlation id, idempotency key, protocol of th
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
 from domain.measures import band
+from domain.phi import PHI, phi_paths
 from domain.state import (
     OUTREACH_AFTER_CONSECUTIVE_MISSES,
     OUTREACH_AFTER_TOTAL_MISSES,
@@ -80,8 +81,8 @@ class PathwayEvent(Aggregate.Event):
 
 class PathwayOpened(PathwayEvent, Aggregate.Created):
     TOPIC = "carepath:PathwayOpened"
-    client_ref: str
-    client_age: int
+    client_ref: Annotated[str, PHI]
+    client_age: Annotated[int, PHI]
     therapist_id: str
     protocol_id: str
     protocol_version: int
@@ -229,7 +230,7 @@ class FocusChosen(PathwayEvent):
     secondary: ProblemArea | None
     rationale_ref: str
     patient_agreed: bool
-    pattern_summary: str | None
+    pattern_summary: Annotated[str, PHI] | None
 
     def evolve(self, state: PathwayState) -> None:
         state.focus = Focus(self.primary, self.secondary, self.patient_agreed)
@@ -392,6 +393,10 @@ CATALOGUE: tuple[type[PathwayEvent], ...] = (
     GoodbyeLetterShared, AcuteCourseCompleted, MaintenanceScheduled, RecurrenceSuspected,
     DeviationRecorded, PathwayClosed,
 )
+
+PHI_PATHS: dict[str, tuple[str, ...]] = {
+    cls.__name__: paths for cls in CATALOGUE if (paths := phi_paths(cls))}
+"""The one list of fields that identify or describe a client, by event name (domain/phi.py)."""
 
 _TOPICS: tuple[type[PathwayEvent], ...] = (PathwayEvent, *CATALOGUE)
 for _event_class in _TOPICS:

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from domain.phi import PHI
 from domain.vocabulary import Channel, ProblemArea, Signer
 
 __all__ = ["Channel", "Contingencies", "Format", "Frequency", "ProblemArea", "Reference",
@@ -37,8 +38,8 @@ class Value(BaseModel):
 class Relationship(Value):
     """One line of the interpersonal inventory."""
 
-    alias: ShortText
-    relation: ShortText
+    alias: Annotated[ShortText, PHI]
+    relation: Annotated[ShortText, PHI]
     closeness: int = Field(ge=1, le=5, description="1 distant .. 5 very close")
     quality: Literal["supportive", "conflictual", "ambivalent", "distant"]
     deceased: bool = False
@@ -58,5 +59,5 @@ class Contingencies(Value):
 
 class Signature(Value):
     signer: Signer
-    signed_by: ShortText
+    signed_by: Annotated[ShortText, PHI]
     """Opaque id of the person signing (user id or client reference)."""
