@@ -19,6 +19,7 @@ from services.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, settings_from, ve
 from services.cli.config import CHECK_EPILOG, check_config_command, storage_description
 from services.cli.demo import DEMO_EPILOG, demo_command
 from services.cli.serve import SERVE_EPILOG, banner, serve_command
+from services.demo.seed import DemoConflict
 from services.settings import ConfigurationError
 
 __all__ = ["EXIT_CONFIG", "EXIT_UNAVAILABLE", "banner", "build_parser", "main"]
@@ -50,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ConfigurationError as error:
         print(f"carepath: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DemoConflict as error:  # an old demo in the data directory: say what to do
+        print(f"carepath: {error} (for example: carepath serve --demo --data-dir ./data-new)",
+              file=sys.stderr)
         return EXIT_CONFIG
     except OperationalError as error:  # the store is unreachable: say where, not a traceback
         print(f"carepath: cannot use the event store ({storage_description(settings_from(args))}"

@@ -106,6 +106,22 @@ def test_banner_shows_where_data_lives_without_the_password() -> None:
     assert "curl" in text
 
 
+def test_a_demo_from_another_generator_version_is_reported_with_what_to_do(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    from services import demo  # noqa: PLC0415 - the module the command imports lazily
+
+    def conflicting(*_: Any, **__: Any) -> Any:
+        raise demo.DemoConflict("the store already holds a different demo command")
+
+    monkeypatch.setattr(demo, "seed_demo", conflicting)
+    assert cli.main(["demo", "--data-dir", str(tmp_path)]) == cli.EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "different demo command" in err
+    assert "--data-dir" in err
+    assert "Traceback" not in err
+
+
 def test_an_unreachable_database_is_reported_without_a_traceback(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("CAREPATH_DATABASE_URL",
