@@ -2,16 +2,29 @@
 
 .venv/bin/python -m bench --ops 2000 --writers 1,8
 .venv/bin/python -m bench --carepath some.module:factory
+.venv/bin/python -m bench --sections history,decode,http   # issue 5's speed bars only
+
+Sections: ``write`` (carepath vs bare vs raw throughput), ``history`` (a command at 40 vs
+1,000 events), ``decode`` (the mapper against orjson alone) and ``http`` (a real server
+against the in-process call).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
+from bench.api import measure_http
 from bench.carepath import MEAN_HISTORY, typical_event_bytes
+from bench.decoding import measure_decoding
+from bench.history import BAR as HISTORY_BAR
+from bench.history import run_history
+from bench.report import to_json
 from bench.suite import run_benchmark
 from bench.workload import WorkloadFactory
 
@@ -19,6 +32,7 @@ __all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CAREPATH_FACTORY = "bench.carepath:carepath_factory"
+SECTIONS = ("write", "history", "decode", "http")
 
 
 def load_factory(spec: str) -> WorkloadFactory:
@@ -34,6 +48,14 @@ def parse_writers(text: str) -> tuple[int, ...]:
     values = tuple(int(part) for part in text.split(",") if part.strip())
     if not values or any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"bad writer counts: {text!r}")
+    return values
+
+
+def parse_sections(text: str) -> tuple[str, ...]:
+    values = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [v for v in values if v not in SECTIONS]
+    if not values or unknown:
+        raise argparse.ArgumentTypeError(f"sections are {', '.join(SECTIONS)}; got {text!r}")
     return values
 
 
@@ -78,13 +100,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="PATH", default=None, help="also write the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument(
-        "--check-bar", action="store_true", help="exit 1 if carepath/bare is below the bar"
+        "--check-bar", action="store_true", help="exit 1 if any bar printed is missed"
     )
+    p.add_argument("--sections", type=parse_sections, default=SECTIONS,
+                   help=f"comma-separated, of {','.join(SECTIONS)} (default: all)")
+    p.add_argument("--history-commands", type=int, default=60,
+                   help="history: commands timed on each pathway")
+    p.add_argument("--http-ops", type=int, default=300, help="http: ops with one writer")
+    p.add_argument("--http-concurrent-ops", type=int, default=800,
+                   help="http: ops with --http-writers writers")
+    p.add_argument("--http-writers", type=int, default=8)
+    p.add_argument("--http-workers", type=int, default=1, help="http: server processes")
+    p.add_argument("--http-client", choices=("stdlib", "httpx"), default="stdlib")
+    p.add_argument("--http-rounds", type=int, default=2, help="http: interleaved rounds")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    lines: list[str] = []
+    data: dict[str, Any] = {}
+    met = True
+    if "write" in args.sections:
+        met = _write_section(args, lines, data)
+    met = _speed_sections(args, lines, data) and met
+    print("\n".join(lines))
+    if args.json:
+        Path(args.json).write_text(to_json(data) + "\n", encoding="utf-8")
+    return 1 if args.check_bar and not met else 0
+
+
+def _write_section(args: argparse.Namespace, lines: list[str], data: dict[str, Any]) -> bool:
     factory = None if args.no_carepath else load_factory(args.carepath)
     history, payload_bytes = args.history, args.payload_bytes
     if history is None:
@@ -103,12 +149,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_seconds=args.max_seconds,
         repeat=args.repeat,
     )
-    print(report.render())
-    if args.json:
-        report.write_json(args.json)
-    if args.check_bar and report.meets_bar() is not True:
-        return 1
-    return 0
+    lines.append(report.render())
+    data.update(report.to_dict())
+    return args.no_carepath or report.meets_bar() is True
+
+
+def _speed_sections(args: argparse.Namespace, lines: list[str], data: dict[str, Any]) -> bool:
+    """Issue 5's speed measurements, each line with its bar; True if every bar is met."""
+    met = True
+    sections: dict[str, Any] = {}
+    say = _progress(args)
+    if "history" in args.sections:
+        say("history: 40 vs 1,000 events, SQLite and PostgreSQL ...")
+        for result in run_history(args.dsn, commands=args.history_commands):
+            lines.append(result.render())
+            sections[f"history_{result.store}"] = {**vars(result), "ratio": result.ratio,
+                                                   "bar": HISTORY_BAR}
+            met = met and result.ratio <= HISTORY_BAR
+    if "decode" in args.sections:
+        say("decode: mapper against orjson ...")
+        decoded = measure_decoding()
+        lines.append(decoded.render())
+        sections["decode"] = {**vars(decoded), "ratio": decoded.ratio}
+    if "http" in args.sections:
+        say("http: real server against in-process ...")
+        http = measure_http(args.dsn, single_ops=args.http_ops,
+                            concurrent_ops=args.http_concurrent_ops, writers=args.http_writers,
+                            workers=args.http_workers, client=args.http_client,
+                            rounds=args.http_rounds, progress=not args.quiet)
+        lines.extend(http.render())
+        sections["http"] = {"p50_ms": http.p50_ms, "ops_per_s": http.ops_per_s,
+                            "p50_overhead_ms": http.p50_overhead_ms,
+                            "throughput_ratio": http.throughput_ratio,
+                            "workers": http.workers, "client": http.client}
+        met = met and http.meets_bars()
+    if sections:
+        data["sections"] = json.loads(to_json(sections))
+    return met
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    def say(text: str) -> None:
+        if not args.quiet:
+            print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+    return say
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Smoke run of the benchmark harness on PostgreSQL with tiny numbers (< 10 s).
+"""Smoke run of the benchmark harness on PostgreSQL with tiny numbers (< 30 s).
 
 Needs a server DSN (the harness creates and drops its own databases). Skips when
 the server is unreachable, except in CI (``CI=true``), where it fails.
@@ -48,7 +48,8 @@ def test_cli_runs_carepath_raw_and_bare(
 ) -> None:
     before = bench_databases(server_dsn)
     out = tmp_path / "bench.json"
-    argv = ["--dsn", server_dsn, "--ops", "20", "--writers", "1,2", "--history", "3"]
+    argv = ["--dsn", server_dsn, "--sections", "write", "--ops", "20", "--writers", "1,2",
+            "--history", "3"]
     assert main([*argv, "--payload-bytes", "200", "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "carepath/bare" in text
@@ -81,3 +82,23 @@ def test_a_carepath_factory_plugs_in(server_dsn: str) -> None:
     assert names == ["carepath/raw", "carepath/bare", "bare/raw"]
     assert all(r.value is not None and r.value > 0 for r in report.ratios())
     assert report.meets_bar() is not None
+
+
+def test_the_speed_sections_print_each_figure_with_its_bar(
+    server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "speed.json"
+    argv = ["--dsn", server_dsn, "--quiet", "--sections", "history,decode,http",
+            "--history-commands", "3", "--http-ops", "6", "--http-concurrent-ops", "16",
+            "--http-writers", "2", "--http-rounds", "1", "--json", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "history (sqlite)" in text
+    assert "history (postgresql)" in text
+    assert "bar <= 1.5" in text
+    assert "us/event through the mapper" in text
+    assert "bar <= +0.7 ms" in text
+    assert "bar >= 0.8" in text
+    sections = json.loads(out.read_text(encoding="utf-8"))["sections"]
+    assert {"history_sqlite", "history_postgresql", "decode", "http"} <= sections.keys()
+    assert sections["http"]["ops_per_s"][1] > 0
