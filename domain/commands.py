@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, JsonValue
 
+from domain.protocols import ACUTE_PROTOCOLS, openable_protocols
 from domain.times import ClinicalDate, ClinicalTime
 from domain.values import (
     Channel,
@@ -30,6 +31,8 @@ Technique = Literal[
     "clarification", "communication_analysis", "decision_analysis", "role_play",
 ]
 Reason = Reference
+_OPENABLE: list[JsonValue] = [*openable_protocols()]
+_VERSIONS: list[JsonValue] = [*sorted({p.version for p in ACUTE_PROTOCOLS.values()}), None]
 
 
 def _hundredths(hours: float) -> float:
@@ -48,8 +51,11 @@ class OpenPathway(Command):
     client_ref: ShortText
     client_age: int = Field(ge=0, le=120)
     therapist_id: ShortText
-    protocol: ShortText
-    protocol_version: int | None = Field(default=None, ge=1)
+    protocol: ShortText = Field(json_schema_extra={"enum": _OPENABLE},
+                                description="A protocol a pathway can be opened under.")
+    protocol_version: int | None = Field(
+        default=None, ge=1, json_schema_extra={"enum": _VERSIONS},
+        description="The protocol's version; its current one when absent (see GET /protocols).")
     format: Format = "individual"
     channel: Channel = "video"
     referral_date: ClinicalDate = Field(
@@ -158,8 +164,8 @@ class HoldSession(Command):
 
 class RecordMissedSession(Command):
     kind: Literal["no_show", "late_cancellation", "cancelled_by_therapist"]
-    notice_hours: Annotated[float, AfterValidator(_hundredths)] | None = Field(
-        default=None, ge=0, le=24 * 60, description="Hours of notice, kept to 0.01 h (36 s).")
+    notice_hours: Annotated[float, Field(ge=0, le=24 * 60), AfterValidator(_hundredths)] | None = (
+        Field(default=None, description="Hours of notice, kept to 0.01 h (36 s)."))
     reason: Reason | None = None
 
 

@@ -15,9 +15,12 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 EARLIEST_YEAR = 1900
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
-                           r"([Zz]|[+-]\d{2}:?\d{2})")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = r"(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+_OFFSET = r"([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])"
+_ISO_DATETIME = re.compile(_DATE + "[Tt ]" + _TIME + _OFFSET)
+"""Microseconds at most: finer digits would be dropped without a word."""
+_ISO_DATE = re.compile(_DATE)
 DATETIME_PATTERN = "^" + _ISO_DATETIME.pattern + "$"
 DATE_PATTERN = "^" + _ISO_DATE.pattern + "$"
 

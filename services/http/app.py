@@ -12,6 +12,7 @@ from services.composition import Container
 from services.http import commands, ops, problems, queries
 from services.http.headers import CorrelationMiddleware
 from services.http.limits import BodyLimitMiddleware
+from services.http.openapi import DocumentedAPI
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -57,8 +58,8 @@ def create_app(container: Container) -> FastAPI:
         finally:
             container.close()
 
-    app = FastAPI(title="carepath: IPT care pathways", version=_version(),
-                  description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
+    app = DocumentedAPI(title="carepath: IPT care pathways", version=_version(),
+                        description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
     app.state.container = container
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)

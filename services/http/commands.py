@@ -22,9 +22,25 @@ from services.http.headers import CallerDep, ExpectedVersion, PathwayId, Pathway
 from services.http.strict import refuse_coercions
 from services.http.views import PROBLEM, CommandOutcome
 
+ANSWER_HEADERS: dict[str, Any] = {
+    "ETag": {"description": 'The pathway\'s version after the command, `"<version>"`.',
+             "required": True, "schema": {"type": "string", "pattern": r'^"[0-9]+"$'}},
+    "Idempotency-Key": {"description": "The request's key (the caller's, or generated).",
+                        "required": True, "schema": {"type": "string"}},
+}
 COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": CommandOutcome, "description": "A retry: the first attempt's answer."},
-    400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 413: PROBLEM, 422: PROBLEM,
+    200: {"model": CommandOutcome, "headers": ANSWER_HEADERS,
+          "description": "A retry: the first attempt's answer; nothing new is recorded."},
+    201: {"headers": ANSWER_HEADERS, "description": "Recorded."},
+    400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 413: PROBLEM, 415: PROBLEM,
+    422: PROBLEM, 503: PROBLEM,
+}
+LOCATION = {"description": "The new pathway: `/pathways/<id>`.", "required": True,
+            "schema": {"type": "string"}}
+OPEN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COMMAND_RESPONSES,
+    201: {"headers": {**ANSWER_HEADERS, "Location": LOCATION}, "description": "Opened."},
+    200: {**COMMAND_RESPONSES[200], "headers": {**ANSWER_HEADERS, "Location": LOCATION}},
 }
 
 router = APIRouter(prefix="/pathways", tags=["commands"], route_class=StrictJsonRoute)
@@ -80,24 +96,17 @@ ROUTES: tuple[CommandRoute, ...] = (
 )
 
 
-def answer(result: CommandResult, response: Response) -> Response:
-    """The outcome as JSON, with the headers the dependencies set on ``response``.
-
-    Returned as a ``Response``, so FastAPI does not validate and serialise the model it was
-    built from a second time; ``response_model`` still documents it.
-    """
+def answer(result: CommandResult, response: Response) -> CommandOutcome:
     response.headers["ETag"] = f'"{result.version}"'
-    body = CommandOutcome.of(result).model_dump_json().encode()
-    sent = Response(body, status_code=200 if result.replayed else 201,
-                    media_type="application/json")
-    sent.raw_headers.extend(response.raw_headers)
-    return sent
+    if result.replayed:
+        response.status_code = 200
+    return CommandOutcome.of(result)
 
 
-@router.post("", status_code=201, response_model=CommandOutcome, responses=COMMAND_RESPONSES,
+@router.post("", status_code=201, response_model=CommandOutcome, responses=OPEN_RESPONSES,
              summary="Open a pathway (records PathwayOpened)", operation_id="open_pathway")
 async def open_pathway(*, command: c.OpenPathway, request: Request, response: Response,
-                       caller: CallerDep, pathways: PathwaysDep) -> Response:
+                       caller: CallerDep, pathways: PathwaysDep) -> CommandOutcome:
     """Open a pathway for one client with one therapist under one protocol.
 
     The new pathway's id derives from the actor and the ``Idempotency-Key``, so a retry with
@@ -109,10 +118,10 @@ async def open_pathway(*, command: c.OpenPathway, request: Request, response: Re
     return answer(result, response)
 
 
-def _endpoint(route: CommandRoute) -> Callable[..., Awaitable[Response]]:
+def _endpoint(route: CommandRoute) -> Callable[..., Awaitable[CommandOutcome]]:
     async def endpoint(*, pathway_id: PathwayId, command: Any, request: Request,
                        response: Response, caller: CallerDep, expected_version: ExpectedVersion,
-                       pathways: PathwaysDep) -> Response:
+                       pathways: PathwaysDep) -> CommandOutcome:
         await refuse_coercions(request, command)
         result = await run_in_threadpool(pathways.execute, pathway_id, command, caller,
                                          expected_version)

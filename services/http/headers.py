@@ -26,7 +26,10 @@ MAX_TOKEN = 200
 _PRINTABLE_ID = r"^[!-~]([ -~]*[!-~])?$"
 """Printable ASCII, no leading or trailing space: ids that logs and brokers carry safely."""
 _PRINTABLE_ID_RE = re.compile(_PRINTABLE_ID)
-_VERSION_TAG = re.compile(r'"(\d{1,15})"|(\d{1,15})')
+_IF_MATCH = r'^(\*|"[0-9]{1,15}"|[0-9]{1,15})$'
+_VERSION_TAG = re.compile(r'"([0-9]{1,15})"|([0-9]{1,15})')
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_UUID = re.compile(UUID_PATTERN)
 
 
 def _known_role(role: str) -> str:
@@ -56,14 +59,14 @@ IdempotencyKeyHeader = Annotated[str | None, _token(
 CorrelationIdHeader = Annotated[str | None, _token(
     "X-Correlation-Id", "Ties the events to a wider operation; generated if absent, echoed.")]
 IfMatchHeader = Annotated[str | None, Header(
-    alias="If-Match", max_length=40,
+    alias="If-Match", max_length=40, json_schema_extra={"pattern": _IF_MATCH},
     description='The pathway version the command was decided on: `"<version>"` (the ETag) or'
                 " `<version>`; a different current version answers 412.")]
 
 
-async def caller(*, request: Request, response: Response, actor_id: ActorIdHeader,
-                 actor_role: ActorRoleHeader, idempotency_key: IdempotencyKeyHeader = None,
-                 correlation_id: CorrelationIdHeader = None) -> Caller:
+def caller(*, request: Request, response: Response, actor_id: ActorIdHeader,
+           actor_role: ActorRoleHeader, idempotency_key: IdempotencyKeyHeader = None,
+           correlation_id: CorrelationIdHeader = None) -> Caller:
     key = idempotency_key or str(uuid4())
     response.headers["Idempotency-Key"] = key
     return Caller(actor_id=actor_id, actor_role=actor_role,
@@ -71,22 +74,22 @@ async def caller(*, request: Request, response: Response, actor_id: ActorIdHeade
                   idempotency_key=key)
 
 
-async def expected_version(if_match: IfMatchHeader = None) -> int | None:
-    if if_match is None or if_match.strip() == "*":
+def expected_version(if_match: IfMatchHeader = None) -> int | None:
+    if if_match is None or if_match == "*":
         return None
-    match = _VERSION_TAG.fullmatch(if_match.strip())
+    match = _VERSION_TAG.fullmatch(if_match)
     if match is None:
         raise BadRequestField("header.If-Match", 'must be one version: "<version>" or <version>')
     return int(match[1] or match[2])
 
 
-async def pathway_id(pathway_id: Annotated[str, Path(
-        description="The pathway's id (a UUID).", json_schema_extra={"format": "uuid"})]) -> UUID:
-    """A malformed id names no pathway: 404, like any unknown id."""
-    try:
-        return UUID(pathway_id)
-    except ValueError:
-        raise PathwayNotFound(pathway_id) from None
+def pathway_id(pathway_id: Annotated[str, Path(
+        description="The pathway's id: a UUID, `8-4-4-4-12` hex digits.",
+        json_schema_extra={"format": "uuid", "pattern": UUID_PATTERN})]) -> UUID:
+    """An id in any other spelling names no pathway: 404, like any unknown id."""
+    if not _UUID.fullmatch(pathway_id):
+        raise PathwayNotFound(pathway_id)
+    return UUID(pathway_id)
 
 
 def container(request: Request) -> Container:
@@ -94,16 +97,14 @@ def container(request: Request) -> Container:
     return found
 
 
-async def pathways(request: Request) -> Pathways:
+def pathways(request: Request) -> Pathways:
     return container(request).pathways
 
 
-async def queries(request: Request) -> PathwayQueries:
+def queries(request: Request) -> PathwayQueries:
     return container(request).queries
 
 
-# The dependencies above are coroutines because none of them blocks: a plain ``def`` would
-# cost each request one worker-thread hop per dependency.
 CallerDep = Annotated[Caller, Depends(caller)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 PathwayId = Annotated[UUID, Depends(pathway_id)]

@@ -21,7 +21,10 @@ from services.http.views import (
     ProtocolRef,
 )
 
-QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {404: PROBLEM, 422: PROBLEM}
+QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {404: PROBLEM, 422: PROBLEM, 503: PROBLEM}
+STATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"headers": {"ETag": {
+    "description": 'The version shown, `"<version>"`: send it back as If-Match.',
+    "required": True, "schema": {"type": "string", "pattern": r'^"[0-9]+"$'}}}}}
 MAX_PAGE = 500
 MAX_POSITION = 2**62
 """Versions and log positions stay well inside a signed 64-bit integer, as the stores keep them."""
@@ -54,7 +57,8 @@ def list_pathways(
     return PathwayList(items=items, next_start=next_start)
 
 
-@router.get("/{pathway_id}", response_model=PathwayView, summary="A pathway's state")
+@router.get("/{pathway_id}", response_model=PathwayView, summary="A pathway's state",
+            responses=STATE_RESPONSES)
 def get_pathway(
     pathway_id: PathwayId, pathways: QueriesDep, response: Response,
     version: Annotated[int | None, Query(ge=1, le=MAX_POSITION,

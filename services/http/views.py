@@ -22,19 +22,40 @@ class View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class FieldError(View):
+    field: str = Field(description="Where: `body.items[3]`, `header.X-Actor-Id`, `query.limit`.")
+    reason: str
+
+
+class Deviation(View):
+    rule: str
+    sentence: str
+
+
 class Problem(View):
-    """RFC 9457 problem details; extension members (``rule``, ``errors``...) vary by type."""
+    """RFC 9457 problem details; the extension members present depend on the ``type``."""
 
     model_config = ConfigDict(extra="allow")
-    type: str
+    type: str = Field(description="`urn:carepath:problem:<slug>`, e.g. `...:rule-violation`.")
     title: str
-    status: int
+    status: int = Field(ge=400, le=599)
     detail: str
-    instance: str
+    instance: str = Field(description="The request path.")
+    rule: str | None = Field(default=None, description="The clinical rule id (`IPT-xx`).")
+    errors: list[FieldError] | None = Field(default=None, description="Each refused field.")
+    deviations: list[Deviation] | None = Field(
+        default=None, description="`reason-required`: each soft rule a `reason` would record.")
+    hint: str | None = None
+    expected: int | None = Field(default=None, description="`version-mismatch`: If-Match.")
+    actual: int | None = Field(default=None, description="`version-mismatch`: the version.")
+    latest: int | None = Field(default=None, description="`version-not-found`: the latest.")
+    attempts: int | None = Field(default=None, description="`concurrency-conflict`.")
+    correlation_id: str | None = Field(default=None, description="`internal-error`.")
 
 
-PROBLEM: dict[str, Any] = {"model": Problem, "content": {"application/problem+json": {}}}
-"""How routes document a problem answer in OpenAPI."""
+PROBLEM: dict[str, Any] = {"model": Problem}
+"""How routes document a problem answer; services/http/openapi.py files it under
+``application/problem+json``, the media type every refusal is sent with."""
 
 
 class RecordedEventView(View):
