@@ -96,17 +96,24 @@ ROUTES: tuple[CommandRoute, ...] = (
 )
 
 
-def answer(result: CommandResult, response: Response) -> CommandOutcome:
+def answer(result: CommandResult, response: Response) -> Response:
+    """The outcome as JSON, with the headers the dependencies set on ``response``.
+
+    Returned as a ``Response``, so FastAPI does not validate and serialise the model it was
+    built from a second time; ``response_model`` still documents it.
+    """
     response.headers["ETag"] = f'"{result.version}"'
-    if result.replayed:
-        response.status_code = 200
-    return CommandOutcome.of(result)
+    body = CommandOutcome.of(result).model_dump_json().encode()
+    sent = Response(body, status_code=200 if result.replayed else 201,
+                    media_type="application/json")
+    sent.raw_headers.extend(response.raw_headers)
+    return sent
 
 
 @router.post("", status_code=201, response_model=CommandOutcome, responses=OPEN_RESPONSES,
              summary="Open a pathway (records PathwayOpened)", operation_id="open_pathway")
 async def open_pathway(*, command: c.OpenPathway, request: Request, response: Response,
-                       caller: CallerDep, pathways: PathwaysDep) -> CommandOutcome:
+                       caller: CallerDep, pathways: PathwaysDep) -> Response:
     """Open a pathway for one client with one therapist under one protocol.
 
     The new pathway's id derives from the actor and the ``Idempotency-Key``, so a retry with
@@ -118,10 +125,10 @@ async def open_pathway(*, command: c.OpenPathway, request: Request, response: Re
     return answer(result, response)
 
 
-def _endpoint(route: CommandRoute) -> Callable[..., Awaitable[CommandOutcome]]:
+def _endpoint(route: CommandRoute) -> Callable[..., Awaitable[Response]]:
     async def endpoint(*, pathway_id: PathwayId, command: Any, request: Request,
                        response: Response, caller: CallerDep, expected_version: ExpectedVersion,
-                       pathways: PathwaysDep) -> CommandOutcome:
+                       pathways: PathwaysDep) -> Response:
         await refuse_coercions(request, command)
         result = await run_in_threadpool(pathways.execute, pathway_id, command, caller,
                                          expected_version)

@@ -64,9 +64,9 @@ IfMatchHeader = Annotated[str | None, Header(
                 " `<version>`; a different current version answers 412.")]
 
 
-def caller(*, request: Request, response: Response, actor_id: ActorIdHeader,
-           actor_role: ActorRoleHeader, idempotency_key: IdempotencyKeyHeader = None,
-           correlation_id: CorrelationIdHeader = None) -> Caller:
+async def caller(*, request: Request, response: Response, actor_id: ActorIdHeader,
+                 actor_role: ActorRoleHeader, idempotency_key: IdempotencyKeyHeader = None,
+                 correlation_id: CorrelationIdHeader = None) -> Caller:
     key = idempotency_key or str(uuid4())
     response.headers["Idempotency-Key"] = key
     return Caller(actor_id=actor_id, actor_role=actor_role,
@@ -74,7 +74,7 @@ def caller(*, request: Request, response: Response, actor_id: ActorIdHeader,
                   idempotency_key=key)
 
 
-def expected_version(if_match: IfMatchHeader = None) -> int | None:
+async def expected_version(if_match: IfMatchHeader = None) -> int | None:
     if if_match is None or if_match == "*":
         return None
     match = _VERSION_TAG.fullmatch(if_match)
@@ -83,7 +83,7 @@ def expected_version(if_match: IfMatchHeader = None) -> int | None:
     return int(match[1] or match[2])
 
 
-def pathway_id(pathway_id: Annotated[str, Path(
+async def pathway_id(pathway_id: Annotated[str, Path(
         description="The pathway's id: a UUID, `8-4-4-4-12` hex digits.",
         json_schema_extra={"format": "uuid", "pattern": UUID_PATTERN})]) -> UUID:
     """An id in any other spelling names no pathway: 404, like any unknown id."""
@@ -97,14 +97,16 @@ def container(request: Request) -> Container:
     return found
 
 
-def pathways(request: Request) -> Pathways:
+async def pathways(request: Request) -> Pathways:
     return container(request).pathways
 
 
-def queries(request: Request) -> PathwayQueries:
+async def queries(request: Request) -> PathwayQueries:
     return container(request).queries
 
 
+# The dependencies above are coroutines because none of them blocks: a plain ``def`` would
+# cost each request one worker-thread hop per dependency.
 CallerDep = Annotated[Caller, Depends(caller)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 PathwayId = Annotated[UUID, Depends(pathway_id)]
