@@ -32,6 +32,11 @@ moved on.
 its `rule`; a soft rule answers 422 `reason-required` listing every `deviation`, and the same
 command with a `reason` records them as deviations. Field errors list `errors: [{field,
 reason}]`. Bodies are limited to 64 KiB.
+
+**Bodies** are JSON (`Content-Type: application/json`, else 415) in UTF-8, each member named
+once at every depth (else 400 naming it). **Times** are ISO 8601 text with an offset; any
+offset is accepted and stored and shown in UTC. A clinical time before 1900, or later than the
+server's clock plus its clock-skew allowance, is refused, as is a referral dated after today.
 """
 
 TAGS = [
