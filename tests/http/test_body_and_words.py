@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from services.http.views import Problem
 from tests.http.support import (
     OPEN,
     THERAPIST,
@@ -185,3 +186,17 @@ def test_an_internal_error_promises_no_retry_and_gives_the_correlation_id(
     assert "corr-500" in body["detail"]
     assert "safe" not in body["detail"].lower()
     assert "retry" not in body["detail"].lower()
+
+
+def test_refusals_outside_any_route_have_the_documented_problem_shape(api: Api) -> None:
+    too_large = raw_post(api.client, f"/pathways/{api.id}/close",
+                         json.dumps({**BODIES["close"], "padding": "x" * 70_000}))
+    not_json = api.client.post(f"/pathways/{api.id}/close", content=b"reason=discharged",
+                               headers={**THERAPIST, "Content-Type": "text/plain"})
+    answers = {404: api.client.get("/no/such/route"), 405: api.client.delete("/pathways"),
+               413: too_large, 415: not_json}
+
+    for status, response in answers.items():
+        body = problem(response, status)
+        assert Problem.model_validate(body).status == status
+        assert body["instance"] == response.request.url.path
