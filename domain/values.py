@@ -19,8 +19,9 @@ __all__ = ["Channel", "Contingencies", "Format", "Frequency", "ProblemArea", "Re
 Format = Literal["individual", "group", "couple"]
 Frequency = Literal["weekly", "twice_weekly", "fortnightly", "twice_monthly", "monthly"]
 
-_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-"""No control characters (NUL breaks PostgreSQL text; the rest hide content from reviewers)."""
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+"""Some visible text and no control characters (NUL breaks PostgreSQL text; the rest hide
+content from reviewers). Written without look-arounds so pydantic and JSON Schema agree."""
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
                                              pattern=_PRINTABLE)]
