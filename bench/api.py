@@ -56,6 +56,7 @@ class Server:
     pool_size: int = 8
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    code: str = "import sys; from services.cli import main; sys.exit(main(sys.argv[1:]))"
 
     @property
     def base_url(self) -> str:
@@ -64,8 +65,7 @@ class Server:
     def __enter__(self) -> Server:
         env = os.environ | {"CAREPATH_DATABASE_URL": self.database_url,
                             "CAREPATH_POOL_SIZE": str(self.pool_size)}
-        code = "import sys; from services.cli import main; sys.exit(main(sys.argv[1:]))"
-        argv = [sys.executable, "-c", code, "serve", "--host", "127.0.0.1",
+        argv = [sys.executable, "-c", self.code, "serve", "--host", "127.0.0.1",
                 "--port", str(self.port), "--data-dir", tempfile.gettempdir()]
         if self.workers > 1:
             argv += ["--workers", str(self.workers)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--http-concurrent-ops", type=int, default=800,
                    help="http: ops with --http-writers writers")
     p.add_argument("--http-writers", type=int, default=8)
-    p.add_argument("--http-workers", type=int, default=1, help="http: server processes")
+    p.add_argument("--http-workers", type=int, default=min(os.cpu_count() or 1, 4),
+                   help="http: server processes (default: one per core, at most 4)")
     p.add_argument("--http-client", choices=("stdlib", "httpx"), default="stdlib")
     p.add_argument("--http-rounds", type=int, default=2, help="http: interleaved rounds")
     return p

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seed the synthetic demo caseload before serving (idempotent)")
     serve.add_argument("--workers", type=_positive, default=1,
                        help="server processes sharing the port (default 1)")
+    serve.add_argument("--no-access-log", action="store_true",
+                       help="no line per request (behind an ingress that logs them)")
     _data_dir_option(serve)
     serve.set_defaults(handler=serve_command)
 

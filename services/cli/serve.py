@@ -50,14 +50,16 @@ def serve_command(args: argparse.Namespace) -> int:
     from services.http.app import create_app  # noqa: PLC0415
 
     workers = getattr(args, "workers", None) or 1
+    access_log = not getattr(args, "no_access_log", False)
     if workers == 1:
-        uvicorn.run(create_app(container), host=settings.host, port=settings.port)
+        uvicorn.run(create_app(container), host=settings.host, port=settings.port,
+                    access_log=access_log)
         return 0
     container.close()
     # Why the environment: worker processes load their settings again, as at start-up.
     os.environ[f"{ENV_PREFIX}DATA_DIR"] = str(settings.data_dir)
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers,
-                host=settings.host, port=settings.port)
+                host=settings.host, port=settings.port, access_log=access_log)
     return 0
 
 

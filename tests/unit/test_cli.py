@@ -139,8 +139,9 @@ def test_serve_seeds_the_demo_prints_the_banner_and_runs_the_app(
         tmp_path: Path) -> None:
     served: list[tuple[str, int]] = []
 
-    def fake_run(app: Any, *, host: str, port: int) -> None:
+    def fake_run(app: Any, *, host: str, port: int, access_log: bool) -> None:
         served.append((host, port))
+        assert access_log
         app.state.container.close()
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
@@ -151,3 +152,31 @@ def test_serve_seeds_the_demo_prints_the_banner_and_runs_the_app(
     assert str(tmp_path.resolve() / "Pathways.sqlite3") in out
     assert "http://127.0.0.1:8123/docs" in out
     assert "curl -s http://127.0.0.1:8123/health" in out
+
+
+def test_serve_with_workers_seeds_once_then_hands_uvicorn_a_factory(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def fake_run(app: Any, **options: Any) -> None:
+        calls.append({"app": app, **options})
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setenv("CAREPATH_DATA_DIR", "unset-after-the-test")  # serve sets it for workers
+    argv = ["serve", "--demo", "--workers", "3", "--no-access-log", "--data-dir", str(tmp_path)]
+    assert cli.main(argv) == 0
+    assert "demo: 48/48 pathways" in capsys.readouterr().out
+    [call] = calls
+    assert call["app"] == "services.cli.serve:worker_app"
+    assert (call["factory"], call["workers"], call["access_log"]) == (True, 3, False)
+    assert os.environ["CAREPATH_DATA_DIR"] == str(tmp_path)
+    app = cli.serve.worker_app()  # what each worker process builds
+    assert app.state.container.settings.data_dir == tmp_path
+    app.state.container.close()
+
+
+def test_serve_refuses_zero_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--workers", "0"])
+    assert "must be at least 1" in capsys.readouterr().err
