@@ -186,6 +186,10 @@ def _speed_sections(args: argparse.Namespace, lines: list[str], data: dict[str, 
                             "workers": http.workers, "client": http.client}
         met = met and http.meets_bars()
     if sections:
+        load = os.getloadavg()[0]
+        lines.append(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end"
+                     " (timings from a busy machine vary; ratios are taken within one run)")
+        sections["load_average"] = load
         data["sections"] = json.loads(to_json(sections))
     return met
 
