@@ -1,8 +1,10 @@
 """The write side: get -> call -> save, with idempotency and optimistic concurrency.
 
 Business decisions live in ``domain``; this layer stamps server time, recognises retries by
-their idempotency key, and re-decides a command when another writer won the race. Reads of
-state, as-of and history live in ``services.queries``.
+their idempotency key, and re-decides a command when another writer won the race. A command
+decides on a pathway checked out of this process's cache (``services.store.cache``) and
+brought up to date with only the events stored after its version, so its cost does not grow
+with the history. Reads of state, as-of and history live in ``services.queries``.
 """
 
 from __future__ import annotations
