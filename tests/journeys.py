@@ -7,30 +7,32 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
-from typing import Any
+from typing import Any, ClassVar
 from uuid import uuid4
 
 from domain import commands as c
 from domain.context import CommandContext
 from domain.pathway import Pathway
-from domain.values import Contingencies, Relationship, Signature, Signer
+from domain.state import PathwayState
+from domain.values import Signer
+from services.courses import (
+    CONTINGENCIES,
+    INVENTORY,
+    PHQ9_MODERATE,
+    PHQ9_PARTIAL,
+    PHQ9_REMISSION,
+    CourseWriter,
+    course,
+)
+
+__all__ = ["CONTINGENCIES", "INVENTORY", "NOW", "PHQ9_MODERATE", "PHQ9_PARTIAL",
+           "PHQ9_REMISSION", "SIGNED_BY", "START", "Journey", "ctx"]
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+SIGNED_BY: dict[Signer, str] = {
+    "client": "client-1", "therapist": "therapist-1", "guardian": "guardian-1"}
 _keys = count(1)
-
-CONTINGENCIES = Contingencies(missed_sessions="policy/missed-v1", holidays="policy/holidays-v1",
-                              illness="policy/illness-v1", between_session_contact="policy/c-v1",
-                              crisis_plan="plan/crisis-1")
-INVENTORY = (
-    Relationship(alias="partner", relation="partner", closeness=4, quality="conflictual",
-                 recent_change="dispute", candidate_areas=("role_dispute",)),
-    Relationship(alias="mother", relation="parent", closeness=3, quality="supportive",
-                 deceased=True, recent_change="death", candidate_areas=("grief",)),
-)
-PHQ9_MODERATE = (2, 2, 2, 2, 1, 1, 1, 1, 0)  # 12, item 9 = 0
-PHQ9_REMISSION = (1, 0, 1, 0, 0, 1, 0, 0, 0)  # 3
-PHQ9_PARTIAL = (1, 1, 1, 1, 1, 1, 1, 1, 0)  # 8
 
 
 def ctx(role: str = "therapist", now: datetime = NOW) -> CommandContext:
@@ -39,15 +41,25 @@ def ctx(role: str = "therapist", now: datetime = NOW) -> CommandContext:
 
 
 class Journey:
-    """One pathway and a clinical clock that moves a week per session by default."""
+    """One pathway and a clinical clock that moves a week per session by default.
+
+    The by-the-book stretches are written by the shared course writer (``services.courses``),
+    going on from wherever the pathway is, so a test may step off the book in between.
+    """
+
+    instrument: ClassVar[str] = "phq9"
+    """The instrument of the baseline and of every measure the stretches take."""
+    baseline: ClassVar[tuple[int, ...]] = PHQ9_MODERATE
 
     def __init__(self, protocol: str = "ipt", age: int = 34, sessions: int = 12) -> None:
         self.at = START
         self.protocol = protocol
         self.contract_sessions = sessions
-        self.pathway = Pathway.open(uuid4(), c.OpenPathway(
-            occurred_at=self.at, client_ref="client-001", client_age=age, therapist_id="t-1",
-            protocol=protocol, referral_date=date(2026, 1, 2)), ctx())
+        opening = course(protocol, START, sessions=sessions).opened(
+            client_ref="client-001", client_age=age, therapist_id="t-1",
+            referral_date=date(2026, 1, 2)).commands[0]
+        assert isinstance(opening, c.OpenPathway)
+        self.pathway = Pathway.open(uuid4(), opening, ctx())
 
     @property
     def state(self) -> Any:
@@ -62,62 +74,42 @@ class Journey:
         self.at += timedelta(days=days)
         return self
 
+    def writer(self) -> CourseWriter:
+        """The course writer, going on from where the pathway is now."""
+        state: PathwayState = self.state
+        return CourseWriter.following(state, self.at, sessions=self.contract_sessions)
+
+    def run(self, writer: CourseWriter) -> Journey:
+        """Handle what ``writer`` wrote, and take its clock."""
+        for command in writer.commands:
+            self.pathway.handle(command, ctx())
+        self.at = writer.at
+        return self
+
     def session(self, **fields: Any) -> Journey:
-        self.later(fields.pop("days", 7))
-        number = fields.pop("number", self.state.sessions_held + 1)
-        if self.state.phase == "maintenance":
-            number = len(self.state.maintenance_sessions) + 1
-        fields.setdefault("minutes", 50)
-        if self.state.contract and self.state.phase_of_session(number) != "initial":
-            fields.setdefault("focus_addressed", self.state.contract.foci[0])
-        if self.protocol == "ipt-a":
-            fields.setdefault("parent_present", number == 1 or number >= self._ending_start())
-        return self.do(c.HoldSession, number=number, **fields)
+        days = fields.pop("days", 7)
+        return self.run(self.writer().later(days).session(**fields))
 
-    def _ending_start(self) -> int:
-        contract = self.state.contract
-        return self.state.protocol.ending_starts_at(contract.sessions) if contract else 10**6
-
-    def measure(self, items: tuple[int, ...] = PHQ9_MODERATE, instrument: str = "phq9"
+    def measure(self, items: tuple[int, ...] | None = None, instrument: str | None = None
                 ) -> Journey:
-        return self.do(c.RecordMeasure, instrument=instrument, items=items)
+        return self.run(self.writer().measure(items or self.baseline,
+                                              instrument or self.instrument))
 
-    def consented(self, kinds: tuple[str, ...] = ("treatment", "telehealth")) -> Journey:
+    def consented(self, kinds: tuple[c.ConsentKind, ...] = ("treatment", "telehealth")
+                  ) -> Journey:
         """IPT-32: the consents a video session needs (the guardian's first, for ipt-a)."""
-        if self.state.protocol.guardian_required:
-            self.do(c.RecordConsent, kinds=kinds, given_by="guardian")
-        return self.do(c.RecordConsent, kinds=kinds)
+        return self.run(self.writer().consented(kinds))
 
     def assessed_initial(self, focus: str = "role_dispute") -> Journey:
         """Everything IPT-07 asks for except the contract."""
-        self.consented()
-        self.measure()
-        self.session()
-        self.do(c.RecordDiagnosis, icd10="F32.1", severity="moderate")
-        self.do(c.AssignSickRole)
-        self.do(c.AssessMedicationNeed, outcome="not_indicated")
-        self.do(c.RecordInventory, relationships=INVENTORY)
-        self.session()
         area = "ipaf" if self.protocol == "dit" else focus
-        self.do(c.ShareFormulation, problem_area=area, formulation_ref="doc/formulation-1")
-        self.do(c.ChooseFocus, primary=area, rationale_ref="doc/rationale-1", patient_agreed=True,
-                pattern_summary="expects rejection, withdraws" if area == "ipaf" else None)
-        return self
+        writer = self.writer().consented().measure(self.baseline, self.instrument)
+        writer.later(7).intake()
+        return self.run(writer.formulated(
+            area, pattern_summary="expects rejection, withdraws" if area == "ipaf" else None))
 
     def sign(self, **overrides: Any) -> Journey:
-        signers: list[Signer] = ["client", "therapist"]
-        if self.protocol == "ipt-a":
-            signers.append("guardian")
-        fields: dict[str, Any] = {
-            "sessions": self.contract_sessions, "frequency": "weekly", "session_minutes": 50,
-            "start_date": self.at.date(), "course_window_weeks": self.contract_sessions + 8,
-            "foci": self.state.focus.areas if self.state.focus else (),
-            "contingencies": CONTINGENCIES,
-            "measurement_plan": ("phq9",),
-            "signatures": tuple(Signature(signer=s, signed_by=f"{s}-1") for s in signers),
-        }
-        fields.update(overrides)
-        return self.do(c.SignContract, **fields)
+        return self.run(self.writer().signed(SIGNED_BY, **overrides))
 
     def through_initial(self) -> Journey:
         self.assessed_initial().sign()
@@ -126,21 +118,14 @@ class Journey:
     def middle_sessions_until(self, number: int, items: tuple[int, ...] = PHQ9_PARTIAL
                               ) -> Journey:
         """Hold sessions up to ``number``, measuring every third and discussing the ending."""
-        ending = self._ending_start()
-        while self.state.sessions_held < number:
-            next_number = self.state.sessions_held + 1
-            if next_number == ending:
-                self.do(c.DiscussTermination, at_session=next_number)
-            if self.protocol == "dit" and next_number == self.state.contract.sessions:
-                self.do(c.ShareGoodbyeLetter, letter_ref="doc/goodbye-1")
-            self.session(reason="continuing" if next_number > 8 else None)
-            if next_number % 3 == 0:
-                self.measure(items)
-        return self
+        writer = self.writer()
+        while writer.held < number:
+            writer.visit(reason="continuing" if writer.held >= 8 else None)
+            if writer.held % 3 == 0:
+                writer.measure(items, self.instrument)
+        return self.run(writer)
 
     def complete(self, final: tuple[int, ...] = PHQ9_REMISSION, next_step: str = "maintenance"
                  ) -> Journey:
         self.middle_sessions_until(self.state.contract.sessions)
-        self.measure(final)
-        return self.do(c.CompleteAcuteCourse, relapse_prevention_plan_ref="doc/relapse-1",
-                       next_step=next_step)
+        return self.run(self.writer().measure(final, self.instrument).completed(next_step))

@@ -87,14 +87,13 @@ def assert_deviation_before(events: list[Any], accepted_event: str, *rules: str,
 
 def next_session(j: Journey, **fields: Any) -> dict[str, Any]:
     """The fields of the next acute session, at the journey's current time (the clock stays):
-    a contracted focus outside the initial phase, and for ipt-a a parent at session 1 only."""
-    number = fields.pop("number", j.state.sessions_held + 1)
-    fields.setdefault("minutes", 50)
-    if j.state.contract and j.state.phase_of_session(number) != "initial":
-        fields.setdefault("focus_addressed", j.state.contract.foci[0])
-    if j.protocol == "ipt-a":
-        fields.setdefault("parent_present", number == 1)
-    return {"number": number, **fields}
+    the course writer's, but for ipt-a a parent at session 1 only."""
+    writer = j.writer()
+    number = fields.pop("number", writer.held + 1)
+    usual = writer.session_fields(number, writer.phase_of(number))
+    if "parent_present" in usual:
+        usual["parent_present"] = number == 1
+    return {"number": number, **usual, **fields}
 
 
 def phq9_total(total: int) -> tuple[int, ...]:
@@ -142,9 +141,7 @@ def completed(final: tuple[int, ...] = PHQ9_REMISSION, next_step: str = "mainten
 
 def schedule(j: Journey, **fields: Any) -> Journey:
     """Schedule maintenance (6 sessions from today unless ``fields`` say otherwise)."""
-    fields.setdefault("sessions", 6)
-    fields.setdefault("start_date", j.at.date())
-    return j.do(c.ScheduleMaintenance, **fields)
+    return j.run(j.writer().maintenance_scheduled(fields.pop("sessions", 6), **fields))
 
 
 def in_maintenance() -> Journey:

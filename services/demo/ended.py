@@ -56,7 +56,7 @@ def dropped_out(client: Client, _round: int) -> Script:
     """Two no-shows (outreach due), a third with the outreach noted (IPT-21), then closed."""
     script = b.ipt_started(client, "partial")
     b.held_until(script, client.rng.randint(3, 5))
-    script.miss().miss().miss(reason=NO_CONTACT)
+    script.missed().missed().missed(reason=NO_CONTACT)
     script.idle_days = client.rng.randint(5, 40)
     return b.closed(script, "dropped_out")
 

@@ -19,7 +19,7 @@ LONG_INITIAL = "inventory took longer: the client disclosed a second loss in ses
 def referred(client: Client, _round: int) -> Script:
     script = b.opened(client, "ipt", b.course_for(client, "response"), sessions=12)
     script.idle_days = client.rng.randint(0, 4)
-    return b.consented(script, client)
+    return b.consented(script)
 
 
 def assessing_adolescent(client: Client, _round: int) -> Script:
@@ -48,7 +48,7 @@ def on_track(client: Client, _round: int) -> Script:
     script = b.started(client, "ipt", b.course_for(client, result), b.ipt_focus(client),
                        sessions=b.ipt_sessions(client))
     b.held_until(script, 4)
-    script.miss("late_cancellation")
+    script.missed("late_cancellation")
     return b.held_until(script, client.rng.randint(5, 7))
 
 
@@ -56,7 +56,7 @@ def outreach_due(client: Client, _round: int) -> Script:
     """IPT-21: two consecutive no-shows; the pathway shows outreach due."""
     script = b.ipt_started(client, "partial")
     b.held_until(script, client.rng.randint(4, 6))
-    script.miss().miss()
+    script.missed().missed()
     script.idle_days = client.rng.randint(1, 4)
     return script
 
@@ -67,7 +67,7 @@ def urgent_flag(client: Client, round_: int) -> Script:
     b.held_until(script, client.rng.randint(3, 5))
     script.visit(item9=2)
     if round_ % 2:
-        b.acknowledged(script, script.flags, minutes=70)
+        script.acknowledged(script.flags, minutes=70)
     return script
 
 
@@ -77,9 +77,9 @@ def routine_flag_missed(client: Client, _round: int) -> Script:
     b.held_until(script, 4)
     script.later(2)
     flag = script.raise_flag("routine")
-    b.acknowledged(script, flag, risk="low")
+    script.acknowledged(flag, risk="low")
     script.visit()
-    script.miss()
+    script.missed()
     return script
 
 

@@ -20,7 +20,7 @@ from services.application import _OPEN_NAMESPACE, Caller, CommandResult, Pathway
 from services.demo.blocks import Client
 from services.demo.caseload import ARCHETYPES
 from services.demo.clinical import THERAPISTS
-from services.demo.script import Script
+from services.demo.script import Script, shifted
 from services.demo.summary import DemoSummary, summarise
 from services.errors import IdempotencyKeyReused, PathwayNotFound
 from services.queries import PathwayQueries
@@ -76,9 +76,9 @@ def _run(pathways: Pathways, script: Script, number: int, seed: int,
     shift = _shift_days(script, anchor)
     results: list[CommandResult] = []
     pathway_id: UUID | None = None
-    for index, step in enumerate(script.steps):
+    for index, planned in enumerate(script.commands):
         caller = _caller(seed, number, index)
-        command = step.build(shift)
+        command = shifted(planned, shift)
         try:
             if isinstance(command, OpenPathway):
                 result = pathways.open_pathway(command, caller)
@@ -123,6 +123,6 @@ def _anchor_day(pathways: Pathways, seed: int) -> date:
         opened_at = PathwayQueries(pathways).pathway(pathway_id).state.opened_at
     except PathwayNotFound:
         return (pathways.clock() - timedelta(days=1)).date()
-    planned = first.steps[0].fields["occurred_at"].date()
+    planned = first.commands[0].occurred_at.date()
     shift = (opened_at.date() - planned).days
     return first.last_at.date() + timedelta(days=shift + first.idle_days)

@@ -30,9 +30,8 @@ HAMD17_EIGHT = (1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0)  # 8
 class HamdJourney(Journey):
     """A course whose baseline and every measure are the clinician-rated HAM-D-17."""
 
-    def measure(self, items: tuple[int, ...] = HAMD17_MODERATE,
-                instrument: str = "hamd17") -> Journey:
-        return super().measure(items, instrument)
+    instrument = "hamd17"
+    baseline = HAMD17_MODERATE
 
 
 # ----- IPT-26: maintenance only after remission ------------------------------------------------
