@@ -49,6 +49,21 @@ def postgres_dsn() -> Iterator[str]:
 
 
 @pytest.fixture
+def fresh_postgres_dsn(postgres_dsn: str) -> Iterator[str]:
+    """A database of this test's own (for tests that count everything in it), then dropped."""
+    admin_dsn = postgres_dsn.rsplit("/", 1)[0] + "/postgres"
+    name = f"carepath_t_{secrets.token_hex(6)}"
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
 def sqlite_data_dir(tmp_path: Path) -> Path:
     """A per-test directory for embedded SQLite files (created, empty)."""
     path = tmp_path / "data"

@@ -1,0 +1,87 @@
+"""The ordered log: every stored event with its position, read in batches after a position.
+
+This is the one module that knows what a log position is. Today it is the notification id of
+the write application's events table; on PostgreSQL the store's table lock makes ids commit in
+order, so a reader that has seen position ``n`` never later finds an event below ``n``. If the
+write side's ordering changes (for example to an ``xid8`` column read below the oldest running
+transaction), only this module changes: followers, the relay and the HTTP feed see positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.events import PathwayEvent
+
+Position = int
+"""A place in the ordered log: 0 is before the first event; positions only grow."""
+
+START: Position = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """One stored event and where it sits in the ordered log."""
+
+    position: Position
+    event: PathwayEvent
+
+    @property
+    def pathway_id(self) -> UUID:
+        return self.event.originator_id
+
+    @property
+    def version(self) -> int:
+        return self.event.originator_version
+
+    @property
+    def type(self) -> str:
+        return type(self.event).__name__
+
+
+class _Notification(Protocol):
+    id: int
+
+
+class _Recorder(Protocol):
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *,
+                             inclusive_of_start: bool = True) -> Sequence[Any]: ...
+
+    def max_notification_id(self) -> int | None: ...
+
+
+class _Mapper(Protocol):
+    def to_domain_event(self, stored_event: Any) -> Any: ...
+
+
+class _Application(Protocol):
+    @property
+    def recorder(self) -> Any: ...
+
+    @property
+    def mapper(self) -> Any: ...
+
+
+class OrderedLog:
+    """Reads the write application's events in log order, decoded into catalogue events."""
+
+    def __init__(self, application: _Application) -> None:
+        self._recorder: _Recorder = application.recorder
+        self._mapper: _Mapper = application.mapper
+
+    def read(self, after: Position, limit: int, *,
+             types: Sequence[type[PathwayEvent]] = ()) -> list[LoggedEvent]:
+        """Up to ``limit`` events after ``after``, oldest first (only ``types``, if given)."""
+        topics = [event_type.TOPIC for event_type in types]
+        notifications = self._recorder.select_notifications(
+            start=after, limit=limit, topics=topics, inclusive_of_start=False)
+        decode = self._mapper.to_domain_event
+        return [LoggedEvent(n.id, decode(n)) for n in notifications]
+
+    def head(self) -> Position:
+        """The position of the latest stored event (0 when the log is empty)."""
+        return self._recorder.max_notification_id() or START

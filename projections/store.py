@@ -1,0 +1,197 @@
+"""Where read models live: one SQL database, the same SQL on SQLite and PostgreSQL.
+
+A projection writes its rows and its log position in one transaction of this store, which is
+what makes each event count exactly once across crashes. SQL is written once, portably
+(``INSERT ... ON CONFLICT ... DO UPDATE``, no dialect functions), with ``:name`` parameters and
+``{table}`` placeholders for the projection's own tables; a transaction fills in the physical
+table names of the generation it writes (``rm_<projection>_g<generation>_<table>``), so a
+rebuild can fill a new generation beside the live one and take over when it has caught up.
+
+On the embedded default the read models are a SQLite file of their own beside the event
+store's (``ReadModels.sqlite3``, WAL mode: readers never wait for the writer); on PostgreSQL
+they are tables in the service's database, reached through a small connection pool.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+Dialect = Literal["sqlite", "postgresql"]
+Row = tuple[Any, ...]
+Params = Mapping[str, Any] | None
+TABLE_PREFIX = "rm_"
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+
+def physical_name(projection: str, generation: int, table: str) -> str:
+    """The table a projection's ``table`` is stored in for one generation of its rows."""
+    for part in (projection, table):
+        if not _NAME.match(part):
+            msg = f"{part!r} is not a valid projection or table name"
+            raise ValueError(msg)
+    return f"{TABLE_PREFIX}{projection}_g{generation}_{table}"
+
+
+@cache
+def _for_psycopg(statement: str) -> str:
+    """``:name`` -> ``%(name)s``, with literal ``%`` doubled (psycopg's parameter syntax)."""
+    return _PARAM.sub(r"%(\1)s", statement.replace("%", "%%"))
+
+
+class Tx:
+    """One transaction: run SQL with ``:name`` parameters and ``{table}`` placeholders."""
+
+    def __init__(self, connection: Any, dialect: Dialect,
+                 tables: Mapping[str, str] | None = None) -> None:
+        self._connection = connection
+        self.dialect: Dialect = dialect
+        self.tables: Mapping[str, str] = tables or {}
+
+    def with_tables(self, tables: Mapping[str, str]) -> Tx:
+        """The same transaction, with ``{name}`` standing for these physical tables."""
+        return Tx(self._connection, self.dialect, tables)
+
+    def sql(self, statement: str) -> str:
+        text = statement.format_map(self.tables) if self.tables else statement
+        return _for_psycopg(text) if self.dialect == "postgresql" else text
+
+    def execute(self, statement: str, params: Params = None) -> None:
+        self._connection.execute(self.sql(statement), params or {})
+
+    def executemany(self, statement: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        if self.dialect == "postgresql":
+            with self._connection.cursor() as cursor:
+                cursor.executemany(self.sql(statement), rows)
+        else:
+            self._connection.executemany(self.sql(statement), rows)
+
+    def all(self, statement: str, params: Params = None) -> list[Row]:
+        cursor = self._connection.execute(self.sql(statement), params or {})
+        return [tuple(row) for row in cursor.fetchall()]
+
+    def one(self, statement: str, params: Params = None) -> Row | None:
+        cursor = self._connection.execute(self.sql(statement), params or {})
+        row = cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    def scalar(self, statement: str, params: Params = None) -> Any:
+        row = self.one(statement, params)
+        return None if row is None else row[0]
+
+
+class ReadStore(Protocol):
+    """A database for read models and their positions."""
+
+    dialect: Dialect
+
+    def transaction(self) -> AbstractContextManager[Tx]:
+        """A read-write transaction: committed when the block ends, rolled back on error."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SQLiteReadStore:
+    """Read models in one SQLite file (WAL), one connection per thread."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: Path, *, busy_timeout_seconds: float = 5.0) -> None:
+        self.path = path
+        self._timeout = busy_timeout_seconds
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as first:
+            first.execute("PRAGMA journal_mode=WAL")
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None,
+                                     check_same_thread=False)
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(connection, "sqlite")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A read-only snapshot (a deferred transaction takes no write lock)."""
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            yield Tx(connection, "sqlite")
+        finally:
+            connection.execute("ROLLBACK")
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+
+class PostgresReadStore:
+    """Read models in the service's PostgreSQL database, through a small pool."""
+
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, conninfo: str, *, pool_size: int = 4, timeout_seconds: float = 3.0
+                 ) -> None:
+        from psycopg_pool import ConnectionPool  # noqa: PLC0415 - SQLite needs no psycopg
+
+        statement_ms = int(timeout_seconds * 1000)
+        self._pool = ConnectionPool(
+            conninfo, min_size=1, max_size=pool_size, timeout=timeout_seconds, open=True,
+            kwargs={"options": f"-c statement_timeout={statement_ms}",
+                    "connect_timeout": max(1, round(timeout_seconds))},
+            check=ConnectionPool.check_connection)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._pool.connection() as connection, connection.transaction():
+            yield Tx(connection, "postgresql")
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        with self._pool.connection() as connection, connection.transaction():
+            connection.execute("SET TRANSACTION READ ONLY")
+            yield Tx(connection, "postgresql")
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def create_tables(tx: Tx, ddl: Sequence[str]) -> None:
+    """Run ``CREATE TABLE IF NOT EXISTS`` statements written with ``{table}`` placeholders."""
+    for statement in ddl:
+        tx.execute(statement)
