@@ -12,14 +12,18 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from domain import commands as c
 from services.composition import bootstrap
+from services.courses import CourseWriter, course
 from services.http import create_app
+from services.http.commands import ROUTES
 from services.settings import load_settings
-from tests.journeys import CONTINGENCIES, INVENTORY, NOW, PHQ9_MODERATE, START
+from tests.journeys import INVENTORY, NOW, PHQ9_MODERATE, START
 
 __all__ = ["OPEN", "THERAPIST", "Api", "TestClient", "at", "contract_terms", "make_client",
            "raw_post", "valid_bodies"]
 
+ROUTE_OF = {route.command: route.path for route in ROUTES}
 THERAPIST = {"X-Actor-Id": "t-1", "X-Actor-Role": "therapist"}
 OPEN = {
     "occurred_at": START.isoformat(), "client_ref": "client-001", "client_age": 34,
@@ -69,35 +73,35 @@ class Api:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def wrote(self, writer: CourseWriter) -> Api:
+        """Send what ``writer`` wrote, each command to its route, and take its clock."""
+        for command in writer.commands:
+            self.ok(ROUTE_OF[type(command)], **body_of(command))
+        self.at = writer.at
+        return self
+
     def assessed_initial(self) -> Api:
         """Everything IPT-07 asks for except the contract, as in tests/journeys.py."""
-        self.ok("consents", kinds=["treatment", "telehealth"])
-        self.ok("measures", instrument="phq9", items=list(PHQ9_MODERATE))
-        self.session(number=1)
-        self.ok("diagnoses", icd10="F32.1", severity="moderate")
-        self.ok("sick-role")
-        self.ok("medication-need", outcome="not_indicated")
-        self.ok("inventory", relationships=[r.model_dump(mode="json") for r in INVENTORY])
-        self.session(number=2)
-        self.ok("formulation", problem_area="role_dispute", formulation_ref="doc/formulation-1")
-        self.ok("focus", primary="role_dispute", rationale_ref="doc/rationale-1",
-                patient_agreed=True)
-        return self
+        writer = course("ipt", self.at, sessions=12).consented().measure().later(7).intake()
+        return self.wrote(writer.formulated("role_dispute"))
 
     def sign(self) -> Api:
         self.ok("contract", **contract_terms(self.at))
         return self
 
 
+def body_of(command: c.Command) -> dict[str, Any]:
+    """A command as the JSON body of its route (what its defaults say left out)."""
+    return command.model_dump(mode="json", exclude_defaults=True)
+
+
 def contract_terms(moment: datetime) -> dict[str, Any]:
-    return {
-        "sessions": 12, "frequency": "weekly", "session_minutes": 50,
-        "start_date": moment.date().isoformat(), "course_window_weeks": 20,
-        "foci": ["role_dispute"], "contingencies": CONTINGENCIES.model_dump(mode="json"),
-        "measurement_plan": ["phq9"],
-        "signatures": [{"signer": "client", "signed_by": "client-001"},
-                       {"signer": "therapist", "signed_by": "t-1"}],
-    }
+    """The terms of a 12-session ipt contract on role dispute, signed at ``moment``."""
+    writer = course("ipt", moment, sessions=12).signed(
+        {"client": "client-001", "therapist": "t-1"}, window_weeks=20, foci=("role_dispute",))
+    terms = body_of(writer.commands[-1])
+    del terms["occurred_at"]
+    return terms
 
 
 def raw_post(client: TestClient, path: str, content: bytes | str,
