@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from services.application import Pathways
 from services.queries import PathwayQueries
 from services.settings import Settings, load_settings
-from services.store.environment import eventsourcing_env
+from services.store.environment import eventsourcing_env, read_store_conninfo
 
 log = logging.getLogger("carepath")
 PLAINTEXT_WARNING = (
@@ -26,6 +27,7 @@ class Container:
     settings: Settings
     pathways: Pathways
     queries: PathwayQueries
+    read_store: ReadStore
 
     @property
     def storage(self) -> str:
@@ -35,6 +37,7 @@ class Container:
         return "postgresql"
 
     def close(self) -> None:
+        self.read_store.close()
         self.pathways.close()
 
 
@@ -50,4 +53,18 @@ def bootstrap(settings: Settings | None = None, *,
         conflict_wait=settings.conflict_wait_seconds,
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
     )
-    return Container(settings=settings, pathways=pathways, queries=PathwayQueries(pathways))
+    return Container(settings=settings, pathways=pathways, queries=PathwayQueries(pathways),
+                     read_store=open_read_store(settings))
+
+
+READ_MODELS_FILE = "ReadModels.sqlite3"
+
+
+def open_read_store(settings: Settings) -> ReadStore:
+    """The read models' database: a SQLite file beside the events, or the same PostgreSQL."""
+    conninfo = read_store_conninfo(settings)
+    if conninfo is None:
+        return SQLiteReadStore(settings.data_dir / READ_MODELS_FILE,
+                               busy_timeout_seconds=settings.database_timeout_seconds)
+    return PostgresReadStore(conninfo, pool_size=settings.pool_size,
+                             timeout_seconds=settings.database_timeout_seconds)

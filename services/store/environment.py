@@ -89,3 +89,10 @@ def _postgres_env(settings: Settings, params: dict[str, str]) -> dict[str, str]:
         "CREATE_TABLE": "y",
     }
     return env
+
+
+def read_store_conninfo(settings: Settings) -> str | None:
+    """The libpq connection string of the read models' database (None: the embedded SQLite)."""
+    if settings.database_url is None:
+        return None
+    return settings.database_url.get_secret_value()

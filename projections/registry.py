@@ -1,0 +1,10 @@
+"""Every read model the service keeps, in the order a rebuild of all of them runs."""
+
+from __future__ import annotations
+
+from projections.projection import Projection
+
+
+def all_projections() -> tuple[Projection, ...]:
+    """Fresh instances of every projection (each read model's folder adds itself here)."""
+    return ()
