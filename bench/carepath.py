@@ -20,15 +20,15 @@ from psycopg.conninfo import conninfo_to_dict
 from domain import commands as c
 from domain.context import CommandContext
 from domain.pathway import Pathway
-from domain.values import Contingencies, Relationship, Signature
+from domain.values import Contingencies, Relationship
 from services.application import Caller, Pathways
 from services.composition import bootstrap
+from services.courses import course
 from services.settings import load_settings
 from services.store.mapper import canonical_bytes
 
 _NAMESPACE = uuid5(UUID(int=0), "carepath-bench")
 _MISSED_BEFORE = 5
-_ENDING_STARTS = 10  # N-2 of a 12-session ipt contract
 _SAVE_BATCH = 50
 _MODERATE = (2, 2, 2, 2, 1, 1, 1, 1, 0)
 _PARTIAL = (1, 1, 1, 1, 1, 1, 1, 1, 0)
@@ -43,52 +43,34 @@ _CONTINGENCIES = Contingencies(missed_sessions="policy/missed", holidays="policy
                                crisis_plan="plan/crisis")
 
 
+def bench_course(start: datetime) -> tuple[list[c.Command], list[c.Command]]:
+    """The benchmark's 12-session ipt course from ``start``, written by the shared course
+    writer: (referral to the signed contract, then the middle and the ending)."""
+    writer = course("ipt", start, sessions=12).consented().measure(_MODERATE).later(7).intake()
+    writer.formulated("role_dispute", relationships=_INVENTORY,
+                      formulation_ref="doc/formulation", rationale_ref="doc/rationale")
+    writer.signed({"client": "client", "therapist": "t-bench"}, window_weeks=20,
+                  contingencies=_CONTINGENCIES).measure(_MODERATE)
+    initial = len(writer.commands)
+    while writer.held < writer.contract_sessions:
+        if writer.held + 1 == _MISSED_BEFORE:
+            writer.missed(days=4)
+        writer.visit(days=3 if writer.held + 1 == _MISSED_BEFORE else 7,
+                     techniques=("communication_analysis",))
+        if writer.held in (4, 6, 8, 11):
+            writer.measure(_PARTIAL)
+    writer.measure(_REMISSION).completed("maintenance", plan_ref="doc/rp")
+    return writer.commands[:initial], writer.commands[initial:]
+
+
 def initial_phase(start: datetime) -> list[c.Command]:
     """Referral to a signed contract: the untimed prepopulation (opening excluded)."""
-    day = timedelta(days=1)
-    return [
-        c.RecordConsent(occurred_at=start, kinds=("treatment", "telehealth")),
-        c.RecordMeasure(occurred_at=start, instrument="phq9", items=_MODERATE),
-        c.HoldSession(occurred_at=start + 7 * day, number=1, minutes=50),
-        c.RecordDiagnosis(occurred_at=start + 7 * day, icd10="F32.1", severity="moderate"),
-        c.AssignSickRole(occurred_at=start + 7 * day),
-        c.AssessMedicationNeed(occurred_at=start + 7 * day, outcome="not_indicated"),
-        c.RecordInventory(occurred_at=start + 7 * day, relationships=_INVENTORY),
-        c.HoldSession(occurred_at=start + 14 * day, number=2, minutes=50),
-        c.ShareFormulation(occurred_at=start + 14 * day, problem_area="role_dispute",
-                           formulation_ref="doc/formulation"),
-        c.ChooseFocus(occurred_at=start + 14 * day, primary="role_dispute",
-                      rationale_ref="doc/rationale", patient_agreed=True),
-        c.SignContract(occurred_at=start + 14 * day, sessions=12, session_minutes=50,
-                       start_date=(start + 14 * day).date(), course_window_weeks=20,
-                       foci=("role_dispute",), contingencies=_CONTINGENCIES,
-                       measurement_plan=("phq9",),
-                       signatures=(Signature(signer="client", signed_by="client"),
-                                   Signature(signer="therapist", signed_by="t-bench"))),
-        c.RecordMeasure(occurred_at=start + 14 * day, instrument="phq9", items=_MODERATE),
-    ]
+    return bench_course(start)[0]
 
 
 def middle_and_ending(start: datetime) -> list[c.Command]:
     """The timed steps: sessions 3-12 with measures, a miss, the ending and completion."""
-    steps: list[c.Command] = []
-    for number in range(3, 13):
-        held = start + timedelta(weeks=number)
-        if number == _MISSED_BEFORE:
-            steps.append(c.RecordMissedSession(occurred_at=held - timedelta(days=3),
-                                               kind="no_show"))
-        if number == _ENDING_STARTS:
-            steps.append(c.DiscussTermination(occurred_at=held, at_session=number))
-        steps.append(c.HoldSession(occurred_at=held, number=number, minutes=50,
-                                   focus_addressed="role_dispute",
-                                   techniques=("communication_analysis",)))
-        if number in (4, 6, 8, 11):
-            steps.append(c.RecordMeasure(occurred_at=held, instrument="phq9", items=_PARTIAL))
-    final = start + timedelta(weeks=12)
-    steps.append(c.RecordMeasure(occurred_at=final, instrument="phq9", items=_REMISSION))
-    steps.append(c.CompleteAcuteCourse(occurred_at=final, relapse_prevention_plan_ref="doc/rp",
-                                       next_step="maintenance"))
-    return steps
+    return bench_course(start)[1]
 
 
 STEPS_PER_PATHWAY = len(middle_and_ending(datetime(2026, 1, 1, tzinfo=UTC)))
