@@ -56,6 +56,8 @@ class Server:
     pool_size: int = 8
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    log: Any = None
+    """The server's stderr, a temporary file: a pipe nobody reads could fill and stall it."""
     code: str = "import sys; from services.cli import main; sys.exit(main(sys.argv[1:]))"
 
     @property
@@ -69,16 +71,22 @@ class Server:
                 "--port", str(self.port), "--data-dir", tempfile.gettempdir()]
         if self.workers > 1:
             argv += ["--workers", str(self.workers)]
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self._wait_ready()
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__(None, None, None)  # never leave a server behind
+            raise
         return self
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
+                self.log.seek(0)
+                err = self.log.read().decode(errors="replace")
                 msg = f"server exited with {self.process.returncode}: {err[-2000:]}"
                 raise RuntimeError(msg)
             try:
@@ -99,8 +107,8 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        if self.log is not None:
+            self.log.close()
 
 
 Client = Literal["stdlib", "httpx"]
