@@ -14,9 +14,17 @@ from dataclasses import dataclass
 from projections.log import OrderedLog, Position
 from projections.projection import Projection, ddl_statements
 from projections.store import ReadStore, Tx, physical_name
-from projections.tracking import advance, ensure_tracking, start_generation, tracked
+from projections.tracking import (
+    advance,
+    ensure_tracking,
+    forget_generation,
+    lock_position,
+    start_generation,
+    tracked,
+)
 
 BATCH = 2_000
+_DDL_LOCK = 0x6361_7265_7061_7468  # "carepath": one schema change at a time across processes
 
 
 @dataclass(frozen=True)
@@ -33,16 +41,32 @@ def tables_of(projection: Projection, generation: int) -> dict[str, str]:
             for table in projection.tables}
 
 
+def schema_change(tx: Tx) -> None:
+    """Serialise DDL between processes (PostgreSQL's ``IF NOT EXISTS`` races otherwise)."""
+    if tx.dialect == "postgresql":
+        tx.execute("SELECT pg_advisory_xact_lock(:key)", {"key": _DDL_LOCK})
+
+
 def prepare(store: ReadStore, projection: Projection, generation: int, *,
             live: bool) -> None:
     """Create the generation's tables and tracking row, if they do not exist yet."""
     with store.transaction() as tx:
+        schema_change(tx)
         ensure_tracking(tx)
         scoped = tx.with_tables(tables_of(projection, generation))
         for statement in ddl_statements(projection):
             scoped.execute(statement)
         if not any(t.generation == generation for t in tracked(tx, projection.name)):
             start_generation(tx, projection.name, generation, projection.version, live=live)
+
+
+def drop_generation(store: ReadStore, projection: Projection, generation: int) -> None:
+    """Drop a generation's tables and forget its position, in one transaction."""
+    with store.transaction() as tx:
+        schema_change(tx)
+        for table in tables_of(projection, generation).values():
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
+        forget_generation(tx, projection.name, generation)
 
 
 def position_of(tx: Tx, projection: str, generation: int) -> Position:
@@ -53,17 +77,26 @@ def position_of(tx: Tx, projection: str, generation: int) -> Position:
     raise LookupError(msg)
 
 
+def apply_batch_in(tx: Tx, log: OrderedLog, projection: Projection, generation: int, *,
+                   batch: int = BATCH) -> int:
+    """In ``tx``: apply the next batch after the tracked position and advance it."""
+    after = lock_position(tx, projection.name, generation)
+    if after is None:
+        msg = f"projection {projection.name} has no generation {generation}"
+        raise LookupError(msg)
+    events = log.read(after, batch)
+    if not events:
+        return 0
+    projection.apply(events, tx.with_tables(tables_of(projection, generation)))
+    advance(tx, projection.name, generation, after, events[-1].position)
+    return len(events)
+
+
 def apply_next_batch(store: ReadStore, log: OrderedLog, projection: Projection,
                      generation: int, *, batch: int = BATCH) -> int:
     """Apply the next batch after the tracked position; return how many events it held."""
     with store.transaction() as tx:
-        after = position_of(tx, projection.name, generation)
-        events = log.read(after, batch)
-        if not events:
-            return 0
-        projection.apply(events, tx.with_tables(tables_of(projection, generation)))
-        advance(tx, projection.name, generation, after, events[-1].position)
-    return len(events)
+        return apply_batch_in(tx, log, projection, generation, batch=batch)
 
 
 def catch_up(store: ReadStore, log: OrderedLog, projection: Projection, generation: int = 1,

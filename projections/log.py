@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -40,6 +41,12 @@ class LoggedEvent:
     @property
     def type(self) -> str:
         return type(self.event).__name__
+
+    @property
+    def recorded_at(self) -> datetime:
+        """When the server recorded the event (not its clinical ``occurred_at``)."""
+        recorded: datetime = self.event.timestamp
+        return recorded
 
 
 class _Notification(Protocol):
@@ -85,3 +92,14 @@ class OrderedLog:
     def head(self) -> Position:
         """The position of the latest stored event (0 when the log is empty)."""
         return self._recorder.max_notification_id() or START
+
+    def recorded_after(self, position: Position) -> datetime | None:
+        """When the first event after ``position`` was recorded (None: nothing after it)."""
+        following = self.read(position, 1)
+        return following[0].recorded_at if following else None
+
+    @property
+    def wake_channel(self) -> str | None:
+        """The PostgreSQL channel each save NOTIFYs (None: a store that notifies no one)."""
+        channel = getattr(self._recorder, "channel_name", None)
+        return channel if isinstance(channel, str) else None

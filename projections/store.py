@@ -99,6 +99,10 @@ class ReadStore(Protocol):
         """A read-write transaction: committed when the block ends, rolled back on error."""
         ...
 
+    def reading(self) -> AbstractContextManager[Tx]:
+        """A read-only transaction (never takes the write lock; always rolled back)."""
+        ...
+
     def close(self) -> None: ...
 
 
