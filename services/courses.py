@@ -249,6 +249,12 @@ class CourseWriter:
         self.session(reason, **fields)
         return self.letter_if_due()
 
+    def held_until(self, number: int) -> Self:
+        """Weekly visits until session ``number`` is held."""
+        while self.held < number:
+            self.visit()
+        return self
+
     def missed(self, kind: str = "no_show", reason: str | None = None, days: float = 7) -> Self:
         self.later(days)
         extra = {"reason": reason} if reason else {}

@@ -91,15 +91,9 @@ def started(client: Client, protocol: str, course: Course, focus: str, *, sessio
     return contracted(script, client)
 
 
-def held_until(script: Script, number: int) -> Script:
-    while script.held < number:
-        script.visit()
-    return script
-
-
 def completed(script: Script, client: Client, next_step: str) -> Script:
     """The remaining sessions, the final measure, and the completion with its next step."""
-    held_until(script, script.contract_sessions)
+    script.held_until(script.contract_sessions)
     return script.completed(next_step, plan_ref=f"doc/relapse-prevention-{client.number}",
                             minutes=60)
 
@@ -113,10 +107,6 @@ def maintained(script: Script, *, sessions: int, totals: tuple[int, ...]) -> Scr
         script.session()
         script.scored(total, minutes=50)
     return script
-
-
-def closed(script: Script, reason: str, *, days: int = 7) -> Script:
-    return script.closed(reason, days=days)
 
 
 def course_for(client: Client, result: str) -> Course:

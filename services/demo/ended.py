@@ -55,10 +55,10 @@ def maintenance_recurrence(client: Client, _round: int) -> Script:
 def dropped_out(client: Client, _round: int) -> Script:
     """Two no-shows (outreach due), a third with the outreach noted (IPT-21), then closed."""
     script = b.ipt_started(client, "partial")
-    b.held_until(script, client.rng.randint(3, 5))
+    script.held_until(client.rng.randint(3, 5))
     script.missed().missed().missed(reason=NO_CONTACT)
     script.idle_days = client.rng.randint(5, 40)
-    return b.closed(script, "dropped_out")
+    return script.closed("dropped_out")
 
 
 def discharged(client: Client, round_: int) -> Script:
@@ -67,7 +67,7 @@ def discharged(client: Client, round_: int) -> Script:
     script = b.started(client, protocol, b.course_for(client, result), focus, sessions=sessions)
     b.completed(script, client, "discharge")
     script.idle_days = client.rng.randint(5, 60)
-    return b.closed(script, "discharged")
+    return script.closed("discharged")
 
 
 def maintenance_ended(client: Client, _round: int) -> Script:
@@ -75,4 +75,4 @@ def maintenance_ended(client: Client, _round: int) -> Script:
     b.completed(script, client, "maintenance")
     b.maintained(script, sessions=3, totals=(2, 3, 2))
     script.idle_days = client.rng.randint(5, 60)
-    return b.closed(script, "maintenance_ended", days=1)
+    return script.closed("maintenance_ended", days=1)

@@ -47,15 +47,15 @@ def on_track(client: Client, _round: int) -> Script:
     result = client.rng.choice(("remission", "response"))
     script = b.started(client, "ipt", b.course_for(client, result), b.ipt_focus(client),
                        sessions=b.ipt_sessions(client))
-    b.held_until(script, 4)
+    script.held_until(4)
     script.missed("late_cancellation")
-    return b.held_until(script, client.rng.randint(5, 7))
+    return script.held_until(client.rng.randint(5, 7))
 
 
 def outreach_due(client: Client, _round: int) -> Script:
     """IPT-21: two consecutive no-shows; the pathway shows outreach due."""
     script = b.ipt_started(client, "partial")
-    b.held_until(script, client.rng.randint(4, 6))
+    script.held_until(client.rng.randint(4, 6))
     script.missed().missed()
     script.idle_days = client.rng.randint(1, 4)
     return script
@@ -64,7 +64,7 @@ def outreach_due(client: Client, _round: int) -> Script:
 def urgent_flag(client: Client, round_: int) -> Script:
     """IPT-17: item 9 = 2 at the latest session raises an urgent flag, still open."""
     script = b.ipt_started(client, "response")
-    b.held_until(script, client.rng.randint(3, 5))
+    script.held_until(client.rng.randint(3, 5))
     script.visit(item9=2)
     if round_ % 2:
         script.acknowledged(script.flags, minutes=70)
@@ -74,7 +74,7 @@ def urgent_flag(client: Client, round_: int) -> Script:
 def routine_flag_missed(client: Client, _round: int) -> Script:
     """A routine flag, acknowledged and assessed but open; one miss then asks for outreach."""
     script = b.ipt_started(client, "response")
-    b.held_until(script, 4)
+    script.held_until(4)
     script.later(2)
     flag = script.raise_flag("routine")
     script.acknowledged(flag, risk="low")
@@ -86,10 +86,10 @@ def routine_flag_missed(client: Client, _round: int) -> Script:
 def with_deviations(client: Client, _round: int) -> Script:
     """IPT-05 (a three-week gap) and IPT-14 (a session off the contracted focus)."""
     script = b.started(client, "ipt", b.course_for(client, "response"), "role_dispute", sessions=14)
-    b.held_until(script, 4)
+    script.held_until(4)
     script.visit(days=21, reason=HOLIDAY)
     script.visit(focus_addressed="role_transition", reason=OFF_FOCUS)
-    return b.held_until(script, 7)
+    return script.held_until(7)
 
 
 def telehealth_withdrawn(client: Client, _round: int) -> Script:
@@ -97,22 +97,22 @@ def telehealth_withdrawn(client: Client, _round: int) -> Script:
     session would be refused until the consent is recorded again)."""
     client = replace(client, channel="video")
     script = b.ipt_started(client, "response")
-    b.held_until(script, client.rng.randint(4, 6))
+    script.held_until(client.rng.randint(4, 6))
     script.later(2)
     script.do(c.WithdrawConsent, kinds=("telehealth",))
     script.channel = "in_person"
-    return b.held_until(script, script.held + 2)
+    return script.held_until(script.held + 2)
 
 
 def dit_middle(client: Client, _round: int) -> Script:
     script = b.started(client, "dit", b.course_for(client, "response"), "ipaf", sessions=16)
-    return b.held_until(script, client.rng.randint(6, 10))
+    return script.held_until(client.rng.randint(6, 10))
 
 
 def adolescent_middle(client: Client, _round: int) -> Script:
     script = b.started(client, "ipt-a", b.course_for(client, "remission"),
                        client.rng.choice(("role_dispute", "role_transition")), sessions=12)
-    return b.held_until(script, client.rng.randint(4, 7))
+    return script.held_until(client.rng.randint(4, 7))
 
 
 def grief_severe(client: Client, _round: int) -> Script:
@@ -122,22 +122,22 @@ def grief_severe(client: Client, _round: int) -> Script:
     b.intake(script, client, item9=1)
     b.formulated(script, client, "grief", secondary="role_transition")
     b.contracted(script, client)
-    b.held_until(script, 4)
+    script.held_until(4)
     script.do(c.ResolveSafetyFlag, flag_id=1, occurred_at=script.at + timedelta(minutes=60))
-    return b.held_until(script, client.rng.randint(5, 7))
+    return script.held_until(client.rng.randint(5, 7))
 
 
 def ipt_termination(client: Client, _round: int) -> Script:
     script = b.ipt_started(client, "remission")
-    return b.held_until(script, client.rng.randint(10, 11))
+    return script.held_until(client.rng.randint(10, 11))
 
 
 def dit_termination(client: Client, _round: int) -> Script:
     script = b.started(client, "dit", b.course_for(client, "response"), "ipaf", sessions=16)
-    return b.held_until(script, client.rng.randint(13, 15))
+    return script.held_until(client.rng.randint(13, 15))
 
 
 def adolescent_termination(client: Client, _round: int) -> Script:
     script = b.started(client, "ipt-a", b.course_for(client, "response"), "role_dispute",
                        sessions=12)
-    return b.held_until(script, client.rng.randint(9, 11))
+    return script.held_until(client.rng.randint(9, 11))
