@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from projections.pathways import PathwaysProjection
 from projections.projection import Projection
 
 
 def all_projections() -> tuple[Projection, ...]:
     """Fresh instances of every projection (each read model's folder adds itself here)."""
-    return ()
+    return (
+        PathwaysProjection(),
+    )

@@ -1,0 +1,184 @@
+"""A pathway's state folded by the domain's own ``apply``, carried between batches as JSON.
+
+Read models that need the phase (or anything else the aggregate derives) must not derive it a
+second way: they run each event's own ``apply`` (domain/events.py) on a ``PathwayState``, and
+read ``phase``, ``sessions_left``, ``open_flags`` from it exactly as the aggregate does.
+
+Between batches the state is kept as plain JSON of the fields ``apply`` reads and the rows
+show (not a pickle: it survives code changes the same way the rows do, and a projection's
+version bump rebuilds it). What no rule of ``apply`` reads and no row shows (consents, the
+inventory, every measure but the latest, every session but the first and the last) is not
+carried: a thawed state holds the first and last session and placeholders between them, so
+``sessions_held`` and the phase come out right. tests/projections/test_pathways.py checks the
+rows against states replayed in full from the event store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from domain.state import (
+    Contract,
+    Flag,
+    MaintenanceContract,
+    MeasureEntry,
+    PathwayState,
+    SessionEntry,
+)
+from projections.log import LoggedEvent
+from projections.pathways.rows import (
+    from_utc_text,
+    maybe_from_utc_text,
+    maybe_utc_text,
+    utc_text,
+)
+
+
+@dataclass
+class Track:
+    """One pathway as the read models see it: its state and where its events sit."""
+
+    state: PathwayState
+    opened_position: int
+    version: int
+    last_clinical_at: str
+    last_recorded_at: str
+
+
+class Folding:
+    """Folds a batch, starting from the tracks carried from earlier batches (JSON by id)."""
+
+    def __init__(self, carried: Mapping[str, str]) -> None:
+        self._carried = dict(carried)
+        self.tracks: dict[str, Track] = {}
+
+    def track(self, pathway_id: str) -> Track | None:
+        found = self.tracks.get(pathway_id)
+        if found is None and pathway_id in self._carried:
+            found = self.tracks[pathway_id] = thaw(self._carried.pop(pathway_id))
+        return found
+
+    def step(self, logged: LoggedEvent) -> Track:
+        """Apply one event, the way the aggregate applies it."""
+        pathway_id, event = str(logged.pathway_id), logged.event
+        found = self.track(pathway_id)
+        if found is None:
+            holder = _Holder()
+            event.apply(holder)  # PathwayOpened creates the state
+            found = self.tracks[pathway_id] = Track(
+                holder.state, logged.position, logged.version, "", "")
+        else:
+            event.apply(_Holder(found.state))
+        found.version = logged.version
+        found.last_clinical_at = max(found.last_clinical_at, utc_text(event.occurred_at))
+        found.last_recorded_at = max(found.last_recorded_at, utc_text(event.timestamp))
+        found.state.commands.clear()  # idempotency records are the write side's alone
+        return found
+
+
+class _Holder:
+    """What ``PathwayEvent.apply`` writes to: an object with a ``state``."""
+
+    def __init__(self, state: PathwayState | None = None) -> None:
+        if state is not None:
+            self.state = state
+
+    state: PathwayState
+
+
+# ----- carrying the state between batches -----------------------------------------------------
+
+def freeze(track: Track) -> str:
+    s = track.state
+    latest = s.latest_measure()
+    return json.dumps({
+        "at": [track.opened_position, track.version, track.last_clinical_at,
+               track.last_recorded_at],
+        "opened": [s.protocol_id, s.protocol_version, s.therapist_id, s.format, s.channel,
+                   s.referral_date.isoformat(), utc_text(s.opened_at)],
+        "measure": None if latest is None else [
+            latest.instrument, latest.total, latest.item9, utc_text(latest.occurred_at),
+            latest.acute_sessions_held, latest.version],
+        "flags": [[f.id, f.tier, utc_text(f.raised_at), f.acknowledged, f.assessed]
+                  for f in s.open_flags],
+        "flags_raised": len(s.flags),
+        "contract": None if s.contract is None else _contract(s.contract),
+        "signed_at": maybe_utc_text(s.contract_signed_at),
+        "sessions": _sessions(s.sessions),
+        "maintenance_sessions": _sessions(s.maintenance_sessions),
+        "misses": [s.misses_since_session, s.client_misses, s.consecutive_misses,
+                   s.outreach_due],
+        "discussed_at": s.termination_discussed_at,
+        "letter": s.goodbye_letter_shared,
+        "end": [s.outcome, s.next_step, s.recurrence_suspected, s.closed_reason],
+        "maintenance": None if s.maintenance is None else [
+            s.maintenance.frequency, s.maintenance.sessions,
+            s.maintenance.start_date.isoformat()],
+        "renegotiations": [[held, utc_text(at)] for held, at in s.renegotiations],
+    }, separators=(",", ":"))
+
+
+def thaw(text: str) -> Track:
+    d: dict[str, Any] = json.loads(text)
+    protocol, version, therapist, fmt, channel, referral, opened_at = d["opened"]
+    state = PathwayState(
+        protocol_id=protocol, protocol_version=version, client_ref="", client_age=0,
+        therapist_id=therapist, format=fmt, channel=channel,
+        referral_date=date.fromisoformat(referral), opened_at=from_utc_text(opened_at))
+    if d["measure"] is not None:
+        instrument, total, item9, at, held, measured_version = d["measure"]
+        state.measures.append(MeasureEntry(instrument, total, item9, from_utc_text(at), held,
+                                           measured_version))
+    resolved = [Flag(id=n, tier="routine", raised_at=state.opened_at, resolved=True)
+                for n in range(1, d["flags_raised"] + 1)]
+    state.flags = {flag.id: flag for flag in resolved}
+    for flag_id, tier, raised_at, acknowledged, assessed in d["flags"]:
+        state.flags[flag_id] = Flag(flag_id, tier, from_utc_text(raised_at), acknowledged,
+                                    assessed)
+    if d["contract"] is not None:
+        sessions, frequency, minutes, start, window, foci = d["contract"]
+        state.contract = Contract(sessions, frequency, minutes, date.fromisoformat(start),
+                                  window, tuple(foci))
+    state.contract_signed_at = maybe_from_utc_text(d["signed_at"])
+    state.sessions = _entries(d["sessions"])
+    state.maintenance_sessions = _entries(d["maintenance_sessions"])
+    (state.misses_since_session, state.client_misses, state.consecutive_misses,
+     state.outreach_due) = d["misses"]
+    state.termination_discussed_at = d["discussed_at"]
+    state.goodbye_letter_shared = d["letter"]
+    state.outcome, state.next_step, state.recurrence_suspected, state.closed_reason = d["end"]
+    if d["maintenance"] is not None:
+        frequency, count, start = d["maintenance"]
+        state.maintenance = MaintenanceContract(frequency, count, date.fromisoformat(start))
+    state.renegotiations = [(held, from_utc_text(at)) for held, at in d["renegotiations"]]
+    position, last_version, clinical, recorded = d["at"]
+    return Track(state, position, last_version, clinical, recorded)
+
+
+def _contract(contract: Contract) -> list[Any]:
+    return [contract.sessions, contract.frequency, contract.session_minutes,
+            contract.start_date.isoformat(), contract.course_window_weeks, list(contract.foci)]
+
+
+def _sessions(sessions: list[SessionEntry]) -> list[Any]:
+    """How many, and the first and the last (number, time, phase): what rows and rules read."""
+    if not sessions:
+        return [0]
+    first, last = sessions[0], sessions[-1]
+    return [len(sessions), [first.number, utc_text(first.occurred_at), first.phase],
+            [last.number, utc_text(last.occurred_at), last.phase]]
+
+
+def _entries(carried: list[Any]) -> list[SessionEntry]:
+    count = carried[0]
+    if not count:
+        return []
+    first, last = (SessionEntry(number, from_utc_text(at), phase, None, False)
+                   for number, at, phase in carried[1:])
+    if count == 1:
+        return [first]
+    return [first, *[last] * (count - 2), last]
