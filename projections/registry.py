@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.caseload import CaseloadProjection
 from projections.pathways import PathwaysProjection
 from projections.projection import Projection
 
@@ -10,4 +11,5 @@ def all_projections() -> tuple[Projection, ...]:
     """Fresh instances of every projection (each read model's folder adds itself here)."""
     return (
         PathwaysProjection(),
+        CaseloadProjection(),
     )

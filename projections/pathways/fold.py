@@ -16,7 +16,7 @@ rows against states replayed in full from the event store.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,13 +29,16 @@ from domain.state import (
     PathwayState,
     SessionEntry,
 )
+from domain.vocabulary import Phase
 from projections.log import LoggedEvent
 from projections.pathways.rows import (
     from_utc_text,
     maybe_from_utc_text,
     maybe_utc_text,
+    rows_by_id,
     utc_text,
 )
+from projections.store import Tx
 
 
 @dataclass
@@ -78,6 +81,25 @@ class Folding:
         found.last_recorded_at = max(found.last_recorded_at, utc_text(event.timestamp))
         found.state.commands.clear()  # idempotency records are the write side's alone
         return found
+
+
+Step = Callable[[Track, LoggedEvent, Phase | None], None]
+"""Called after each event with the pathway's phase before it (None for the opening)."""
+
+
+def fold_batch(tx: Tx, table: str, batch: Sequence[LoggedEvent], on_step: Step | None = None
+               ) -> dict[str, Track]:
+    """Fold ``batch`` from the ``fold`` column of ``table``: the batch's pathways, by id."""
+    ids = {str(logged.pathway_id) for logged in batch}
+    carried = rows_by_id(tx, f"SELECT id, fold FROM {{{table}}} WHERE id IN {{ids}}", ids)
+    folding = Folding({pathway_id: row[1] for pathway_id, row in carried.items()})
+    for logged in batch:
+        before = folding.track(str(logged.pathway_id))
+        phase = None if before is None else before.state.phase
+        track = folding.step(logged)
+        if on_step is not None:
+            on_step(track, logged, phase)
+    return folding.tracks
 
 
 class _Holder:

@@ -7,8 +7,8 @@ from typing import Any
 
 from domain.vocabulary import URGENT
 from projections.log import LoggedEvent
-from projections.pathways.fold import Folding, Track, freeze
-from projections.pathways.rows import maybe_utc_text, rows_by_id, upsert, utc_text
+from projections.pathways.fold import Track, fold_batch, freeze
+from projections.pathways.rows import maybe_utc_text, upsert, utc_text
 from projections.pathways.view import COLUMNS, DDL
 from projections.store import Tx
 
@@ -43,10 +43,6 @@ class PathwaysProjection:
     tables = DDL
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        ids = {str(logged.pathway_id) for logged in batch}
-        carried = rows_by_id(tx, "SELECT id, fold FROM {pathways} WHERE id IN {ids}", ids)
-        folding = Folding({pathway_id: row[1] for pathway_id, row in carried.items()})
-        for logged in batch:
-            folding.step(logged)
+        tracks = fold_batch(tx, "pathways", batch)
         tx.executemany(_UPSERT, [{**row_of(track), "id": pathway_id, "fold": freeze(track)}
-                                 for pathway_id, track in folding.tracks.items()])
+                                 for pathway_id, track in tracks.items()])

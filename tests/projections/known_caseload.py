@@ -4,15 +4,15 @@ that fold it into a read model on SQLite or PostgreSQL.
 Five pathways, two therapists, every count below worked out by hand from these scripts:
 
 - ``middle`` (t-ana, ipt, 12): referred 2 Jan, opened 5 Jan; baseline 12 Jan, session 1 on
-  19 Jan, session 2 on 26 Jan, contract signed 26 Jan, sessions 3-5 weekly (2-23 Feb) with a
-  measure after session 3; a no-show on 2 Mar. Phase middle, 5 held, 7 left.
+  19 Jan, session 2 on 26 Jan, contract signed 26 Jan, sessions 3-5 weekly (2-16 Feb) with a
+  measure after session 3 (2 Feb, 09:05); a no-show on 23 Feb. Phase middle, 5 held, 7 left.
 - ``initial`` (t-ana, ipt): referred 1 Jan, opened 5 Jan; baseline 12 Jan, session 1 on
   19 Jan, then a no-show (26 Jan) and a late cancellation (2 Feb): outreach due. Phase initial.
 - ``flagged`` (t-ana, dit): referred 5 Jan, opened 5 Jan; a baseline with item 9 = 2 on
   12 Jan raises an urgent flag, left unacknowledged. Phase initial, 0 sessions.
 - ``maintained`` (t-ben, ipt, 8): referred 29 Dec, opened 5 Jan; the whole course (sessions on
-  19 Jan .. 9 Mar, 8 weeks), completed in remission, maintenance scheduled (6 sessions), one
-  maintenance session. Phase maintenance.
+  19 Jan .. 9 Mar, weekly), completed in remission, maintenance scheduled (6 sessions), one
+  maintenance session on 6 Apr. Phase maintenance, 5 maintenance sessions left.
 - ``dropped`` (t-ben, ipt, 12): referred 2 Jan, opened 5 Jan; sessions 1-2 (19, 26 Jan), the
   contract, session 3 (2 Feb), then closed dropped out (9 Feb) from the middle phase.
 """
