@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from projections.caseload import CaseloadProjection
+from projections.outcomes import OutcomesProjection
+from projections.funnel import FunnelProjection
 from projections.pathways import PathwaysProjection
 from projections.projection import Projection
 
@@ -12,4 +14,6 @@ def all_projections() -> tuple[Projection, ...]:
     return (
         PathwaysProjection(),
         CaseloadProjection(),
+        FunnelProjection(),
+        OutcomesProjection(),
     )
