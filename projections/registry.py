@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from projections.caseload import CaseloadProjection
-from projections.outcomes import OutcomesProjection
 from projections.funnel import FunnelProjection
 from projections.pathways import PathwaysProjection
 from projections.projection import Projection
@@ -15,5 +14,4 @@ def all_projections() -> tuple[Projection, ...]:
         PathwaysProjection(),
         CaseloadProjection(),
         FunnelProjection(),
-        OutcomesProjection(),
     )
