@@ -53,11 +53,17 @@ def prepare(store: ReadStore, projection: Projection, generation: int, *,
     with store.transaction() as tx:
         schema_change(tx)
         ensure_tracking(tx)
-        scoped = tx.with_tables(tables_of(projection, generation))
-        for statement in ddl_statements(projection):
-            scoped.execute(statement)
-        if not any(t.generation == generation for t in tracked(tx, projection.name)):
-            start_generation(tx, projection.name, generation, projection.version, live=live)
+        prepare_in(tx, projection, generation, live=live)
+
+
+def prepare_in(tx: Tx, projection: Projection, generation: int, *, live: bool) -> None:
+    """``prepare`` inside a transaction that already called ``schema_change`` (and
+    ``ensure_tracking``)."""
+    scoped = tx.with_tables(tables_of(projection, generation))
+    for statement in ddl_statements(projection):
+        scoped.execute(statement)
+    if not any(t.generation == generation for t in tracked(tx, projection.name)):
+        start_generation(tx, projection.name, generation, projection.version, live=live)
 
 
 def drop_generation(store: ReadStore, projection: Projection, generation: int) -> None:

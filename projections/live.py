@@ -45,13 +45,18 @@ def live_generation(store: ReadStore, name: str, *, fresh: bool = False) -> int 
         with store.reading() as tx:
             generation = read_live_generation(tx, name)
     except Exception as error:
-        if TRACKING in str(error):  # no projection has ever run against this store
+        if no_tracking_yet(error):
             return None
         raise
     if generation is not None:
         with _lock:
             _cache.setdefault(store, {})[name] = (generation, now)
     return generation
+
+
+def no_tracking_yet(error: Exception) -> bool:
+    """True when ``error`` says no projection has ever run against this store."""
+    return TRACKING in str(error)
 
 
 def read_live_generation(tx: Tx, name: str) -> int | None:

@@ -82,6 +82,9 @@ class Pathways(Application[UUID]):
         self.backoff = ConflictBackoff(retries=conflict_retries, budget=conflict_wait)
         self.clock_skew = clock_skew
         self.cache: CheckoutCache[Pathway] = CheckoutCache(cache_size)
+        self.on_saved: list[Callable[[int], None]] = []
+        """Called after each successful save with the log position it reached (read models'
+        followers in this process wake on it). Must not raise: the save has happened."""
 
     # ----- commands ------------------------------------------------------------------------
 
@@ -138,6 +141,13 @@ class Pathways(Application[UUID]):
         raise ConcurrencyConflict(attempts)
 
     # ----- internals -----------------------------------------------------------------------
+
+    def _notify(self, recordings: list[Any]) -> None:
+        """The library's hook after a save: tell ``on_saved`` where the log now ends."""
+        if recordings and self.on_saved:
+            position = max(recording.notification.id for recording in recordings)
+            for callback in self.on_saved:
+                callback(position)
 
     def _checkout(self, pathway_id: UUID) -> Pathway:
         """The pathway now, for this caller alone: from the cache, brought up to date with only

@@ -6,11 +6,17 @@ Nothing else builds infrastructure; tests call ``bootstrap`` with their own sett
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from projections.follower import FollowerOptions, wait_for
+from projections.leader import AdvisoryLeadership, FileLeadership, Leadership
+from projections.log import OrderedLog
+from projections.projection import Projection
+from projections.registry import all_projections
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
+from projections.workers import ProjectionWorkers
 from services.application import Pathways
 from services.queries import PathwayQueries
 from services.settings import Settings, load_settings
@@ -28,6 +34,8 @@ class Container:
     pathways: Pathways
     queries: PathwayQueries
     read_store: ReadStore
+    workers: ProjectionWorkers | None = None
+    """The read models' followers, once :meth:`start_projections` has started them."""
 
     @property
     def storage(self) -> str:
@@ -36,7 +44,30 @@ class Container:
             return f"sqlite ({self.settings.data_dir})"
         return "postgresql"
 
+    def start_projections(self, projections: Sequence[Projection] | None = None,
+                          options: FollowerOptions | None = None) -> ProjectionWorkers:
+        """Follow the log into every read model (or ``projections``), in this process."""
+        if self.workers is None:
+            self.workers = projection_workers(self, projections, options)
+            self.workers.start()
+        return self.workers
+
+    def stop_projections(self) -> None:
+        if self.workers is not None:
+            self.workers.stop()
+            if self.workers.wakeups.notify in self.pathways.on_saved:
+                self.pathways.on_saved.remove(self.workers.wakeups.notify)
+            self.workers = None
+
+    def wait_for(self, projection: str, position: int, timeout: float) -> bool:
+        """Read-your-writes: wait until read model ``projection`` has applied log
+        ``position`` (a command's ``CommandResult`` position, say); False after ``timeout``."""
+        if self.workers is not None:
+            return self.workers.wait_for(projection, position, timeout)
+        return wait_for(self.read_store, projection, position, timeout)
+
     def close(self) -> None:
+        self.stop_projections()
         self.read_store.close()
         self.pathways.close()
 
@@ -58,6 +89,29 @@ def bootstrap(settings: Settings | None = None, *,
 
 
 READ_MODELS_FILE = "ReadModels.sqlite3"
+LOCKS_DIR = "projections"
+
+
+def projection_workers(container: Container, projections: Sequence[Projection] | None = None,
+                       options: FollowerOptions | None = None) -> ProjectionWorkers:
+    """A follower per read model, led by one copy per projection across processes (an
+    advisory lock on PostgreSQL, a file lock in the data directory on SQLite), woken by this
+    process's saves and, on PostgreSQL, by NOTIFY."""
+    settings = container.settings
+    conninfo = read_store_conninfo(settings)
+    timeout = settings.database_timeout_seconds
+
+    def leadership(name: str) -> Leadership:
+        if conninfo is None:
+            return FileLeadership(settings.data_dir / LOCKS_DIR / f"{name}.lock")
+        return AdvisoryLeadership(conninfo, name, timeout_seconds=timeout)
+
+    workers = ProjectionWorkers(
+        container.read_store, OrderedLog(container.pathways),
+        all_projections() if projections is None else projections, leadership,
+        listen_conninfo=conninfo, options=options)
+    container.pathways.on_saved.append(workers.wakeups.notify)
+    return workers
 
 
 def open_read_store(settings: Settings) -> ReadStore:

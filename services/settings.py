@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     cipher_key: SecretStr | None = None
     allow_plaintext_storage: bool = False
     clock_skew_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+    # The read models' workers run inside ``serve`` unless turned off (on PostgreSQL, when
+    # ``carepath projections run`` runs them as a process of their own).
+    projections_in_process: bool = True
 
     @field_validator("database_url", "cipher_key", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 
 from services.composition import Container
-from services.http import commands, ops, problems, queries
+from services.http import commands, dashboard, ops, problems, queries
 from services.http.headers import CorrelationMiddleware
 from services.http.limits import BodyLimitMiddleware
 from services.http.openapi import DocumentedAPI
@@ -58,6 +58,8 @@ def create_app(container: Container) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if container.settings.projections_in_process:  # the read models' workers, threads
+            container.start_projections()
         try:
             yield
         finally:
@@ -72,4 +74,5 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(commands.router)
     app.include_router(queries.router)
     app.include_router(ops.router)
+    app.include_router(dashboard.router)
     return app

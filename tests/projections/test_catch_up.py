@@ -6,49 +6,19 @@ events by type, so expectations are exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from projections.catch_up import apply_next_batch, catch_up, position_of, prepare
-from projections.log import LoggedEvent, OrderedLog
-from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore, Tx
+from projections.log import OrderedLog
+from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from projections.tracking import PositionMoved, advance
 from services.composition import Container, bootstrap
 from services.demo import seed_demo
 from services.settings import load_settings
-
-
-@dataclass
-class CountByType:
-    """Counts events per type; fails on demand, to show a failed batch records nothing."""
-
-    name: str = "counts"
-    version: int = 1
-    fail_at: int | None = None
-
-    def __post_init__(self) -> None:
-        self.tables = {"counts": "CREATE TABLE IF NOT EXISTS {counts} (type TEXT PRIMARY KEY,"
-                                 " n BIGINT NOT NULL)"}
-
-    def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        seen: dict[str, int] = {}
-        for logged in batch:
-            if self.fail_at is not None and logged.position >= self.fail_at:
-                raise RuntimeError("the worker died mid-batch")
-            seen[logged.type] = seen.get(logged.type, 0) + 1
-        tx.executemany("INSERT INTO {counts} (type, n) VALUES (:type, :n) ON CONFLICT (type)"
-                       " DO UPDATE SET n = {counts}.n + excluded.n",
-                       [{"type": t, "n": n} for t, n in seen.items()])
-
-
-def counts(store: ReadStore, projection: CountByType, generation: int = 1) -> dict[str, int]:
-    with store.transaction() as tx:
-        rows = tx.with_tables({"counts": f"rm_counts_g{generation}_counts"}).all(
-            "SELECT type, n FROM {counts}")
-    return {str(t): int(n) for t, n in rows}
+from tests.projections.counting import CountByType, counts, expected_counts
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -65,13 +35,6 @@ def setup(request: pytest.FixtureRequest, tmp_path: Path
     yield container, store
     store.close()
     container.close()
-
-
-def expected_counts(log: OrderedLog) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for logged in log.read(0, 1_000_000):
-        found[logged.type] = found.get(logged.type, 0) + 1
-    return found
 
 
 def test_catching_up_counts_every_event_once(setup: tuple[Container, ReadStore]) -> None:
