@@ -1,0 +1,92 @@
+"""What every panel is filtered by: therapist, protocol and a date range, from the query string.
+
+The page's form and every JSON endpoint read the same four parameters, so a filtered page's
+address is also the address of its numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from domain.protocols import CURRENT_VERSION
+from services.http.headers import MAX_TOKEN
+from services.http.problems import BadRequestField
+
+PROTOCOL_IDS: tuple[str, ...] = tuple(CURRENT_VERSION)
+"""Every protocol a pathway can run under (the acute ones and maintenance)."""
+_THERAPIST = re.compile(r"^[!-~]([ -~]*[!-~])?$")
+
+
+@dataclass(frozen=True)
+class Filters:
+    therapist: str | None = None
+    protocol: str | None = None
+    since: date | None = None
+    """First day counted (clinical date, inclusive)."""
+    until: date | None = None
+    """Last day counted (inclusive)."""
+
+    def query(self) -> dict[str, str]:
+        """The filters as query parameters (only those set)."""
+        pairs = {"therapist": self.therapist, "protocol": self.protocol,
+                 "since": self.since.isoformat() if self.since else None,
+                 "until": self.until.isoformat() if self.until else None}
+        return {name: value for name, value in pairs.items() if value}
+
+
+def _blank_is_none(value: str | None) -> str | None:
+    """A form submits an untouched control as ``name=``: that means "no filter"."""
+    return value or None
+
+
+TherapistQuery = Annotated[str | None, Query(max_length=MAX_TOKEN)]
+ProtocolQuery = Annotated[str | None, Query(max_length=16)]
+DateQuery = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD, inclusive.")]
+
+
+async def filters(therapist: TherapistQuery = None, protocol: ProtocolQuery = None,
+                  since: DateQuery = None, until: DateQuery = None) -> Filters:
+    """Blank values mean "no filter"; an unknown protocol or a malformed date answers 400."""
+    return parse(therapist, protocol, since, until)
+
+
+def parse(therapist: str | None, protocol: str | None, since: str | None,
+          until: str | None) -> Filters:
+    if therapist is not None and len(therapist) > MAX_TOKEN:
+        raise BadRequestField("query.therapist", f"must be at most {MAX_TOKEN} characters")
+    chosen = Filters(therapist=_therapist(_blank_is_none(therapist)),
+                     protocol=_protocol(_blank_is_none(protocol)),
+                     since=_date("since", _blank_is_none(since)),
+                     until=_date("until", _blank_is_none(until)))
+    if chosen.since and chosen.until and chosen.since > chosen.until:
+        raise BadRequestField("query.until", "must not be before since")
+    return chosen
+
+
+def _therapist(value: str | None) -> str | None:
+    if value is not None and not _THERAPIST.fullmatch(value):
+        raise BadRequestField("query.therapist", "must be printable ASCII")
+    return value
+
+
+def _protocol(value: str | None) -> str | None:
+    if value is not None and value not in PROTOCOL_IDS:
+        raise BadRequestField("query.protocol", f"must be one of {', '.join(PROTOCOL_IDS)}")
+    return value
+
+
+def _date(name: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadRequestField(f"query.{name}", "must be a date, YYYY-MM-DD") from None
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
