@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.caseload import CaseloadProjection
+from projections.outcomes import OutcomesProjection
 from projections.funnel import FunnelProjection
 from projections.pathways import PathwaysProjection
 from projections.projection import Projection
@@ -14,4 +15,5 @@ def all_projections() -> tuple[Projection, ...]:
         PathwaysProjection(),
         CaseloadProjection(),
         FunnelProjection(),
+        OutcomesProjection(),
     )

@@ -1,0 +1,98 @@
+"""The known caseload on SQLite and on PostgreSQL, once per test module, and ways to read a
+projection's tables back (scoped queries, whole tables to compare two generations).
+
+The PostgreSQL database is the module's own, so the log holds the caseload and nothing else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from projections.catch_up import catch_up, tables_of
+from projections.log import OrderedLog
+from projections.projection import Projection
+from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore, Tx
+from services.composition import Container, bootstrap
+from services.settings import load_settings
+from tests.projections.caseload import Caseload, write_caseload
+
+
+@dataclass
+class Known:
+    container: Container
+    store: ReadStore
+    log: OrderedLog
+    caseload: Caseload
+
+
+@contextmanager
+def _database(postgres_dsn: str) -> Iterator[str]:
+    base = postgres_dsn.rsplit("/", 1)[0]
+    name = f"carepath_rm_{secrets.token_hex(6)}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def known_caseload(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Known]:
+    """The body of a module-scoped fixture parametrised with ``sqlite`` and ``postgres``."""
+    path = tmp_path_factory.mktemp(f"caseload-{request.param}")
+    with _stores(request, path) as (container, store):
+        caseload = write_caseload(container.pathways)
+        yield Known(container, store, OrderedLog(container.pathways), caseload)
+
+
+@contextmanager
+def _stores(request: pytest.FixtureRequest, path: Any
+            ) -> Iterator[tuple[Container, ReadStore]]:
+    if request.param == "postgres":
+        with _database(request.getfixturevalue("postgres_dsn")) as dsn:
+            container = bootstrap(load_settings(data_dir=path, database_url=dsn))
+            store: ReadStore = PostgresReadStore(dsn)
+            try:
+                yield container, store
+            finally:
+                store.close()
+                container.close()
+        return
+    container = bootstrap(load_settings(data_dir=path))
+    store = SQLiteReadStore(path / "ReadModels.sqlite3")
+    try:
+        yield container, store
+    finally:
+        store.close()
+        container.close()
+
+
+def caught_up(known: Known, projection: Projection, generation: int = 1, *,
+              batch: int = 2_000) -> None:
+    catch_up(known.store, known.log, projection, generation, batch=batch)
+
+
+@contextmanager
+def scoped(known: Known, projection: Projection, generation: int = 1) -> Iterator[Tx]:
+    """A transaction whose ``{table}`` names are the generation's tables (as views take)."""
+    with known.store.transaction() as tx:
+        yield tx.with_tables(tables_of(projection, generation))
+
+
+def table_rows(known: Known, projection: Projection, generation: int
+               ) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of one generation, sorted: two folds compare equal."""
+    with scoped(known, projection, generation) as tx:
+        return {table: sorted(tx.all(f"SELECT * FROM {{{table}}}"), key=repr)
+                for table in projection.tables}
