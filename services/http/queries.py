@@ -1,7 +1,7 @@
 """Read routes: a pathway's state (now or as of a version), its history, and the list.
 
-They read the event store directly. The read-side projections (one query, no replay per
-pathway) come in a later issue; until then the list loads each pathway it shows.
+A pathway's state and history are read from the event store (an auditor's view, exact at any
+version); the list is one query of the ``pathways`` read model (projections/pathways/).
 """
 
 from __future__ import annotations
@@ -10,7 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from services.http.headers import PathwayId, QueriesDep
+from domain.protocols import ACUTE_PROTOCOLS
+from domain.vocabulary import Phase
+from projections.live import ReadModelNotReady, live_tables
+from projections.pathways import PathwaysProjection
+from projections.pathways import view as pathways_view
+from projections.tracking import tracked
+from services.http.headers import ContainerDep, PathwayId, QueriesDep
+from services.http.problems import BadRequestField
 from services.http.views import (
     PROBLEM,
     HistoryEvent,
@@ -18,7 +25,6 @@ from services.http.views import (
     PathwayList,
     PathwaySummary,
     PathwayView,
-    ProtocolRef,
 )
 
 QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {404: PROBLEM, 422: PROBLEM, 503: PROBLEM}
@@ -26,35 +32,53 @@ STATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"headers": {"ETag": {
     "description": 'The version shown, `"<version>"`: send it back as If-Match.',
     "required": True, "schema": {"type": "string", "pattern": r'^"[0-9]+"$'}}}}}
 MAX_PAGE = 500
+PROTOCOL_IDS: list[str] = sorted({protocol_id for protocol_id, _ in ACUTE_PROTOCOLS})
 MAX_POSITION = 2**62
 """Versions and log positions stay well inside a signed 64-bit integer, as the stores keep them."""
 
 router = APIRouter(prefix="/pathways", tags=["queries"], responses=QUERY_RESPONSES)
 
 
-@router.get("", response_model=PathwayList, summary="List opened pathways")
+@router.get("", response_model=PathwayList, summary="List pathways")
 def list_pathways(
-    pathways: QueriesDep,
-    start: Annotated[int, Query(ge=1, le=MAX_POSITION,
-                                description="Log position to start from.")] = 1,
+    *,
+    container: ContainerDep,
+    therapist_id: Annotated[str | None, Query(min_length=1, max_length=80,
+                                              description="Only this therapist's.")] = None,
+    phase: Annotated[Phase | None, Query(description="Only pathways in this phase.")] = None,
+    protocol: Annotated[str | None, Query(json_schema_extra={"enum": PROTOCOL_IDS},
+                                          description="Only this protocol's.")] = None,
+    has_open_flags: Annotated[bool | None, Query(
+        description="true: only pathways with a safety flag not yet resolved; false: none."
+    )] = None,
+    outreach_due: Annotated[bool | None, Query(
+        description="true: only pathways where outreach is due (IPT-21); false: the others."
+    )] = None,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description=(
+        "The cursor: `next_after` of the previous page (0, the default, for the first)."))] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> PathwayList:
-    """Pathways in the order they were opened, with their current phase and version.
+    """Pathways in the order they were opened, filtered, from the ``pathways`` read model.
 
-    Each listed pathway is loaded from its events: the read-side projection that answers
-    this from one table arrives in a later issue.
+    One indexed read, no replay. The read model follows the event log, so a command's effect
+    shows here shortly after its answer (``log_position`` says how far the list has read).
+    Paging is by cursor: pass ``next_after`` back as ``after`` with the same filters; a
+    pathway opened meanwhile appears on a later page, never twice.
     """
-    items = []
-    opened = pathways.pathway_ids(start=start, limit=limit)
-    for position, pathway_id in opened:
-        pathway = pathways.pathway(pathway_id)
-        state = pathway.state
-        items.append(PathwaySummary(
-            id=pathway_id, position=position, phase=state.phase, version=pathway.version,
-            protocol=ProtocolRef(id=state.protocol_id, version=state.protocol_version),
-            therapist_id=state.therapist_id))
-    next_start = opened[-1][0] + 1 if len(opened) == limit else None
-    return PathwayList(items=items, next_start=next_start)
+    if protocol is not None and protocol not in PROTOCOL_IDS:
+        raise BadRequestField("query.protocol", f"must be one of {', '.join(PROTOCOL_IDS)}")
+    store, projection = container.read_store, PathwaysProjection()
+    try:
+        tables = live_tables(store, projection)
+    except ReadModelNotReady:  # no worker has prepared it yet: nothing is listed so far
+        return PathwayList(items=[], next_after=None, log_position=0)
+    with store.reading() as tx:
+        position = next((t.position for t in tracked(tx, projection.name) if t.live), 0)
+        page = pathways_view.list_pathways(
+            tx.with_tables(tables), therapist=therapist_id, phase=phase, protocol=protocol,
+            has_open_flags=has_open_flags, outreach_due=outreach_due, after=after, limit=limit)
+    return PathwayList(items=[PathwaySummary.of(row) for row in page.items],
+                       next_after=page.next_after, log_position=position)
 
 
 @router.get("/{pathway_id}", response_model=PathwayView, summary="A pathway's state",

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.events import PathwayEvent
 from domain.pathway import Pathway
+from domain.values import Format
+from domain.vocabulary import CloseReason, NextStep, Outcome, Phase
+from projections.pathways import PathwayRow
 from services.application import CommandResult
 
 _ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp",
@@ -161,17 +164,58 @@ class PathwayView(View):
 
 
 class PathwaySummary(View):
+    """One pathway's row in the ``pathways`` read model (no replay: one table)."""
+
     id: UUID
-    position: int = Field(description="Where it was opened in the event log (use for `start`).")
-    phase: str
+    position: int = Field(description="Where it was opened in the event log: the list's order"
+                                      " and its cursor.")
     protocol: ProtocolRef
+    format: Format
     therapist_id: str
+    phase: Phase
     version: int
+    sessions_held: int = Field(description="Acute sessions held.")
+    sessions_left: int | None = Field(
+        description="Contracted sessions left (of the maintenance contract once in maintenance);"
+                    " null before a contract.")
+    open_flags: int = Field(description="Safety flags not yet resolved.")
+    urgent_open_flags: int
+    outreach_due: bool
+    outcome: Outcome | None
+    next_step: NextStep | None
+    referral_date: date
+    opened_at: datetime = Field(description="Clinical time.")
+    first_session_at: datetime | None = Field(description="Clinical time.")
+    contract_signed_at: datetime | None = Field(description="Clinical time.")
+    last_activity_at: datetime = Field(description="Clinical time of its latest event.")
+    last_recorded_at: datetime = Field(description="Server time of its latest event.")
+    closed_reason: CloseReason | None
+
+    @classmethod
+    def of(cls, row: PathwayRow) -> PathwaySummary:
+        return cls(
+            id=row.id, position=row.opened_position,
+            protocol=ProtocolRef(id=row.protocol, version=row.protocol_version),
+            format=cast(Format, row.format), therapist_id=row.therapist,
+            phase=cast(Phase, row.phase), version=row.version, sessions_held=row.sessions_held,
+            sessions_left=row.sessions_left, open_flags=row.open_flags,
+            urgent_open_flags=row.urgent_open_flags, outreach_due=row.outreach_due,
+            outcome=cast(Outcome | None, row.outcome),
+            next_step=cast(NextStep | None, row.next_step), referral_date=row.referral_date,
+            opened_at=row.opened_at, first_session_at=row.first_session_at,
+            contract_signed_at=row.contract_signed_at, last_activity_at=row.last_clinical_at,
+            last_recorded_at=row.last_recorded_at,
+            closed_reason=cast(CloseReason | None, row.closed_reason))
 
 
 class PathwayList(View):
     items: list[PathwaySummary]
-    next_start: int | None = Field(description="`start` of the next page; null on the last.")
+    next_after: int | None = Field(
+        description="`after` of the next page (the last item's `position`); null on the last"
+                    " page. Keep the same filters from page to page.")
+    log_position: int = Field(
+        description="The read model includes every event up to at least this log position"
+                    " (0 while it is still being built).")
 
 
 class HistoryEvent(View):

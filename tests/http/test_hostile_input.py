@@ -203,6 +203,9 @@ def test_history_paging_is_bounded(api: Api, params: dict[str, Any]) -> None:
     assert api.client.get(f"/pathways/{api.id}/history", params=params).status_code == 422
 
 
-@pytest.mark.parametrize("start", [0, 2**63, 10**30])
-def test_list_positions_are_bounded(client: TestClient, start: int) -> None:
-    assert client.get("/pathways", params={"start": start}).status_code == 422
+@pytest.mark.parametrize("params", [{"after": -1}, {"after": 2**63}, {"after": 10**30},
+                                    {"limit": 0}, {"limit": 101}, {"therapist_id": ""},
+                                    {"therapist_id": "x" * 81}, {"has_open_flags": "maybe"}])
+def test_list_cursor_and_filters_are_bounded(client: TestClient, params: dict[str, Any]
+                                             ) -> None:
+    assert client.get("/pathways", params=params).status_code == 422

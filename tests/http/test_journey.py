@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from projections.catch_up import catch_up
+from projections.log import OrderedLog
+from projections.pathways import PathwaysProjection
+from projections.tracking import PositionMoved
 from tests.http.support import OPEN, THERAPIST, Api, TestClient, contract_terms
 from tests.journeys import NOW, PHQ9_MODERATE
 
@@ -106,19 +110,61 @@ def test_the_state_as_of_a_version_shows_the_past(api: Api) -> None:
     assert beyond.headers["content-type"] == "application/problem+json"
 
 
+def caught_up(client: TestClient) -> None:
+    """Bring the pathways read model up to the log's head (beside any worker that runs)."""
+    container = client.app.state.container  # type: ignore[attr-defined]
+    for _ in range(100):
+        try:
+            catch_up(container.read_store, OrderedLog(container.pathways), PathwaysProjection())
+        except PositionMoved:  # a worker applied that batch first: read on from there
+            continue
+        return
+
+
 def test_the_list_shows_opened_pathways_in_order_with_paging(fresh_client: TestClient) -> None:
     client = fresh_client
+    assert client.get("/pathways").json() == {"items": [], "next_after": None,
+                                              "log_position": 0}  # not built yet
     opened = [Api(client).id for _ in range(3)]
+    caught_up(client)
 
     first = client.get("/pathways", params={"limit": 2}).json()
-    rest = client.get("/pathways", params={"start": first["next_start"]}).json()
+    rest = client.get("/pathways", params={"after": first["next_after"]}).json()
 
     assert [p["id"] for p in first["items"]] == opened[:2]
     assert [p["id"] for p in rest["items"]] == opened[2:]
-    assert rest["next_start"] is None
+    assert first["next_after"] == first["items"][1]["position"]
+    assert rest["next_after"] is None
+    assert rest["log_position"] == 3
     assert first["items"][0] == {
         "id": opened[0], "position": first["items"][0]["position"], "phase": "initial",
-        "protocol": {"id": "ipt", "version": 1}, "therapist_id": "t-1", "version": 1}
+        "protocol": {"id": "ipt", "version": 1}, "format": "individual",
+        "therapist_id": "t-1", "version": 1, "sessions_held": 0, "sessions_left": None,
+        "open_flags": 0, "urgent_open_flags": 0, "outreach_due": False, "outcome": None,
+        "next_step": None, "referral_date": "2026-01-02", "opened_at": "2026-01-05T09:00:00Z",
+        "first_session_at": None, "contract_signed_at": None,
+        "last_activity_at": "2026-01-05T09:00:00Z",
+        "last_recorded_at": first["items"][0]["last_recorded_at"], "closed_reason": None}
+
+
+def test_the_list_filters_by_flags_phase_therapist_and_protocol(fresh_client: TestClient
+                                                                ) -> None:
+    client = fresh_client
+    quiet, flagged = Api(client), Api(client)
+    flagged.ok("measures", instrument="phq9", items=[0, 0, 0, 0, 0, 0, 0, 0, 2])  # urgent
+    caught_up(client)
+
+    def listed(**params: str) -> list[str]:
+        return [p["id"] for p in client.get("/pathways", params=params).json()["items"]]
+
+    assert listed(has_open_flags="true") == [flagged.id]
+    assert listed(has_open_flags="false") == [quiet.id]
+    assert listed(phase="initial", therapist_id="t-1") == [quiet.id, flagged.id]
+    assert listed(phase="middle") == []
+    assert listed(protocol="dit") == []
+    assert listed(outreach_due="true") == []
+    assert client.get("/pathways", params={"protocol": "nope"}).status_code == 400
+    assert client.get("/pathways", params={"phase": "nope"}).status_code == 422
 
 
 def test_a_contract_records_its_terms_and_a_focus_outside_them_needs_a_reason(
