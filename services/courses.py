@@ -163,7 +163,7 @@ class CourseWriter:
         self.foci = (focus,) if secondary is None else (focus, secondary)
         return self
 
-    def signed(self, signed_by: Mapping[Signer, str], *, start_date: date | None = None,
+    def signed(self, signed_by: Mapping[str, str], *, start_date: date | None = None,
                window_weeks: int | None = None, minutes: int = 0,
                contingencies: Contingencies = CONTINGENCIES,
                measurement_plan: tuple[str, ...] = ("phq9",), **terms: Any) -> Self:

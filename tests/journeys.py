@@ -14,7 +14,6 @@ from domain import commands as c
 from domain.context import CommandContext
 from domain.pathway import Pathway
 from domain.state import PathwayState
-from domain.values import Signer
 from services.courses import (
     CONTINGENCIES,
     INVENTORY,
@@ -30,8 +29,7 @@ __all__ = ["CONTINGENCIES", "INVENTORY", "NOW", "PHQ9_MODERATE", "PHQ9_PARTIAL",
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-SIGNED_BY: dict[Signer, str] = {
-    "client": "client-1", "therapist": "therapist-1", "guardian": "guardian-1"}
+SIGNED_BY = {"client": "client-1", "therapist": "therapist-1", "guardian": "guardian-1"}
 _keys = count(1)
 
 
