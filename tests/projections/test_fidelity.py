@@ -67,7 +67,9 @@ def test_a_pathway_shows_its_protocol_numbers_and_indicators(
         p3 = pathway_fidelity(tx, known.caseload.ids["p3"])
         p4 = pathway_fidelity(tx, known.caseload.ids["p4"])
         p6 = pathway_fidelity(tx, known.caseload.ids["p6"])
-    assert p3 is not None and p4 is not None and p6 is not None
+    assert p3 is not None
+    assert p4 is not None
+    assert p6 is not None
     assert (p3.initial_sessions, p3.initial_cap, p3.initial_within_cap) == (4, 3, False)
     assert (p3.contracted, p3.ending_start, p3.discussed_at, p3.ending_in_time) == (
         12, 10, 10, True)
