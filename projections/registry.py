@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from projections.attendance import AttendanceProjection
 from projections.caseload import CaseloadProjection
-from projections.outcomes import OutcomesProjection
 from projections.funnel import FunnelProjection
+from projections.outcomes import OutcomesProjection
 from projections.pathways import PathwaysProjection
 from projections.projection import Projection
+from projections.safety import SafetyProjection
 
 
 def all_projections() -> tuple[Projection, ...]:
@@ -15,5 +17,7 @@ def all_projections() -> tuple[Projection, ...]:
         PathwaysProjection(),
         CaseloadProjection(),
         FunnelProjection(),
+        AttendanceProjection(),
         OutcomesProjection(),
+        SafetyProjection(),
     )

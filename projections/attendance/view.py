@@ -1,0 +1,131 @@
+"""The ``attendance`` read model: sessions held, no-shows and late cancellations per ISO week
+and therapist, and the time from referral to the first session and to the contract.
+
+Weeks are ISO weeks of the clinical time (UTC). Waiting times are stored per pathway in days
+(from the referral date's midnight UTC); medians and 90th percentiles are computed here, in
+Python, so both databases answer the same.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from projections.funnel.view import where_opened
+from projections.store import Tx
+
+DDL = {
+    "weeks": """
+CREATE TABLE IF NOT EXISTS {weeks} (
+    week TEXT NOT NULL,
+    week_start TEXT NOT NULL,
+    therapist TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    held INTEGER NOT NULL,
+    no_shows INTEGER NOT NULL,
+    late_cancellations INTEGER NOT NULL,
+    cancelled_by_therapist INTEGER NOT NULL,
+    PRIMARY KEY (week, therapist, protocol)
+);
+CREATE INDEX IF NOT EXISTS {weeks}_start ON {weeks} (week_start)
+""",
+    "waits": """
+CREATE TABLE IF NOT EXISTS {waits} (
+    id TEXT PRIMARY KEY,
+    therapist TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    referral_date TEXT NOT NULL,
+    days_to_first_session DOUBLE PRECISION,
+    days_to_contract DOUBLE PRECISION
+);
+CREATE INDEX IF NOT EXISTS {waits}_referral ON {waits} (referral_date)
+""",
+}
+COUNTS = ("held", "no_shows", "late_cancellations", "cancelled_by_therapist")
+WAIT_COLUMNS = ("id", "therapist", "protocol", "referral_date", "days_to_first_session",
+                "days_to_contract")
+
+
+@dataclass(frozen=True)
+class WeekAttendance:
+    """One therapist's appointments in one ISO week (all protocols, unless filtered)."""
+
+    week: str
+    """``2026-W04``."""
+    week_start: date
+    """Its Monday."""
+    therapist: str
+    held: int
+    no_shows: int
+    late_cancellations: int
+    cancelled_by_therapist: int
+    no_show_rate: float
+    """No-shows over appointments (held + no-shows + late and therapist cancellations)."""
+    late_cancellation_rate: float
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Days, over the pathways that got that far (``count``); None when none did."""
+
+    count: int
+    median_days: float | None
+    p90_days: float | None
+
+
+@dataclass(frozen=True)
+class WaitingTimes:
+    to_first_session: Durations
+    to_contract: Durations
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default, Excel's PERCENTILE.INC)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = fraction * (len(ordered) - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def durations(values: Sequence[float]) -> Durations:
+    return Durations(len(values), percentile(values, 0.5), percentile(values, 0.9))
+
+
+def weekly_attendance(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+                      since: date | None = None, until: date | None = None
+                      ) -> list[WeekAttendance]:
+    """Per ISO week and therapist, the weeks starting between ``since`` and ``until``
+    (a week counts when its Monday is in the range; both ends included)."""
+    where, params = where_opened(therapist, protocol, since, until, column="week_start")
+    rows = tx.all(f"SELECT week, week_start, therapist, {', '.join(f'SUM({c})' for c in COUNTS)}"
+                  f" FROM {{weeks}} WHERE {where} GROUP BY week, week_start, therapist"
+                  " ORDER BY week_start, therapist", params)
+    found = []
+    for week, start, who, *counts in rows:
+        held, no_shows, late, by_therapist = (int(n) for n in counts)
+        booked = held + no_shows + late + by_therapist
+        found.append(WeekAttendance(
+            week, date.fromisoformat(start), who, held, no_shows, late, by_therapist,
+            no_shows / booked if booked else 0.0, late / booked if booked else 0.0))
+    return found
+
+
+def waiting_times(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+                  since: date | None = None, until: date | None = None) -> WaitingTimes:
+    """Referral to first session and to contract, for pathways referred in the range."""
+    where, params = where_opened(therapist, protocol, since, until, column="referral_date")
+    rows = tx.all(f"SELECT days_to_first_session, days_to_contract FROM {{waits}}"
+                  f" WHERE {where}", params)
+    return WaitingTimes(
+        to_first_session=durations([float(r[0]) for r in rows if r[0] is not None]),
+        to_contract=durations([float(r[1]) for r in rows if r[1] is not None]))
+
+
+def week_of(day: date) -> tuple[str, str]:
+    """``("2026-W04", "2026-01-19")``: the ISO week of ``day`` and its Monday."""
+    year, week, weekday = day.isocalendar()
+    return f"{year}-W{week:02d}", (day - timedelta(days=weekday - 1)).isoformat()
