@@ -10,15 +10,20 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from domain.commands import OpenPathway
 from projections.log import LoggedEvent, OrderedLog
 from projections.store import ReadStore, Tx
+from services.application import Caller, Pathways
 
 PAUSE_FILE = "CAREPATH_TEST_PAUSE_FILE"
 """Environment: a path the projection creates after writing a batch's rows, before the batch
 commits; it then sleeps (``PAUSE_SECONDS``) so a test can kill the process right there."""
 PAUSE_SECONDS = "CAREPATH_TEST_PAUSE_SECONDS"
+PAUSE_AT = "CAREPATH_TEST_PAUSE_AT"
+"""Environment: pause in the first batch that reaches this log position (default: the first)."""
 
 
 @dataclass
@@ -47,7 +52,8 @@ class CountByType:
         if self.delay:
             time.sleep(self.delay)
         pause_file = os.environ.get(PAUSE_FILE)
-        if pause_file and not Path(pause_file).exists():
+        reached = batch[-1].position >= int(os.environ.get(PAUSE_AT, "0"))
+        if pause_file and reached and not Path(pause_file).exists():
             Path(pause_file).write_text(str(batch[-1].position))
             time.sleep(float(os.environ.get(PAUSE_SECONDS, "60")))
 
@@ -66,3 +72,14 @@ def expected_counts(log: OrderedLog) -> dict[str, int]:
     for logged in log.read(0, 10_000_000):
         found[logged.type] = found.get(logged.type, 0) + 1
     return found
+
+
+def open_pathways(pathways: Pathways, count: int, tag: str) -> None:
+    """``count`` new pathways, one event each (a steady writer's commands)."""
+    when = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    for n in range(count):
+        command = OpenPathway(occurred_at=when, client_ref=f"client-{tag}-{n}", client_age=34,
+                              therapist_id="t-amara", protocol="ipt",
+                              referral_date=when.date())
+        pathways.open_pathway(command, Caller("t-amara", "therapist", f"corr-{tag}-{n}",
+                                              f"{tag}-{n}"))
