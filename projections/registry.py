@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from projections.attendance import AttendanceProjection
 from projections.caseload import CaseloadProjection
+from projections.fidelity import FidelityProjection
 from projections.funnel import FunnelProjection
+from projections.maintenance import MaintenanceProjection
 from projections.outcomes import OutcomesProjection
 from projections.pathways import PathwaysProjection
 from projections.projection import Projection
@@ -20,4 +22,6 @@ def all_projections() -> tuple[Projection, ...]:
         AttendanceProjection(),
         OutcomesProjection(),
         SafetyProjection(),
+        FidelityProjection(),
+        MaintenanceProjection(),
     )
