@@ -1,14 +1,24 @@
-"""The filter form's therapist choices, from the read models (ids only, no names)."""
+"""The filter form's therapist choices, from the caseload read model (ids only, no names)."""
 
 from __future__ import annotations
 
+import logging
+
 from services.composition import Container
+from services.http.dashboard.panels import caseload
+from services.http.dashboard.reading import live
+
+log = logging.getLogger("carepath.dashboard")
 
 
 def therapists(container: Container, chosen: str | None) -> list[str]:
-    """Every therapist with a pathway in the read models (and the one chosen, if any)."""
-    known: set[str] = set()
-    if chosen:
-        known.add(chosen)
-    del container  # read from the caseload read model once it lands
+    """Every therapist with an active pathway, and the one chosen (if any)."""
+    known: set[str] = {chosen} if chosen else set()
+    now = container.pathways.clock()
+    try:
+        with live(container.read_store, caseload.PANEL.projection) as read:
+            if read.tx is not None:
+                known |= set(caseload.therapists(read.tx, now))
+    except Exception as error:  # noqa: BLE001 - the page still serves, the list is shorter
+        log.warning("dashboard: therapists unreadable: %s", error)
     return sorted(known)

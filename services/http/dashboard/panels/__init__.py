@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from services.http.dashboard.panels import caseload, funnel
 from services.http.dashboard.shapes import PanelSpec
 
-PANELS: tuple[PanelSpec, ...] = ()
+PANELS: tuple[PanelSpec, ...] = (funnel.PANEL, caseload.PANEL)
 BY_ID: dict[str, PanelSpec] = {panel.id: panel for panel in PANELS}

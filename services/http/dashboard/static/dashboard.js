@@ -110,7 +110,11 @@
       body.append(tr);
     }
     node.append(head, body);
+    // A wide table scrolls inside its panel: focusable and named, so the keyboard scrolls it.
     const wrapper = element("div", null, "table-wrap");
+    wrapper.tabIndex = 0;
+    wrapper.setAttribute("role", "group");
+    wrapper.setAttribute("aria-label", `${spec.caption} (scrolls sideways)`);
     wrapper.append(node);
     return wrapper;
   }
@@ -137,7 +141,9 @@
       return {
         type: "bar", name: series.name, x: chart.categories, y: series.values,
         marker: {color: colour, line: {color: "#1a1a1a", width: 1},
-          pattern: {shape: PATTERNS[index % PATTERNS.length], fgcolor: "#ffffff", size: 6}},
+          // Overlay: the pattern is drawn over the series' colour, not instead of it.
+          pattern: {shape: PATTERNS[index % PATTERNS.length], fillmode: "overlay",
+            fgcolor: "#ffffff", fgopacity: 0.7, size: 7}},
         text: chart.kind === "bar" ? series.values : undefined,
         textposition: chart.kind === "bar" ? "outside" : "none",
         cliponaxis: false,
