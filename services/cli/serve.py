@@ -24,7 +24,7 @@ examples:
   CAREPATH_DATABASE_URL=postgresql://carepath@db:5432/carepath carepath serve --host 0.0.0.0
   carepath serve --workers 4            four server processes on one port, one store
 
-The API documentation (OpenAPI) is served at /docs.
+The API documentation (OpenAPI) is served at /docs, the clinic dashboard at /ops/dashboard.
 """
 
 
@@ -84,6 +84,7 @@ def banner(settings: Settings, demo_pathway: str | None = None) -> str:
         f"  data:     {storage_description(settings)}",
         f"  API:      {base}",
         f"  API docs: {base}/docs",
+        f"  dashboard: {base}/ops/dashboard",
         "  try:",
         f"    curl -s {base}/health",
         f"    curl -s '{base}/pathways?limit=5'",
