@@ -97,7 +97,17 @@ def projection_workers(container: Container, projections: Sequence[Projection] |
     """A follower per read model, led by one copy per projection across processes (an
     advisory lock on PostgreSQL, a file lock in the data directory on SQLite), woken by this
     process's saves and, on PostgreSQL, by NOTIFY."""
-    settings = container.settings
+    workers = ProjectionWorkers(
+        container.read_store, OrderedLog(container.pathways),
+        all_projections() if projections is None else projections,
+        leadership_for(container.settings),
+        listen_conninfo=read_store_conninfo(container.settings), options=options)
+    container.pathways.on_saved.append(workers.wakeups.notify)
+    return workers
+
+
+def leadership_for(settings: Settings) -> Callable[[str], Leadership]:
+    """How a worker leads projection ``name``: an advisory lock, or a file lock on SQLite."""
     conninfo = read_store_conninfo(settings)
     timeout = settings.database_timeout_seconds
 
@@ -106,12 +116,7 @@ def projection_workers(container: Container, projections: Sequence[Projection] |
             return FileLeadership(settings.data_dir / LOCKS_DIR / f"{name}.lock")
         return AdvisoryLeadership(conninfo, name, timeout_seconds=timeout)
 
-    workers = ProjectionWorkers(
-        container.read_store, OrderedLog(container.pathways),
-        all_projections() if projections is None else projections, leadership,
-        listen_conninfo=conninfo, options=options)
-    container.pathways.on_saved.append(workers.wakeups.notify)
-    return workers
+    return leadership
 
 
 def open_read_store(settings: Settings) -> ReadStore:

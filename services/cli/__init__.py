@@ -15,6 +15,7 @@ from pathlib import Path
 
 from eventsourcing.persistence import OperationalError
 
+from services.cli import projections
 from services.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, settings_from, version_text
 from services.cli.config import CHECK_EPILOG, check_config_command, storage_description
 from services.cli.demo import DEMO_EPILOG, demo_command
@@ -35,6 +36,7 @@ examples:
   carepath serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/carepath
   carepath demo --data-dir /tmp/carepath-demo
   carepath check-config                 show the settings in effect (secrets redacted)
+  carepath projections status           the read models' position, lag and heartbeat
   carepath <command> --help             more about one command
 """
 
@@ -102,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load the settings the service would start with and print them, secrets"
                     " redacted. Exits 2 naming each invalid variable.")
     check.set_defaults(handler=check_config_command)
+    projections.add_parser(commands, _data_dir_option)
     return parser
 
 
