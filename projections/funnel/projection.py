@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from domain.vocabulary import CLOSED
+from domain.vocabulary import CLOSED, Phase
 from projections.funnel.view import COLUMNS, DDL
 from projections.log import LoggedEvent
 from projections.pathways.fold import Folding, freeze
@@ -29,16 +29,19 @@ class FunnelProjection:
             pathway_id: dict(zip((*COLUMNS, "fold"), row, strict=True))
             for pathway_id, row in found.items()}
         folding = Folding({pathway_id: row["fold"] for pathway_id, row in rows.items()})
+        phases: dict[str, Phase] = {}
         for logged in batch:
             pathway_id = str(logged.pathway_id)
-            before = folding.track(pathway_id)
-            was = None if before is None else before.state.phase
-            state = folding.step(logged).state
+            was = phases.get(pathway_id)
+            if was is None and (before := folding.track(pathway_id)) is not None:
+                was = before.state.phase
+            state = folding.step(logged, pathway_id).state
             row = rows.setdefault(pathway_id, {
                 "id": pathway_id, "therapist": state.therapist_id,
                 "protocol": state.protocol_id, "opened_at": utc_text(state.opened_at),
                 **dict.fromkeys(COLUMNS[4:])})
-            now, column = state.phase, f"reached_{state.phase}"
+            now = phases[pathway_id] = state.phase
+            column = f"reached_{now}"
             if was is not None and now != was and column in row and row[column] is None:
                 row[column] = utc_text(logged.event.occurred_at)
             if now == CLOSED and was != CLOSED:

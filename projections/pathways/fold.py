@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from domain.state import (
@@ -48,8 +48,8 @@ class Track:
     state: PathwayState
     opened_position: int
     version: int
-    last_clinical_at: str
-    last_recorded_at: str
+    last_clinical_at: datetime
+    last_recorded_at: datetime
 
 
 class Folding:
@@ -65,20 +65,23 @@ class Folding:
             found = self.tracks[pathway_id] = thaw(self._carried.pop(pathway_id))
         return found
 
-    def step(self, logged: LoggedEvent) -> Track:
-        """Apply one event, the way the aggregate applies it."""
-        pathway_id, event = str(logged.pathway_id), logged.event
+    def step(self, logged: LoggedEvent, pathway_id: str | None = None) -> Track:
+        """Apply one event, the way the aggregate applies it (``pathway_id``: its id as text,
+        if the caller has it already)."""
+        event = logged.event
+        pathway_id = pathway_id or str(logged.pathway_id)
         found = self.track(pathway_id)
         if found is None:
             holder = _Holder()
             event.apply(holder)  # PathwayOpened creates the state
             found = self.tracks[pathway_id] = Track(
-                holder.state, logged.position, logged.version, "", "")
+                holder.state, logged.position, logged.version, event.occurred_at,
+                event.timestamp)
         else:
             event.apply(_Holder(found.state))
+            found.last_clinical_at = max(found.last_clinical_at, event.occurred_at)
+            found.last_recorded_at = max(found.last_recorded_at, event.timestamp)
         found.version = logged.version
-        found.last_clinical_at = max(found.last_clinical_at, utc_text(event.occurred_at))
-        found.last_recorded_at = max(found.last_recorded_at, utc_text(event.timestamp))
         found.state.commands.clear()  # idempotency records are the write side's alone
         return found
 
@@ -90,15 +93,17 @@ Step = Callable[[Track, LoggedEvent, Phase | None], None]
 def fold_batch(tx: Tx, table: str, batch: Sequence[LoggedEvent], on_step: Step | None = None
                ) -> dict[str, Track]:
     """Fold ``batch`` from the ``fold`` column of ``table``: the batch's pathways, by id."""
-    ids = {str(logged.pathway_id) for logged in batch}
+    ids = [str(logged.pathway_id) for logged in batch]
     carried = rows_by_id(tx, f"SELECT id, fold FROM {{{table}}} WHERE id IN {{ids}}", ids)
     folding = Folding({pathway_id: row[1] for pathway_id, row in carried.items()})
-    for logged in batch:
-        before = folding.track(str(logged.pathway_id))
+    if on_step is None:
+        for logged, pathway_id in zip(batch, ids, strict=True):
+            folding.step(logged, pathway_id)
+        return folding.tracks
+    for logged, pathway_id in zip(batch, ids, strict=True):
+        before = folding.track(pathway_id)
         phase = None if before is None else before.state.phase
-        track = folding.step(logged)
-        if on_step is not None:
-            on_step(track, logged, phase)
+        on_step(folding.step(logged, pathway_id), logged, phase)
     return folding.tracks
 
 
@@ -118,8 +123,8 @@ def freeze(track: Track) -> str:
     s = track.state
     latest = s.latest_measure()
     return json.dumps({
-        "at": [track.opened_position, track.version, track.last_clinical_at,
-               track.last_recorded_at],
+        "at": [track.opened_position, track.version, utc_text(track.last_clinical_at),
+               utc_text(track.last_recorded_at)],
         "opened": [s.protocol_id, s.protocol_version, s.therapist_id, s.format, s.channel,
                    s.referral_date.isoformat(), utc_text(s.opened_at)],
         "measure": None if latest is None else [
@@ -178,7 +183,8 @@ def thaw(text: str) -> Track:
         state.maintenance = MaintenanceContract(frequency, count, date.fromisoformat(start))
     state.renegotiations = [(held, from_utc_text(at)) for held, at in d["renegotiations"]]
     position, last_version, clinical, recorded = d["at"]
-    return Track(state, position, last_version, clinical, recorded)
+    return Track(state, position, last_version, from_utc_text(clinical),
+                 from_utc_text(recorded))
 
 
 def _contract(contract: Contract) -> list[Any]:

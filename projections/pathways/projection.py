@@ -30,7 +30,8 @@ def row_of(track: Track) -> dict[str, Any]:
         "referral_date": s.referral_date.isoformat(), "opened_at": utc_text(s.opened_at),
         "first_session_at": utc_text(s.sessions[0].occurred_at) if s.sessions else None,
         "contract_signed_at": maybe_utc_text(s.contract_signed_at),
-        "last_clinical_at": track.last_clinical_at, "last_recorded_at": track.last_recorded_at,
+        "last_clinical_at": utc_text(track.last_clinical_at),
+        "last_recorded_at": utc_text(track.last_recorded_at),
         "closed_reason": s.closed_reason,
     }
 
