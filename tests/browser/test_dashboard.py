@@ -59,6 +59,8 @@ def panel_json(server: Server, panel: str, **filters: str) -> dict[str, Any]:
 def as_text(value: Any) -> str:
     if isinstance(value, dict):
         return str(value["text"])
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # as JavaScript writes a number
     return "\u2013" if value is None else str(value)  # the page's dash for "none"
 
 

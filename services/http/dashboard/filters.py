@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated
+from datetime import date, timedelta
+from typing import Annotated, TypedDict
 
 from fastapi import Depends, Query
 
@@ -22,6 +22,18 @@ PROTOCOL_IDS: tuple[str, ...] = tuple(CURRENT_VERSION)
 _THERAPIST = re.compile(r"^[!-~]([ -~]*[!-~])?$")
 
 
+class Who(TypedDict):
+    therapist: str | None
+    protocol: str | None
+
+
+class Scope(Who):
+    """The filters as the read models' queries take them: ``until`` is exclusive there."""
+
+    since: date | None
+    until: date | None
+
+
 @dataclass(frozen=True)
 class Filters:
     therapist: str | None = None
@@ -30,6 +42,23 @@ class Filters:
     """First day counted (clinical date, inclusive)."""
     until: date | None = None
     """Last day counted (inclusive)."""
+
+    @property
+    def before(self) -> date | None:
+        """The day after ``until``: the end of a half-open range that includes ``until``."""
+        return None if self.until is None else self.until + timedelta(days=1)
+
+    @property
+    def dated(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def who(self) -> Who:
+        return Who(therapist=self.therapist, protocol=self.protocol)
+
+    def scope(self) -> Scope:
+        """For queries over half-open ranges ``[since, until)``: ``until`` becomes the next day."""
+        return Scope(therapist=self.therapist, protocol=self.protocol, since=self.since,
+                     until=self.before)
 
     def query(self) -> dict[str, str]:
         """The filters as query parameters (only those set)."""

@@ -1,9 +1,23 @@
-"""The dashboard's panels in page order, one module each, each reading one read model."""
+"""The dashboard's panels in page order, one module each, each reading one read model.
+
+Safety comes first: it is the panel a manager acts on today.
+"""
 
 from __future__ import annotations
 
-from services.http.dashboard.panels import caseload, funnel
+from services.http.dashboard.panels import (
+    attendance,
+    caseload,
+    fidelity,
+    funnel,
+    maintenance,
+    outcomes,
+    safety,
+)
 from services.http.dashboard.shapes import PanelSpec
 
-PANELS: tuple[PanelSpec, ...] = (funnel.PANEL, caseload.PANEL)
+PANELS: tuple[PanelSpec, ...] = (
+    safety.PANEL, caseload.PANEL, funnel.PANEL, attendance.PANEL, outcomes.PANEL,
+    fidelity.PANEL, maintenance.PANEL,
+)
 BY_ID: dict[str, PanelSpec] = {panel.id: panel for panel in PANELS}

@@ -156,6 +156,13 @@
       && chart.series.some((s) => s.values.some((v) => v !== null && v !== 0));
   }
 
+  function tallest(chart) {
+    const heights = chart.categories.map((_, i) => chart.series.reduce(
+      (sum, s) => (chart.kind === "stacked" ? sum + (s.values[i] || 0)
+        : Math.max(sum, s.values[i] || 0)), 0));
+    return Math.max(0, ...heights);
+  }
+
   function draw(node, chart) {
     const empty = node.parentElement.querySelector(".chart-empty");
     if (!chart || !hasData(chart)) {
@@ -185,6 +192,9 @@
       yaxis: {title: {text: chart.y_title}, automargin: true, rangemode: "tozero",
         gridcolor: "#d9d9d9", linecolor: "#595959"},
     };
+    if (tallest(chart) <= 10) {
+      layout.yaxis.dtick = 1; // counts: no half pathways on the axis
+    }
     if (chart.kind === "funnel") {
       layout.margin.l = 160;
       layout.yaxis = {automargin: true};

@@ -1,0 +1,69 @@
+"""Safety: every open flag by tier and age (oldest urgent first), and how fast flags were seen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from projections.safety.view import OpenFlag, Waits, open_flags, response_times
+from projections.store import Tx
+from services.http.dashboard.filters import Filters
+from services.http.dashboard.panels.words import age, pathway_code, plural, words
+from services.http.dashboard.shapes import Cell, Chart, Content, PanelSpec, Series, Table
+
+TIERS = (("urgent", "Urgent"), ("routine", "Routine"))
+BUCKETS = ((24 * 3600, "Under 1 day"), (3 * 24 * 3600, "1 to 3 days"),
+           (7 * 24 * 3600, "3 to 7 days"), (float("inf"), "Over 7 days"))
+
+
+def _bucket(flag: OpenFlag) -> str:
+    seconds = flag.age_seconds or 0.0
+    return next(label for limit, label in BUCKETS if seconds < limit)
+
+
+def _flag_row(flag: OpenFlag) -> list[Cell]:
+    return [f"{pathway_code(flag.pathway_id)} flag {flag.flag_id}", flag.tier.capitalize(),
+            age(flag.age_seconds), words(flag.status), flag.raised_at.date().isoformat(),
+            words(flag.source), flag.therapist, flag.protocol,
+            "closed" if flag.pathway_closed else "open"]
+
+
+def _wait_row(step: str, waits: Waits, waiting: int) -> list[Cell]:
+    return [step, waits.count, age(waits.p50_seconds), age(waits.p95_seconds), waiting]
+
+
+def build(tx: Tx, filters: Filters, now: datetime) -> Content:
+    flags = open_flags(tx, now=now, therapist=filters.therapist, protocol=filters.protocol)
+    times = response_times(tx, therapist=filters.therapist, protocol=filters.protocol,
+                           since=filters.since, until=filters.before)
+    urgent = [flag for flag in flags if flag.tier == "urgent"]
+    oldest = f" The oldest urgent flag is {age(urgent[0].age_seconds)} old." if urgent else ""
+    summary = (f"{plural(len(flags), 'open flag')}: {len(urgent)} urgent,"
+               f" {len(flags) - len(urgent)} routine.{oldest}")
+    return Content(
+        summary=summary,
+        chart=Chart(kind="bar", categories=[label for _, label in BUCKETS],
+                    series=[Series(name=label, values=[
+                        sum(1 for f in flags if f.tier == tier and _bucket(f) == bucket)
+                        for _, bucket in BUCKETS]) for tier, label in TIERS],
+                    x_title="Open for", y_title="Open flags"),
+        tables=[
+            Table(caption="Open safety flags, urgent first, oldest first",
+                  columns=["Flag (pathway code)", "Tier", "Open for", "Status", "Raised on",
+                           "Source", "Therapist", "Protocol", "Pathway"],
+                  rows=[_flag_row(flag) for flag in flags]),
+            Table(caption="Time from raising a flag to each step (clinical time)",
+                  columns=["Step", "Flags that took it", "Median", "95th percentile",
+                           "Still waiting"],
+                  rows=[_wait_row("Acknowledged", times.acknowledge,
+                                  times.waiting_acknowledgement),
+                        _wait_row("Risk assessed", times.assess, times.waiting_assessment)]),
+        ],
+        note=("Open flags are as of now; the date range selects the flags whose response"
+              " times are counted." if filters.dated else None))
+
+
+PANEL = PanelSpec(
+    id="safety", title="Safety flags", projection="safety", build=build, tables_open=True,
+    table_label="Open flags and response times",
+    description="Open safety flags by tier and age, oldest urgent first, and how long flags"
+                " waited to be acknowledged and assessed.")
