@@ -9,6 +9,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 
 from domain.protocols import ACUTE_PROTOCOLS, CURRENT_VERSION, MAINTENANCE_PROTOCOLS
+from projections.log import OrderedLog
+from projections.registry import all_projections
+from projections.status import projection_status
 from services.composition import Container
 from services.errors import RETRY_AFTER_SECONDS
 from services.http.headers import ContainerDep
@@ -103,6 +106,48 @@ def protocols() -> Protocols:
                                              current=CURRENT_VERSION.get(p.id) == p.version)
                      for p in MAINTENANCE_PROTOCOLS.values()],
     )
+
+
+class RebuildView(View):
+    generation: int
+    version: int
+    position: int
+    head: int
+    done: float
+    rate: float | None
+    eta_seconds: float | None
+
+
+class ProjectionView(View):
+    name: str
+    version: int
+    live_generation: int | None
+    live_version: int | None
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+    heartbeat_at: str | None
+    heartbeat_age_seconds: float | None
+    worker: str | None
+    rebuild: RebuildView | None
+
+
+class ProjectionsStatus(View):
+    projections: list[ProjectionView]
+
+
+@router.get("/ops/projections", response_model=ProjectionsStatus,
+            summary="Read models: position, lag, heartbeat, a rebuild's progress")
+def projections_status(container: ContainerDep) -> ProjectionsStatus:
+    """Per read model: the live generation, how far it has applied the log against its head,
+    lag in events and in seconds (since the oldest unapplied event was recorded), the leading
+    worker's last heartbeat, and a running rebuild's progress, rate and ETA."""
+    rows = projection_status(container.read_store, OrderedLog(container.pathways),
+                             all_projections())
+    return ProjectionsStatus(projections=[
+        ProjectionView(**{**asdict(row), "rebuild": None if row.rebuild is None
+                          else RebuildView(**asdict(row.rebuild))}) for row in rows])
 
 
 def _fields(definition: Any) -> dict[str, Any]:
