@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Coroutine
 from email.message import Message
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request, Response
@@ -54,6 +55,7 @@ def _repeated_path(value: Any, loc: tuple[str | int, ...]) -> tuple[str | int, .
     return None
 
 
+@lru_cache(maxsize=64)  # a handful of spellings arrive; parsing one costs more than the rest
 def is_json(content_type: str) -> bool:
     message = Message()
     message["content-type"] = content_type
@@ -84,6 +86,13 @@ def parse(body: bytes) -> Any:
     return value
 
 
+def require_json(content_type: str) -> None:
+    """A 415 unless a (non-empty) body is declared as JSON."""
+    if not is_json(content_type):
+        raise BadRequestField("header.Content-Type", "must be application/json",
+                              status=415, slug="unsupported-media-type")
+
+
 class StrictJsonRequest(Request):
     """A request whose ``json()`` is :func:`parse`: the framework and the handler share it."""
 
@@ -102,10 +111,7 @@ class StrictJsonRoute(APIRoute):
         async def strict_handler(request: Request) -> Response:
             strict = StrictJsonRequest(request.scope, request.receive)
             if await strict.body():
-                content_type = strict.headers.get("content-type", "")
-                if not is_json(content_type):
-                    raise BadRequestField("header.Content-Type", "must be application/json",
-                                          status=415, slug="unsupported-media-type")
+                require_json(strict.headers.get("content-type", ""))
                 await strict.json()
             return await handler(strict)
 

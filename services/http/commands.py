@@ -8,7 +8,7 @@ pathway's version as ``ETag``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,18 +96,23 @@ ROUTES: tuple[CommandRoute, ...] = (
 )
 
 
-def answer(result: CommandResult, response: Response) -> Response:
-    """The outcome as JSON, with the headers the dependencies set on ``response``.
+def answer(result: CommandResult, headers: Iterable[tuple[bytes, bytes]]) -> Response:
+    """The outcome as JSON, after ``headers`` (those the dependencies set), then the ``ETag``.
 
     Returned as a ``Response``, so FastAPI does not validate and serialise the model it was
-    built from a second time; ``response_model`` still documents it.
+    built from a second time; ``response_model`` still documents it. The fast path
+    (services/http/fast_commands.py) answers with it too.
     """
-    response.headers["ETag"] = f'"{result.version}"'
     body = CommandOutcome.of(result).model_dump_json().encode()
     sent = Response(body, status_code=200 if result.replayed else 201,
                     media_type="application/json")
-    sent.raw_headers.extend(response.raw_headers)
+    sent.raw_headers.extend(headers)
+    sent.raw_headers.append((b"etag", f'"{result.version}"'.encode()))
     return sent
+
+
+def location(result: CommandResult) -> str:
+    return f"/pathways/{result.pathway_id}"
 
 
 @router.post("", status_code=201, response_model=CommandOutcome, responses=OPEN_RESPONSES,
@@ -121,8 +126,8 @@ async def open_pathway(*, command: c.OpenPathway, request: Request, response: Re
     """
     await refuse_coercions(request, command)
     result = await run_in_threadpool(pathways.open_pathway, command, caller)
-    response.headers["Location"] = f"/pathways/{result.pathway_id}"
-    return answer(result, response)
+    response.headers["Location"] = location(result)
+    return answer(result, response.raw_headers)
 
 
 def _endpoint(route: CommandRoute) -> Callable[..., Awaitable[Response]]:
@@ -132,7 +137,7 @@ def _endpoint(route: CommandRoute) -> Callable[..., Awaitable[Response]]:
         await refuse_coercions(request, command)
         result = await run_in_threadpool(pathways.execute, pathway_id, command, caller,
                                          expected_version)
-        return answer(result, response)
+        return answer(result, response.raw_headers)
 
     # Why: FastAPI reads the body type from the annotation, and it differs per route.
     endpoint.__annotations__["command"] = route.command

@@ -27,13 +27,40 @@ _PRINTABLE_ID = r"^[!-~]([ -~]*[!-~])?$"
 """Printable ASCII, no leading or trailing space: ids that logs and brokers carry safely."""
 _PRINTABLE_ID_RE = re.compile(_PRINTABLE_ID)
 _IF_MATCH = r'^(\*|"[0-9]{1,15}"|[0-9]{1,15})$'
+MAX_IF_MATCH = 40
 _VERSION_TAG = re.compile(r'"([0-9]{1,15})"|([0-9]{1,15})')
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _UUID = re.compile(UUID_PATTERN)
 
 
+def is_token(value: str) -> bool:
+    """Whether ``value`` is an id header's value as the dependencies below require it."""
+    return len(value) <= MAX_TOKEN and _PRINTABLE_ID_RE.fullmatch(value) is not None
+
+
+def is_role(value: str) -> bool:
+    return value in ROLES
+
+
+def version_of(if_match: str | None) -> int | None:
+    """The version an ``If-Match`` value names (None: any), or a 400 naming the header."""
+    if if_match is None or if_match == "*":
+        return None
+    match = _VERSION_TAG.fullmatch(if_match)
+    if match is None:
+        raise BadRequestField("header.If-Match", 'must be one version: "<version>" or <version>')
+    return int(match[1] or match[2])
+
+
+def pathway_uuid(text: str) -> UUID:
+    """An id in any other spelling names no pathway: 404, like any unknown id."""
+    if not _UUID.fullmatch(text):
+        raise PathwayNotFound(text)
+    return UUID(text)
+
+
 def _known_role(role: str) -> str:
-    if role not in ROLES:
+    if not is_role(role):
         msg = f"must be one of {', '.join(ROLES)}"
         raise ValueError(msg)
     return role
@@ -59,7 +86,7 @@ IdempotencyKeyHeader = Annotated[str | None, _token(
 CorrelationIdHeader = Annotated[str | None, _token(
     "X-Correlation-Id", "Ties the events to a wider operation; generated if absent, echoed.")]
 IfMatchHeader = Annotated[str | None, Header(
-    alias="If-Match", max_length=40, json_schema_extra={"pattern": _IF_MATCH},
+    alias="If-Match", max_length=MAX_IF_MATCH, json_schema_extra={"pattern": _IF_MATCH},
     description='The pathway version the command was decided on: `"<version>"` (the ETag) or'
                 " `<version>`; a different current version answers 412.")]
 
@@ -67,29 +94,27 @@ IfMatchHeader = Annotated[str | None, Header(
 async def caller(*, request: Request, response: Response, actor_id: ActorIdHeader,
                  actor_role: ActorRoleHeader, idempotency_key: IdempotencyKeyHeader = None,
                  correlation_id: CorrelationIdHeader = None) -> Caller:
-    key = idempotency_key or str(uuid4())
-    response.headers["Idempotency-Key"] = key
-    return Caller(actor_id=actor_id, actor_role=actor_role,
-                  correlation_id=correlation_id or request.state.correlation_id,
-                  idempotency_key=key)
+    found = new_caller(actor_id, actor_role, idempotency_key,
+                       correlation_id or request.state.correlation_id)
+    response.headers["Idempotency-Key"] = found.idempotency_key
+    return found
+
+
+def new_caller(actor_id: str, actor_role: str, idempotency_key: str | None,
+               correlation_id: str) -> Caller:
+    """The caller of checked headers; without a key, one is generated (and returned)."""
+    return Caller(actor_id=actor_id, actor_role=actor_role, correlation_id=correlation_id,
+                  idempotency_key=idempotency_key or str(uuid4()))
 
 
 async def expected_version(if_match: IfMatchHeader = None) -> int | None:
-    if if_match is None or if_match == "*":
-        return None
-    match = _VERSION_TAG.fullmatch(if_match)
-    if match is None:
-        raise BadRequestField("header.If-Match", 'must be one version: "<version>" or <version>')
-    return int(match[1] or match[2])
+    return version_of(if_match)
 
 
 async def pathway_id(pathway_id: Annotated[str, Path(
         description="The pathway's id: a UUID, `8-4-4-4-12` hex digits.",
         json_schema_extra={"format": "uuid", "pattern": UUID_PATTERN})]) -> UUID:
-    """An id in any other spelling names no pathway: 404, like any unknown id."""
-    if not _UUID.fullmatch(pathway_id):
-        raise PathwayNotFound(pathway_id)
-    return UUID(pathway_id)
+    return pathway_uuid(pathway_id)
 
 
 def container(request: Request) -> Container:
@@ -126,8 +151,7 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send)
             return
         given = Headers(scope=scope).get("x-correlation-id", "")
-        valid = len(given) <= MAX_TOKEN and _PRINTABLE_ID_RE.fullmatch(given)
-        correlation_id = given if valid else str(uuid4())
+        correlation_id = given if is_token(given) else str(uuid4())
         scope.setdefault("state", {})["correlation_id"] = correlation_id
 
         async def send_with_id(message: Message) -> None:
