@@ -5,8 +5,11 @@
 .venv/bin/python -m bench --sections history,decode,http   # issue 5's speed bars only
 
 Sections: ``write`` (carepath vs bare vs raw throughput), ``history`` (a command at 40 vs
-1,000 events), ``decode`` (the mapper against orjson alone) and ``http`` (a real server
-against the in-process call).
+1,000 events), ``decode`` (the mapper against orjson alone), ``http`` (a real server
+against the in-process call), and issue 6's read side: ``rebuild`` (every read model rebuilt
+from a log of ``--rebuild-events`` against a raw keyset scan, SQLite and PostgreSQL), ``lag``
+(command committed -> visible in every read model under a steady command rate, PostgreSQL)
+and ``endpoints`` (the dashboard's JSON with ``--endpoint-pathways`` pathways read).
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from bench.carepath import MEAN_HISTORY, typical_event_bytes
 from bench.decoding import measure_decoding
 from bench.history import BAR as HISTORY_BAR
 from bench.history import run_history
+from bench.rebuild import BAR as REBUILD_BAR
+from bench.rebuild import STRETCH as REBUILD_STRETCH
+from bench.rebuild import run_rebuild
 from bench.report import to_json
 from bench.suite import run_benchmark
 from bench.workload import WorkloadFactory
@@ -33,7 +39,7 @@ __all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CAREPATH_FACTORY = "bench.carepath:carepath_factory"
-SECTIONS = ("write", "history", "decode", "http")
+SECTIONS = ("write", "history", "decode", "http", "rebuild", "lag", "endpoints")
 
 
 def load_factory(spec: str) -> WorkloadFactory:
@@ -115,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="http: server processes (default: one per core, at most 4)")
     p.add_argument("--http-client", choices=("stdlib", "httpx"), default="stdlib")
     p.add_argument("--http-rounds", type=int, default=2, help="http: interleaved rounds")
+    p.add_argument("--rebuild-events", type=int, default=1_000_000,
+                   help="rebuild: events in the log (default 1,000,000)")
+    p.add_argument("--rebuild-repeat", type=int, default=1,
+                   help="rebuild: scan + rebuild rounds per store (not --repeat: a 1M-event"
+                        " rebuild takes minutes)")
     return p
 
 
@@ -184,12 +195,30 @@ def _speed_sections(args: argparse.Namespace, lines: list[str], data: dict[str, 
                             "throughput_ratio": http.throughput_ratio,
                             "workers": http.workers, "client": http.client}
         met = met and http.meets_bars()
+    met = _read_side_sections(args, lines, sections, say) and met
     if sections:
         load = os.getloadavg()[0]
         lines.append(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end"
                      " (timings from a busy machine vary; ratios are taken within one run)")
         sections["load_average"] = load
         data["sections"] = json.loads(to_json(sections))
+    return met
+
+
+def _read_side_sections(args: argparse.Namespace, lines: list[str], sections: dict[str, Any],
+                        say: Any) -> bool:
+    """Issue 6's speed bars: rebuild ratio, projection lag p99, dashboard endpoint p99."""
+    met = True
+    if "rebuild" in args.sections:
+        say(f"rebuild: every read model from {args.rebuild_events:,} events ...")
+        for result in run_rebuild(args.dsn, events=args.rebuild_events,
+                                  repeat=args.rebuild_repeat, say=say):
+            lines.extend(result.render())
+            sections[f"rebuild_{result.store}"] = {
+                "events": result.events, "scan_rate": result.scan_rate,
+                "rebuild_rate": result.rebuild_rate, "ratio": result.ratio,
+                "bar": REBUILD_BAR, "stretch": REBUILD_STRETCH, "stages": result.stages}
+            met = met and result.meets_bar()
     return met
 
 

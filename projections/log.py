@@ -83,9 +83,16 @@ class OrderedLog:
     def read(self, after: Position, limit: int, *,
              types: Sequence[type[PathwayEvent]] = ()) -> list[LoggedEvent]:
         """Up to ``limit`` events after ``after``, oldest first (only ``types``, if given)."""
+        return self.decode(self.read_stored(after, limit, types=types))
+
+    def read_stored(self, after: Position, limit: int, *,
+                    types: Sequence[type[PathwayEvent]] = ()) -> Sequence[Any]:
+        """The stored rows ``read`` would decode (a rebuild times fetching and decoding)."""
         topics = [event_type.TOPIC for event_type in types]
-        notifications = self._recorder.select_notifications(
+        return self._recorder.select_notifications(
             start=after, limit=limit, topics=topics, inclusive_of_start=False)
+
+    def decode(self, notifications: Sequence[Any]) -> list[LoggedEvent]:
         decode = self._mapper.to_domain_event
         return [LoggedEvent(n.id, decode(n)) for n in notifications]
 

@@ -102,3 +102,22 @@ def test_the_speed_sections_print_each_figure_with_its_bar(
     sections = json.loads(out.read_text(encoding="utf-8"))["sections"]
     assert {"history_sqlite", "history_postgresql", "decode", "http"} <= sections.keys()
     assert sections["http"]["ops_per_s"][1] > 0
+
+
+def test_the_rebuild_section_prints_its_ratio_on_both_stores(
+    server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "rebuild.json"
+    argv = ["--dsn", server_dsn, "--quiet", "--sections", "rebuild", "--rebuild-events", "600",
+            "--json", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "rebuild (sqlite):" in text
+    assert "rebuild (postgresql):" in text
+    assert "bar >= 0.25" in text
+    sections = json.loads(out.read_text(encoding="utf-8"))["sections"]
+    for store in ("sqlite", "postgresql"):
+        section = sections[f"rebuild_{store}"]
+        assert section["events"] >= 600
+        assert section["ratio"] > 0
+        assert {"read", "decode", "pathways"} <= section["stages"].keys()
