@@ -66,6 +66,11 @@ class Container:
             return self.workers.wait_for(projection, position, timeout)
         return wait_for(self.read_store, projection, position, timeout)
 
+    def wait_for_head(self, projection: str, timeout: float) -> bool:
+        """Read-your-writes without a position: wait until read model ``projection`` has
+        applied every event stored when this is called (one ``max()`` on the log)."""
+        return self.wait_for(projection, OrderedLog(self.pathways).head(), timeout)
+
     def close(self) -> None:
         self.stop_projections()
         self.read_store.close()
