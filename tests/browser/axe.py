@@ -50,5 +50,6 @@ def scan(page: Page, report: Path | None = None) -> Scan:
                  version=str(results["testEngine"]["version"]))
     if report is not None:
         report.write_text(json.dumps({"url": page.url, "axe": found.version,
+                                      "rules_passed": found.passes,
                                       "violations": found.violations}, indent=2))
     return found

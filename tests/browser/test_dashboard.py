@@ -170,17 +170,22 @@ def test_a_safety_flag_recorded_through_the_api_appears_without_a_reload(
     page.screenshot(path=screenshots / "dashboard-after-live-update.png", full_page=True)
 
 
-@pytest.mark.parametrize("path", ["/ops/dashboard", "/ops/dashboard/rules"])
+PAGES = {"dashboard": "", "rules": "/rules", "refused-filter": "?protocol=homeopathy"}
+SHOTS = {"dashboard": "dashboard-all-tables", "rules": "rules",
+         "refused-filter": "dashboard-refused-filter"}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
 def test_axe_core_finds_no_serious_or_critical_violation(page: Page, server: Server,
-                                                        screenshots: Path, path: str) -> None:
-    name = "rules" if path.endswith("rules") else "dashboard"
-    if name == "dashboard":
-        open_dashboard(page, server)
+                                                        screenshots: Path, name: str) -> None:
+    path = f"/ops/dashboard{PAGES[name]}"
+    if name != "rules":
+        open_dashboard(page, server, PAGES[name])
         # Scan the tables too, not only the charts: open every "numbers" disclosure.
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     else:
         page.goto(f"{server.base}{path}")
-        page.screenshot(path=screenshots / "rules.png", full_page=True)
+    page.screenshot(path=screenshots / f"{SHOTS[name]}.png", full_page=True)
     found = scan(page, screenshots / f"axe-{name}.json")
     assert not found.blocking(), "\n".join(found.blocking())
     assert found.passes > 0

@@ -3,8 +3,8 @@
 Each stream sends the read models' live positions whenever they change; the page then
 re-reads its panels (no reload). However many pages are open, a process reads the tracking
 table at most once per poll interval (one small query), through a shared watch. A stream ends
-after a few minutes and the browser reconnects by itself (``retry``), so a server that is
-shutting down is never held open by a dashboard left on a screen.
+after a minute and the browser reconnects by itself (``retry``), so a dashboard left open on
+a screen holds a server that is shutting down for a minute at most.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ router = APIRouter(prefix=PREFIX)
 
 POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
-STREAM_SECONDS = 300.0
+STREAM_SECONDS = 60.0
 RETRY_MILLISECONDS = 1_000
 
 

@@ -25,8 +25,9 @@
   const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "cross"];
 
   let sequence = 0;
-  let running = null;
+  let running = false;
   let again = false;
+  let pendingReason = "";
   let lastSafety = null;
 
   function params() {
@@ -264,24 +265,29 @@
     }
   }
 
+  // One round of reads at a time; a request for another while one runs (a live update, a
+  // filter change) runs one more round after it. A filter change also drops the answers of
+  // the round in flight, so numbers for the old filters are never drawn.
   async function refresh(reason) {
+    pendingReason = reason || pendingReason;
     if (running) {
       again = true;
-      return running;
+      return;
     }
-    const mine = ++sequence;
-    const query = params();
-    running = Promise.all(ids.map((id) => loadPanel(id, query, mine)));
-    const panels = await running;
-    running = null;
-    document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
-    const time = new Date().toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
-    announce(reason ? `${reason} (${time}).` : "", panels);
-    if (again) {
+    running = true;
+    do {
       again = false;
-      return refresh(reason);
-    }
-    return panels;
+      const mine = ++sequence;
+      const why = pendingReason;
+      pendingReason = "";
+      const panels = await Promise.all(ids.map((id) => loadPanel(id, params(), mine)));
+      if (mine === sequence) {
+        document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
+        const time = new Date().toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+        announce(why ? `${why} (${time}).` : "", panels);
+      }
+    } while (again);
+    running = false;
   }
 
   function applyFilters() {
@@ -289,9 +295,7 @@
     const address = query.toString() ? `?${query}` : window.location.pathname;
     window.history.replaceState(null, "", address);
     showing.textContent = describeFilters(query);
-    sequence += 1; // answers to the old filters are dropped
-    running = null;
-    again = false;
+    sequence += 1; // answers to the old filters, still in flight, are dropped
     refresh("Filters applied: every panel shows the new numbers");
   }
 
