@@ -1,6 +1,7 @@
 """The dashboard's panels in page order, one module each, each reading one read model.
 
-Safety comes first: it is the panel a manager acts on today.
+Safety comes first: it is the panel a manager acts on today. Outcomes and fidelity, whose
+tables are wide, come last and take a whole row each.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from services.http.dashboard.panels import (
 from services.http.dashboard.shapes import PanelSpec
 
 PANELS: tuple[PanelSpec, ...] = (
-    safety.PANEL, caseload.PANEL, funnel.PANEL, attendance.PANEL, outcomes.PANEL,
-    fidelity.PANEL, maintenance.PANEL,
+    safety.PANEL, caseload.PANEL, funnel.PANEL, attendance.PANEL, maintenance.PANEL,
+    outcomes.PANEL, fidelity.PANEL,
 )
 BY_ID: dict[str, PanelSpec] = {panel.id: panel for panel in PANELS}
