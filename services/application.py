@@ -9,11 +9,12 @@ with the history. Reads of state, as-of and history live in ``services.queries``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -68,6 +69,31 @@ def request_digest(command: c.Command) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+CommandObserver = Callable[[c.Command, CommandResult | None, Exception | None], None]
+_Method = TypeVar("_Method", bound=Callable[..., CommandResult])
+
+
+def _observed(method: _Method) -> _Method:
+    """Tell ``on_command`` how a command was answered (its result, or the error raised)."""
+
+    @functools.wraps(method)
+    def observed(self: Pathways, *args: Any, **kwargs: Any) -> CommandResult:
+        if not self.on_command:
+            return method(self, *args, **kwargs)
+        command = next(a for a in (*args, *kwargs.values()) if isinstance(a, c.Command))
+        try:
+            result = method(self, *args, **kwargs)
+        except Exception as error:
+            for callback in self.on_command:
+                callback(command, None, error)
+            raise
+        for callback in self.on_command:
+            callback(command, result, None)
+        return result
+
+    return cast("_Method", observed)
+
+
 class Pathways(Application[UUID]):
     """The carepath write application (its tables are ``pathways_*`` on PostgreSQL)."""
 
@@ -85,9 +111,13 @@ class Pathways(Application[UUID]):
         self.on_saved: list[Callable[[int], None]] = []
         """Called after each successful save with the log position it reached (read models'
         followers in this process wake on it). Must not raise: the save has happened."""
+        self.on_command: list[CommandObserver] = []
+        """Called after each command with its answer, or the error it raised (metrics count
+        commands by outcome and rule id). Must not raise: the command has been answered."""
 
     # ----- commands ------------------------------------------------------------------------
 
+    @_observed
     def open_pathway(self, command: c.OpenPathway, caller: Caller) -> CommandResult:
         """Open a pathway; its id derives from the caller and key, so a retry finds it."""
         pathway_id = uuid5(_OPEN_NAMESPACE, f"{caller.actor_id}\x1f{caller.idempotency_key}")
@@ -109,6 +139,7 @@ class Pathways(Application[UUID]):
         finally:
             self.cache.give(existing)
 
+    @_observed
     def execute(self, pathway_id: UUID, command: c.Command, caller: Caller,
                 expected_version: int | None = None) -> CommandResult:
         """get -> call -> save; re-decides on a lost race unless the caller pinned a version."""

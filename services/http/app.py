@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 
 from services.composition import Container
-from services.http import commands, dashboard, fast_commands, ops, problems, queries
+from services.http import commands, dashboard, fast_commands, metrics, ops, problems, queries
 from services.http.headers import CorrelationMiddleware
 from services.http.limits import BodyLimitMiddleware
 from services.http.openapi import DocumentedAPI
@@ -75,5 +75,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(queries.router)
     app.include_router(ops.router)
     app.include_router(dashboard.router)
+    metrics.install(app)  # /metrics: read-side lag, open flags, commands by outcome and rule
     fast_commands.install(app)  # the command routes' happy path, ahead of the routes above
     return app
