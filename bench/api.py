@@ -9,6 +9,11 @@ both bars although the server never spends it). The in-process runs call
 ``Pathways.execute`` from the same number of threads on a database of their own. Bars:
 HTTP p50 <= in-process p50 + 0.7 ms (one writer); with 8 writers on 8+ pathways, HTTP
 throughput >= 0.8x in-process.
+
+The server runs without the read models' workers (``CAREPATH_PROJECTIONS_IN_PROCESS=false``,
+as when ``carepath projections run`` is a process of its own): the in-process writers project
+nothing either, and a follower folding every command into each read model in the server's
+processes is not the HTTP path. ``projections_in_server=True`` measures with them.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ class Server:
     log: Any = None
     """The server's stderr, a temporary file: a pipe nobody reads could fill and stall it."""
     code: str = "import sys; from services.cli import main; sys.exit(main(sys.argv[1:]))"
+    projections_in_server: bool = False
+    """Whether the server's processes also run the read models' workers (``serve``'s default)."""
 
     @property
     def base_url(self) -> str:
@@ -66,7 +73,9 @@ class Server:
 
     def __enter__(self) -> Server:
         env = os.environ | {"CAREPATH_DATABASE_URL": self.database_url,
-                            "CAREPATH_POOL_SIZE": str(self.pool_size)}
+                            "CAREPATH_POOL_SIZE": str(self.pool_size),
+                            "CAREPATH_PROJECTIONS_IN_PROCESS": str(self.projections_in_server
+                                                                   ).lower()}
         argv = [sys.executable, "-c", self.code, "serve", "--host", "127.0.0.1",
                 "--port", str(self.port), "--data-dir", tempfile.gettempdir()]
         if self.workers > 1:
@@ -156,6 +165,7 @@ class HttpWorkload(CarepathWorkload):
 
     workers: int = 1
     client: Client = "stdlib"
+    projections_in_server: bool = False
     _server: Server | None = None
     _clients: dict[int, Poster] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -165,7 +175,8 @@ class HttpWorkload(CarepathWorkload):
         if self.pathways is not None:
             self.pathways.close()
             self.pathways = None
-        self._server = Server(as_url(self.dsn), workers=self.workers, pool_size=self.writers)
+        self._server = Server(as_url(self.dsn), workers=self.workers, pool_size=self.writers,
+                              projections_in_server=self.projections_in_server)
         self._server.__enter__()
 
     def _client(self, writer: int) -> Poster:
@@ -208,6 +219,7 @@ class HttpResult:
     concurrent: tuple[list[RunResult], list[RunResult]]
     workers: int
     client: Client = "stdlib"
+    projections_in_server: bool = False
 
     @staticmethod
     def _median(runs: list[RunResult], attribute: str) -> float:
@@ -245,8 +257,11 @@ class HttpResult:
         runs = [*self.single[0], *self.single[1], *self.concurrent[0], *self.concurrent[1]]
         errors = sum(run.errors for run in runs)
         writers = self.concurrent[0][0].writers
+        projecting = "read models in the server" if self.projections_in_server else (
+            "read models projected elsewhere")
         return [
-            f"http (postgresql, {of}{self.workers} server worker(s), {self.client} client):"
+            f"http (postgresql, {of}{self.workers} server worker(s), {self.client} client,"
+            f" {projecting}):"
             f" command p50 {p50_http:.2f} ms vs in-process {p50_in:.2f} ms:"
             f" +{self.p50_overhead_ms:.2f} ms ({p50_ok} bar <= +{P50_BAR_MS} ms)",
             f"http (postgresql): {writers} clients {tp_http:.0f} ops/s vs {writers} in-process"
@@ -257,14 +272,16 @@ class HttpResult:
 
 def measure_http(server_dsn: str, *, single_ops: int = 300, concurrent_ops: int = 800,
                  writers: int = 8, workers: int = 1, client: Client = "stdlib",
-                 rounds: int = 2, progress: bool = False) -> HttpResult:
+                 rounds: int = 2, progress: bool = False,
+                 projections_in_server: bool = False) -> HttpResult:
     """``rounds`` x four runs, interleaved, each on a fresh database: in-process and HTTP, with
     one writer and with ``writers``."""
 
     def run(http: bool, count: int, ops: int) -> RunResult:
         with fresh_database(server_dsn) as dsn:
             workload = (HttpWorkload(dsn=dsn, writers=count, ops=ops, workers=workers,
-                                     client=client) if http
+                                     client=client, projections_in_server=projections_in_server)
+                        if http
                         else CarepathWorkload(dsn=dsn, writers=count, ops=ops))
             label = "http" if http else "in-process"
             return run_workload(workload, writers=count, ops=ops, label=label,
@@ -276,4 +293,4 @@ def measure_http(server_dsn: str, *, single_ops: int = 300, concurrent_ops: int 
         for kind, over_http in enumerate((False, True)):
             single[kind].append(run(over_http, 1, single_ops))
             concurrent[kind].append(run(over_http, writers, concurrent_ops))
-    return HttpResult(single, concurrent, workers, client)
+    return HttpResult(single, concurrent, workers, client, projections_in_server)
