@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: CAREPATH_PORT)")
     serve.add_argument("--demo", action="store_true",
                        help="seed the synthetic demo caseload before serving (idempotent)")
+    serve.add_argument("--demo-size", type=_positive, default=None, metavar="N",
+                       help="seed N demo pathways (implies --demo; default 48); large sizes"
+                            " are decided in memory and saved in batches, with progress")
     serve.add_argument("--workers", type=_positive, default=1,
                        help="server processes sharing the port (default 1)")
     serve.add_argument("--no-access-log", action="store_true",
@@ -93,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Seed a deterministic synthetic caseload through the application layer:"
                     " every phase, protocol and outcome, with missed sessions, deviations,"
                     " safety flags, maintenance and closures. No real person is described.")
-    demo.add_argument("--count", type=int, default=48, help="pathways to seed (default 48)")
+    demo.add_argument("--count", "--demo-size", type=_positive, default=48, dest="count",
+                      help="pathways to seed (default 48; e.g. 10000 to try the dashboard at"
+                           " scale)")
     demo.add_argument("--seed", type=int, default=7, help="variation seed (default 7)")
     _data_dir_option(demo)
     demo.set_defaults(handler=demo_command)

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from services.cli.common import settings_from, version_text
 from services.cli.config import storage_description
-from services.cli.demo import seed
+from services.cli.demo import BULK_FROM, PROGRESS_SECONDS, seed
 from services.settings import ENV_PREFIX, Settings, load_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from services.composition import Container
+
+DEMO_SIZE = 48
 _WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - compared, not bound
 
 SERVE_EPILOG = """\
 examples:
   carepath serve                        embedded SQLite in ./data, http://127.0.0.1:8000
   carepath serve --demo                 the same, with 48 synthetic pathways seeded first
+  carepath serve --demo-size 10000      a clinic at scale, to try the dashboard with
   CAREPATH_DATABASE_URL=postgresql://carepath@db:5432/carepath carepath serve --host 0.0.0.0
   carepath serve --workers 4            four server processes on one port, one store
 
@@ -40,9 +45,13 @@ def serve_command(args: argparse.Namespace) -> int:
 
     container = bootstrap(settings)
     first_demo = None
-    if args.demo:
-        summary = seed(container.pathways, count=48, seed=7)
+    size = getattr(args, "demo_size", None)
+    if args.demo or size:
+        summary = seed(container.pathways, count=size or DEMO_SIZE, seed=7)
         first_demo = str(summary.pathway_ids[0])
+        if size and size > BULK_FROM and settings.projections_in_process \
+                and settings.database_url is None:
+            build_read_models(container)
     print(banner(settings, first_demo), flush=True)
 
     import uvicorn  # noqa: PLC0415 - only serving needs the server
@@ -61,6 +70,38 @@ def serve_command(args: argparse.Namespace) -> int:
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers,
                 host=settings.host, port=settings.port, access_log=access_log)
     return 0
+
+
+def build_read_models(container: Container) -> None:
+    """After a large demo on the embedded store, fill every read model in one pass over the log
+    (each event decoded once for all of them), so the dashboard has its numbers at start.
+
+    Only where no read model has been built yet: otherwise the workers catch up as usual.
+    """
+    from projections.log import OrderedLog  # noqa: PLC0415
+    from projections.rebuild_all import AllProgress, rebuild_all  # noqa: PLC0415
+    from projections.registry import all_projections  # noqa: PLC0415
+    from projections.status import projection_status  # noqa: PLC0415
+
+    log = OrderedLog(container.pathways)
+    projections = all_projections()
+    status = projection_status(container.read_store, log, projections)
+    if any(row.live_generation is not None for row in status):
+        return
+    started = shown = time.monotonic()
+
+    def progress(done: AllProgress) -> None:
+        nonlocal shown
+        now = time.monotonic()
+        if now - shown >= PROGRESS_SECONDS or done.position >= done.head:
+            shown = now
+            rate = done.applied / max(1e-6, now - started)
+            print(f"  read models: {done.position:,}/{done.head:,} events ({rate:,.0f}/s)",
+                  flush=True)
+
+    print(f"  read models: building all {len(projections)} from {log.head():,} events",
+          flush=True)
+    rebuild_all(container.read_store, log, projections, progress=progress)
 
 
 def worker_app() -> FastAPI:
