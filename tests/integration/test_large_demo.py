@@ -37,8 +37,8 @@ def make(tmp_path: Path) -> Iterator[Any]:
         return made[-1]
 
     yield container
-    for container in made:
-        container.close()
+    for each in made:
+        each.close()
 
 
 def stored(container: Container) -> list[tuple[Any, ...]]:
