@@ -50,10 +50,12 @@ def templates(count: int = TEMPLATES, *, seed: int = 7,
             for pathway in decide_demo(range(count), seed=seed, now=now)]
 
 
-def copies(items: Sequence[Template], events: int) -> Iterator[tuple[UUID, int, str, bytes]]:
-    """Rows of at least ``events`` events: the templates cycled, each copy a new pathway."""
+def copies(items: Sequence[Template], events: int = 0, *,
+           pathways: int = 0) -> Iterator[tuple[UUID, int, str, bytes]]:
+    """Rows of at least ``events`` events and ``pathways`` pathways: the templates cycled,
+    each copy a new pathway."""
     written, copy = 0, 0
-    while written < events:
+    while written < events or copy < pathways:
         template = items[copy % len(items)]
         pathway_id = uuid5(_NAMESPACE, str(copy))
         for row in template.rows:

@@ -26,8 +26,12 @@ from typing import Any
 from bench.api import measure_http
 from bench.carepath import MEAN_HISTORY, typical_event_bytes
 from bench.decoding import measure_decoding
+from bench.endpoints import BAR_MS as ENDPOINT_BAR_MS
+from bench.endpoints import run_endpoints
 from bench.history import BAR as HISTORY_BAR
 from bench.history import run_history
+from bench.lag import BAR_MS as LAG_BAR_MS
+from bench.lag import run_lag
 from bench.rebuild import BAR as REBUILD_BAR
 from bench.rebuild import STRETCH as REBUILD_STRETCH
 from bench.rebuild import run_rebuild
@@ -126,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild-repeat", type=int, default=1,
                    help="rebuild: scan + rebuild rounds per store (not --repeat: a 1M-event"
                         " rebuild takes minutes)")
+    p.add_argument("--lag-rate", type=float, default=50.0, help="lag: commands per second")
+    p.add_argument("--lag-seconds", type=float, default=30.0, help="lag: seconds of commands")
+    p.add_argument("--lag-pathways", type=int, default=1000,
+                   help="lag: pathways seeded before the timed commands")
+    p.add_argument("--endpoint-pathways", type=int, default=10_000,
+                   help="endpoints: pathways in the read models")
+    p.add_argument("--endpoint-rounds", type=int, default=20,
+                   help="endpoints: requests to each endpoint (interleaved)")
     return p
 
 
@@ -219,6 +231,26 @@ def _read_side_sections(args: argparse.Namespace, lines: list[str], sections: di
                 "rebuild_rate": result.rebuild_rate, "ratio": result.ratio,
                 "bar": REBUILD_BAR, "stretch": REBUILD_STRETCH, "stages": result.stages}
             met = met and result.meets_bar()
+    if "lag" in args.sections:
+        say(f"lag: {args.lag_rate:g} commands/s for {args.lag_seconds:g}s on PostgreSQL ...")
+        lag = run_lag(args.dsn, rate=args.lag_rate, seconds=args.lag_seconds,
+                      base_pathways=args.lag_pathways, say=say)
+        lines.extend(lag.render())
+        sections["lag"] = {"rate": lag.rate, "achieved": lag.achieved, "commands": lag.commands,
+                           "p50_ms": lag.p(50), "p99_ms": lag.p(99), "bar_ms": LAG_BAR_MS,
+                           "p99_ms_per_projection": {name: lag.p(99, values) for name, values
+                                                     in lag.per_projection_ms.items()}}
+        met = met and lag.meets_bar()
+    if "endpoints" in args.sections:
+        say(f"endpoints: the dashboard's JSON with {args.endpoint_pathways:,} pathways ...")
+        for found in run_endpoints(args.dsn, pathways=args.endpoint_pathways,
+                                   rounds=args.endpoint_rounds, say=say):
+            lines.extend(found.render())
+            sections[f"endpoints_{found.store}"] = {
+                "pathways": found.pathways, "events": found.events, "bar_ms": ENDPOINT_BAR_MS,
+                "worst": found.worst, "worst_p99_ms": found.p(found.worst, 99),
+                "p99_ms": {path: found.p(path, 99) for path in found.timings_ms}}
+            met = met and found.meets_bar()
     return met
 
 

@@ -121,3 +121,27 @@ def test_the_rebuild_section_prints_its_ratio_on_both_stores(
         assert section["events"] >= 600
         assert section["ratio"] > 0
         assert {"read", "decode", "pathways"} <= section["stages"].keys()
+
+
+def test_the_lag_and_endpoint_sections_print_their_p99_against_the_bars(
+    server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "read.json"
+    argv = ["--dsn", server_dsn, "--quiet", "--sections", "lag,endpoints", "--lag-rate", "20",
+            "--lag-seconds", "1", "--lag-pathways", "10", "--endpoint-pathways", "20",
+            "--endpoint-rounds", "2", "--json", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "lag (postgresql):" in text
+    assert "bar < 250 ms" in text
+    assert "endpoints (sqlite):" in text
+    assert "endpoints (postgresql):" in text
+    assert "bar < 50 ms" in text
+    sections = json.loads(out.read_text(encoding="utf-8"))["sections"]
+    assert sections["lag"]["commands"] == 20
+    assert 0 < sections["lag"]["p99_ms"] < 30_000
+    assert set(sections["lag"]["p99_ms_per_projection"]) >= {"pathways", "safety"}
+    for store in ("sqlite", "postgresql"):
+        section = sections[f"endpoints_{store}"]
+        assert section["pathways"] == 20
+        assert "/ops/dashboard/outcomes" in section["p99_ms"]
