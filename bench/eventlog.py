@@ -30,6 +30,8 @@ TEMPLATES = 250
 PG_TABLE = "pathways_events"
 SQLITE_TABLE = "stored_events"
 SQLITE_BATCH = 20_000
+IN_FLIGHT = 200
+"""Pathways whose events interleave in the log at any time (a clinic's active caseload)."""
 
 Say = Callable[[str], None]
 
@@ -50,18 +52,24 @@ def templates(count: int = TEMPLATES, *, seed: int = 7,
             for pathway in decide_demo(range(count), seed=seed, now=now)]
 
 
-def copies(items: Sequence[Template], events: int = 0, *,
-           pathways: int = 0) -> Iterator[tuple[UUID, int, str, bytes]]:
+def copies(items: Sequence[Template], events: int = 0, *, pathways: int = 0,
+           in_flight: int = IN_FLIGHT) -> Iterator[tuple[UUID, int, str, bytes]]:
     """Rows of at least ``events`` events and ``pathways`` pathways: the templates cycled,
-    each copy a new pathway."""
+    each copy a new pathway, ``in_flight`` pathways at a time with their events interleaved
+    (as in a clinic's log, where a batch of events touches many pathways)."""
     written, copy = 0, 0
     while written < events or copy < pathways:
-        template = items[copy % len(items)]
-        pathway_id = uuid5(_NAMESPACE, str(copy))
-        for row in template.rows:
-            yield pathway_id, row.originator_version, row.topic, row.state
-        written += len(template.rows)
-        copy += 1
+        wave: list[tuple[UUID, tuple[StoredEvent, ...]]] = []
+        while len(wave) < in_flight and (written < events or copy < pathways):
+            template = items[copy % len(items)]
+            wave.append((uuid5(_NAMESPACE, str(copy)), template.rows))
+            written += len(template.rows)
+            copy += 1
+        for step in range(max(len(rows) for _, rows in wave)):
+            for pathway_id, rows in wave:
+                if step < len(rows):
+                    row = rows[step]
+                    yield pathway_id, row.originator_version, row.topic, row.state
 
 
 def fill_postgres(dsn: str, rows: Iterator[tuple[UUID, int, str, bytes]], *,
@@ -102,6 +110,7 @@ def fill_sqlite(path: str, rows: Iterator[tuple[UUID, int, str, bytes]], *,
                 if say is not None and count % 200_000 == 0:
                     say(f"{count:,} events inserted ({time.perf_counter() - started:.0f}s)")
         count += _insert(connection, statement, batch)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # readers then read the file
     finally:
         connection.close()
     return count
