@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -33,6 +33,7 @@ from services.errors import (
     VersionMismatch,
 )
 from services.store.cache import CheckoutCache
+from services.store.positions import stored_position
 
 _OPEN_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carepath:pathway-opened")
 CACHE_SIZE = 1000
@@ -62,6 +63,9 @@ class CommandResult:
     events: tuple[RecordedEvent, ...]
     replayed: bool = False
     """True when this answers a retry: the events were recorded by the first attempt."""
+    log_position: int = 0
+    """Where the ordered log stood once the events were stored: a read model that has reached
+    this position shows them (read-your-writes). A retry answers the first attempt's."""
 
 
 def request_digest(command: c.Command) -> str:
@@ -128,12 +132,13 @@ class Pathways(Application[UUID]):
             pathway = Pathway.open(pathway_id, command, ctx)
             recorded = _pending(pathway)
             try:
-                self.save(pathway)
+                recordings = self.save(pathway)
             except IntegrityError:  # the same retry raced us and won
                 existing = self._checkout(pathway_id)
             else:
                 self.cache.give(pathway)
-                return CommandResult(pathway_id, pathway.version, recorded)
+                return CommandResult(pathway_id, pathway.version, recorded,
+                                     log_position=_last_position(recordings))
         try:
             return self._replay(existing, ctx)
         finally:
@@ -161,14 +166,15 @@ class Pathways(Application[UUID]):
             self._decide(pathway, command, ctx)
             recorded = _pending(pathway)
             try:
-                self.save(pathway)
+                recordings = self.save(pathway)
             except IntegrityError:  # the taken pathway is dropped: it is ahead of the store
                 if expected_version is not None:
                     raise VersionMismatch(expected_version, self._latest_version(pathway_id)
                                           ) from None
                 continue
             self.cache.give(pathway)
-            return CommandResult(pathway_id, pathway.version, recorded)
+            return CommandResult(pathway_id, pathway.version, recorded,
+                                 log_position=_last_position(recordings))
         raise ConcurrencyConflict(attempts)
 
     # ----- internals -----------------------------------------------------------------------
@@ -240,7 +246,9 @@ class Pathways(Application[UUID]):
             pathway.id, gt=record.first_version - 1 or None, lte=record.last_version)
         recorded = tuple(RecordedEvent(ev.originator_version, type(ev).__name__)
                          for ev in events)
-        return CommandResult(pathway.id, record.last_version, recorded, replayed=True)
+        position = stored_position(self.recorder, pathway.id, record.last_version)
+        return CommandResult(pathway.id, record.last_version, recorded, replayed=True,
+                             log_position=position)
 
 
 def replay(pathway: Any, events: Iterable[Any]) -> Any:
@@ -258,3 +266,8 @@ def replay(pathway: Any, events: Iterable[Any]) -> Any:
 def _pending(pathway: Pathway) -> tuple[RecordedEvent, ...]:
     return tuple(RecordedEvent(ev.originator_version, type(ev).__name__)
                  for ev in pathway.pending_events)
+
+
+def _last_position(recordings: Sequence[Any]) -> int:
+    """The log position of the last event a save stored (its notification id)."""
+    return max((recording.notification.id for recording in recordings), default=0)

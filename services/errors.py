@@ -69,3 +69,16 @@ class StoreUnavailable(ServiceError, OperationalError):
         super().__init__(f"the event store is unavailable: {reason}")
         self.reason = reason
         self.retry_after = retry_after
+
+
+class ReadModelBehind(ServiceError):
+    """A read-model query asked for a log position the read model has not reached in time."""
+
+    def __init__(self, read_model: str, position: int, reached: int, *,
+                 retry_after: int = 1) -> None:
+        super().__init__(f"read model {read_model} has reached log position {reached},"
+                         f" not yet {position}")
+        self.read_model = read_model
+        self.position = position
+        self.reached = reached
+        self.retry_after = retry_after

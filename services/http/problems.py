@@ -23,6 +23,7 @@ from services.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
     PathwayNotFound,
+    ReadModelBehind,
     StoreUnavailable,
     VersionMismatch,
     VersionNotFound,
@@ -141,6 +142,13 @@ def _key_reused(request: Request, exc: IdempotencyKeyReused) -> JSONResponse:
                    " key for a new request, and the same key only to retry the same one.")
 
 
+def _behind(request: Request, exc: ReadModelBehind) -> JSONResponse:
+    return problem(request, 503, "read-model-behind", "The read model has not caught up yet",
+                   f"The {exc.read_model} read model has applied the log up to position"
+                   f" {exc.reached}, not yet {exc.position}; try again in {exc.retry_after} s.",
+                   headers={"Retry-After": str(exc.retry_after)}, reached=exc.reached)
+
+
 def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
     log.warning("503 on %s %s: %s", request.method, request.url.path, exc.reason)
     return problem(request, 503, "store-unavailable", "The event store is unavailable",
@@ -203,6 +211,7 @@ _HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Any], JSONResponse]],
     (ConcurrencyConflict, _conflict),
     (IdempotencyKeyReused, _key_reused),
     (StoreUnavailable, _unavailable),
+    (ReadModelBehind, _behind),
     (HTTPException, _http),
     (Exception, _unexpected),
 )

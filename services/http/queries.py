@@ -12,10 +12,13 @@ from fastapi import APIRouter, Query, Response
 
 from domain.protocols import ACUTE_PROTOCOLS
 from domain.vocabulary import Phase
+from projections.follower import live_position
 from projections.live import ReadModelNotReady, live_tables
+from projections.log import OrderedLog
 from projections.pathways import PathwaysProjection
 from projections.pathways import view as pathways_view
 from projections.tracking import tracked
+from services.errors import ReadModelBehind
 from services.http.headers import ContainerDep, PathwayId, QueriesDep
 from services.http.problems import BadRequestField
 from services.http.views import (
@@ -32,6 +35,8 @@ STATE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"headers": {"ETag": {
     "description": 'The version shown, `"<version>"`: send it back as If-Match.',
     "required": True, "schema": {"type": "string", "pattern": r'^"[0-9]+"$'}}}}}
 MAX_PAGE = 500
+READ_YOUR_WRITES_WAIT = 2.0
+"""Seconds a read-model query waits for ``min_position`` before answering 503."""
 PROTOCOL_IDS: list[str] = sorted({protocol_id for protocol_id, _ in ACUTE_PROTOCOLS})
 MAX_POSITION = 2**62
 """Versions and log positions stay well inside a signed 64-bit integer, as the stores keep them."""
@@ -57,6 +62,11 @@ def list_pathways(
     after: Annotated[int, Query(ge=0, le=MAX_POSITION, description=(
         "The cursor: `next_after` of the previous page (0, the default, for the first)."))] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    min_position: Annotated[int, Query(ge=0, le=MAX_POSITION, description=(
+        "Read your writes: wait (briefly) until the list has read the log up to this position"
+        " (a command answer's `log_position`); 503 with Retry-After if it has not in time,"
+        " 422 if no command has been recorded there yet."
+    ))] = 0,
 ) -> PathwayList:
     """Pathways in the order they were opened, filtered, from the ``pathways`` read model.
 
@@ -66,8 +76,16 @@ def list_pathways(
     pathway opened meanwhile appears on a later page, never twice.
     """
     if protocol is not None and protocol not in PROTOCOL_IDS:
-        raise BadRequestField("query.protocol", f"must be one of {', '.join(PROTOCOL_IDS)}")
+        raise BadRequestField("query.protocol", f"must be one of {', '.join(PROTOCOL_IDS)}",
+                              status=422)
     store, projection = container.read_store, PathwaysProjection()
+    if min_position and min_position > (head := OrderedLog(container.pathways).head()):
+        raise BadRequestField("query.min_position", f"is beyond the log's head ({head}): no"
+                              " command has been recorded there yet", status=422)
+    if min_position and not container.wait_for(projection.name, min_position,
+                                               READ_YOUR_WRITES_WAIT):
+        reached = live_position(store, projection.name) or 0
+        raise ReadModelBehind(projection.name, min_position, reached)
     try:
         tables = live_tables(store, projection)
     except ReadModelNotReady:  # no worker has prepared it yet: nothing is listed so far

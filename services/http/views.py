@@ -71,12 +71,15 @@ class CommandOutcome(View):
     version: int = Field(description="The pathway's version after the command (its ETag).")
     events: list[RecordedEventView]
     replayed: bool = Field(description="True when this answers a retry of the same request.")
+    log_position: int = Field(ge=0, description=(
+        "Where the ordered log stood once the events were stored: pass it as `min_position`"
+        " to a read-model query (e.g. `GET /pathways`) to read your own writes."))
 
     @classmethod
     def of(cls, result: CommandResult) -> CommandOutcome:
         return cls(pathway_id=result.pathway_id, version=result.version, replayed=result.replayed,
                    events=[RecordedEventView(version=e.version, type=e.type)
-                           for e in result.events])
+                           for e in result.events], log_position=result.log_position)
 
 
 class ProtocolRef(View):

@@ -163,7 +163,7 @@ def test_the_list_filters_by_flags_phase_therapist_and_protocol(fresh_client: Te
     assert listed(phase="middle") == []
     assert listed(protocol="dit") == []
     assert listed(outreach_due="true") == []
-    assert client.get("/pathways", params={"protocol": "nope"}).status_code == 400
+    assert client.get("/pathways", params={"protocol": "nope"}).status_code == 422
     assert client.get("/pathways", params={"phase": "nope"}).status_code == 422
 
 

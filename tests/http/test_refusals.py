@@ -72,16 +72,18 @@ def test_a_retry_with_the_same_key_answers_200_and_records_nothing(api: Api) -> 
 
 def test_a_retried_open_finds_the_pathway_the_first_attempt_opened(client: TestClient) -> None:
     headers = {**THERAPIST, "Idempotency-Key": "open-1"}
-    listed = len(client.get("/pathways").json()["items"])
-    first = client.post("/pathways", json=OPEN, headers=headers)
-    retry = client.post("/pathways", json=OPEN, headers=headers)
-    other = client.post("/pathways", json={**OPEN, "client_age": 35}, headers=headers)
+    opening = {**OPEN, "therapist_id": "t-retried-open"}  # this test's pathways alone
+    first = client.post("/pathways", json=opening, headers=headers)
+    retry = client.post("/pathways", json=opening, headers=headers)
+    other = client.post("/pathways", json={**opening, "client_age": 35}, headers=headers)
 
     assert (first.status_code, retry.status_code) == (201, 200)
     assert retry.json()["pathway_id"] == first.json()["pathway_id"]
     assert retry.headers["location"] == first.headers["location"]
     assert assert_problem(other, 422)["type"].endswith(":idempotency-key-reused")
-    assert len(client.get("/pathways").json()["items"]) == listed + 1
+    seen = client.get("/pathways", params={"min_position": retry.json()["log_position"],
+                                           "therapist_id": "t-retried-open"})
+    assert [item["id"] for item in seen.json()["items"]] == [first.json()["pathway_id"]]
 
 
 def test_the_same_key_with_another_body_is_refused(api: Api) -> None:

@@ -81,6 +81,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     config = schemathesis.Config.from_dict(
         {"phases": {"stateful": {"inference": {"algorithms": []},
                                  "generation": {"mode": "positive"}}}})
+    container.start_projections()  # the read models follow the log, as under `serve`
     try:
         yield schemathesis.openapi.from_asgi("/openapi.json", without_lifespan(
             create_app(container)), config=config)
