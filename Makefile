@@ -14,7 +14,7 @@ help:
 	@echo "make run      start the service with demo data"
 	@echo "make test     run the test suite"
 	@echo "make lint     ruff check + mypy (strict)"
-	@echo "make bench    run the write benchmark"
+	@echo "make bench    run the benchmark (write, history, HTTP, read side; ~10 min)"
 	@echo "make clean    remove the venv and caches (keeps ./data, the local event store)"
 
 $(BIN)/python:
