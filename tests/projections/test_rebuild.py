@@ -54,9 +54,10 @@ def test_a_new_version_is_built_beside_the_live_one_while_commands_arrive(
 
     def write() -> None:
         n = 0
-        while not stop.is_set():
+        while not stop.is_set():  # a busy clinic, slower than the rebuild can read
             open_pathways(container.pathways, 1, f"during-{n}")
             n += 1
+            stop.wait(0.01)
 
     def read() -> None:
         try:
