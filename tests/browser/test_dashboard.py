@@ -226,8 +226,7 @@ def test_the_keyboard_alone_reaches_the_filters_and_every_panel(
 
 def test_a_deviation_links_to_its_rule_sentence(page: Page, server: Server) -> None:
     panels = open_dashboard(page, server)
-    if "fidelity" not in panels:
-        pytest.skip("the fidelity read model is not on the dashboard")
+    assert "fidelity" in panels
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     link = page.locator("#panel-fidelity a[href^='/ops/dashboard/rules#IPT-']").first
     rule = (link.get_attribute("href") or "").rsplit("#", 1)[-1]
