@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Final
 
+from domain.events import PathwayOpened
 from domain.vocabulary import CloseReason
+from projections.log import LoggedEvent
 from projections.store import Tx
 
 Rows = dict[str, dict[str, Any]]
@@ -24,6 +26,16 @@ Rows = dict[str, dict[str, Any]]
 
 CHUNK = 500
 """Pathway ids per ``IN (...)`` list: well under either store's parameter limit."""
+
+
+def of_types(batch: Sequence[LoggedEvent], types: Collection[object]) -> list[Any]:
+    """The batch's events whose class is one of ``types`` (what a projection folds)."""
+    return [logged.event for logged in batch if type(logged.event) in types]
+
+
+def opened_in(events: Sequence[Any]) -> set[str]:
+    """Ids of the pathways opened by ``events``: they have no stored row to read yet."""
+    return {str(ev.originator_id) for ev in events if isinstance(ev, PathwayOpened)}
 
 
 def iso(moment: datetime) -> str:

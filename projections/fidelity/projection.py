@@ -15,7 +15,7 @@ from domain.protocols import acute_protocol
 from domain.vocabulary import INITIAL, MAINTENANCE
 from projections.fidelity.view import NAME, TABLES
 from projections.log import LoggedEvent
-from projections.rows import Rows, flag, insert, iso, rows_by_pathway, upsert
+from projections.rows import Rows, flag, insert, iso, of_types, opened_in, rows_by_pathway, upsert
 from projections.store import Tx
 
 PATHWAY_COLUMNS = (
@@ -118,8 +118,8 @@ class FidelityProjection:
     tables = TABLES
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        relevant = [logged.event for logged in batch if type(logged.event) in _RELEVANT]
-        opened = {str(ev.originator_id) for ev in relevant if isinstance(ev, e.PathwayOpened)}
+        relevant = of_types(batch, _RELEVANT)
+        opened = opened_in(relevant)
         rows: Rows = rows_by_pathway(tx, "pathways", PATHWAY_COLUMNS,
                                      {str(ev.originator_id) for ev in relevant} - opened)
         deviations: list[Row] = []

@@ -17,7 +17,7 @@ from domain.protocols import MAINTENANCE_PROTOCOLS
 from domain.vocabulary import MAINTENANCE, PHQ9
 from projections.log import LoggedEvent
 from projections.maintenance.view import INTERVAL_DAYS, NAME, TABLES
-from projections.rows import Rows, insert, iso, rows_by_pathway, upsert
+from projections.rows import Rows, insert, iso, opened_in, rows_by_pathway, upsert
 from projections.store import Tx
 
 PATHWAY_COLUMNS = (
@@ -83,7 +83,7 @@ class MaintenanceProjection:
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
         relevant = [logged.event for logged in batch
                     if isinstance(logged.event, e.PathwayOpened) or _moves(logged.event)]
-        opened = {str(ev.originator_id) for ev in relevant if isinstance(ev, e.PathwayOpened)}
+        opened = opened_in(relevant)
         rows: Rows = rows_by_pathway(tx, "pathways", PATHWAY_COLUMNS,
                                      {str(ev.originator_id) for ev in relevant} - opened)
         recurrences: list[Row] = []

@@ -13,7 +13,7 @@ from domain import events as e
 from domain.protocols import acute_protocol
 from projections.log import LoggedEvent
 from projections.outcomes.view import ACUTE, MAINTENANCE, NAME, RELIABLE_CHANGE, TABLES
-from projections.rows import Rows, insert, iso, rows_by_pathway, upsert
+from projections.rows import Rows, insert, iso, of_types, opened_in, rows_by_pathway, upsert
 from projections.store import Tx
 
 PATHWAY_COLUMNS = (
@@ -99,8 +99,8 @@ class OutcomesProjection:
     tables = TABLES
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        relevant = [logged.event for logged in batch if type(logged.event) in _RELEVANT]
-        opened = {str(ev.originator_id) for ev in relevant if isinstance(ev, e.PathwayOpened)}
+        relevant = of_types(batch, _RELEVANT)
+        opened = opened_in(relevant)
         wanted = {str(ev.originator_id) for ev in relevant} - opened
         rows: Rows = rows_by_pathway(tx, "pathways", PATHWAY_COLUMNS, wanted)
         measures: list[Row] = []

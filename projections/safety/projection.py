@@ -12,7 +12,15 @@ from typing import Any
 
 from domain import events as e
 from projections.log import LoggedEvent
-from projections.rows import Rows, iso, rows_by_pathway, select_by_pathway, upsert
+from projections.rows import (
+    Rows,
+    iso,
+    of_types,
+    opened_in,
+    rows_by_pathway,
+    select_by_pathway,
+    upsert,
+)
 from projections.safety.view import NAME, TABLES
 from projections.store import Tx
 
@@ -39,8 +47,8 @@ class SafetyProjection:
     tables = TABLES
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        relevant = [logged.event for logged in batch if type(logged.event) in _RELEVANT]
-        opened = {str(ev.originator_id) for ev in relevant if isinstance(ev, e.PathwayOpened)}
+        relevant = of_types(batch, _RELEVANT)
+        opened = opened_in(relevant)
         pathways: Rows = rows_by_pathway(tx, "pathways", PATHWAY_COLUMNS, {
             str(ev.originator_id) for ev in relevant if isinstance(ev, _NEEDS_PATHWAY)} - opened)
         flags: dict[FlagKey, dict[str, Any]] = {
