@@ -17,9 +17,9 @@ from uuid import UUID, uuid5
 
 from psycopg.conninfo import conninfo_to_dict
 
-from domain import commands as c
 from domain.context import CommandContext
-from domain.pathway import Pathway
+from domain.pathway import commands as c
+from domain.pathway.aggregate import Pathway
 from domain.values import Contingencies, Relationship
 from services.application import Caller, Pathways
 from services.composition import bootstrap

@@ -27,7 +27,7 @@ import psycopg
 from bench.carepath import as_url
 from bench.database import fresh_database
 from bench.stats import percentile
-from domain.commands import Command, OpenPathway
+from domain.pathway.commands import Command, OpenPathway
 from projections.log import OrderedLog
 from projections.registry import all_projections
 from projections.status import projection_status

@@ -1,7 +1,7 @@
 """Which fields identify or describe a client: one marker on the fields, one function to list them.
 
 A field is marked ``Annotated[..., PHI]`` where it is declared (``domain/values.py``,
-``domain/events.py``), and ``phi_paths`` lists the marked fields of an event class as dotted
+``domain/pathway/events.py``), and ``phi_paths`` lists the marked fields of an event class as dotted
 paths (``relationships[].alias``), so the broker relay, encryption and exports read one list
 instead of each keeping its own. Marked: references to the client and the people who sign for
 them, the client's age, and short texts about the client and their relationships. Clinical

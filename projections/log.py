@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from domain.events import PathwayEvent
+from domain.pathway.events import PathwayEvent
 
 Position = int
 """A place in the ordered log: 0 is before the first event; positions only grow."""

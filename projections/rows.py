@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Final
 
-from domain.events import PathwayOpened
+from domain.pathway.events import PathwayOpened
 from domain.vocabulary import CloseReason
 from projections.log import LoggedEvent
 from projections.store import Tx

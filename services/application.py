@@ -20,11 +20,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
-from domain import commands as c
 from domain.context import CLOCK_SKEW, CommandContext
 from domain.errors import CommandRejected
-from domain.pathway import Pathway
-from domain.state import command_key
+from domain.pathway import commands as c
+from domain.pathway.aggregate import Pathway
+from domain.pathway.state import command_key
 from services.backoff import ConflictBackoff
 from services.errors import (
     ConcurrencyConflict,

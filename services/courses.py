@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Self
 
-from domain import commands as c
+from domain.pathway import commands as c
+from domain.pathway.state import PathwayState
 from domain.protocols import Protocol, acute_protocol
-from domain.state import PathwayState
 from domain.values import Channel, Contingencies, Relationship, Signature, Signer
 
 CONTINGENCIES = Contingencies(missed_sessions="policy/missed-v1", holidays="policy/holidays-v1",

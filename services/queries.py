@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from domain.events import PathwayEvent, PathwayOpened
-from domain.pathway import Pathway
+from domain.pathway.aggregate import Pathway
+from domain.pathway.events import PathwayEvent, PathwayOpened
 from services.application import Pathways
 from services.errors import PathwayNotFound, VersionNotFound
 

@@ -10,10 +10,10 @@ from itertools import count
 from typing import Any, ClassVar
 from uuid import uuid4
 
-from domain import commands as c
 from domain.context import CommandContext
-from domain.pathway import Pathway
-from domain.state import PathwayState
+from domain.pathway import commands as c
+from domain.pathway.aggregate import Pathway
+from domain.pathway.state import PathwayState
 from services.courses import (
     CONTINGENCIES,
     INVENTORY,

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from domain import commands as c
 from domain.errors import ReasonRequired, RuleViolation
+from domain.pathway import commands as c
 from tests.journeys import PHQ9_PARTIAL, PHQ9_REMISSION, Journey
 
 # ----- reading back what was recorded ----------------------------------------------------------

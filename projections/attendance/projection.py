@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.events import ContractSigned, PathwayOpened, SessionHeld, SessionMissed
+from domain.pathway.events import ContractSigned, PathwayOpened, SessionHeld, SessionMissed
 from projections.attendance.view import COUNTS, DDL, WAIT_COLUMNS, week_of
 from projections.log import LoggedEvent
 from projections.pathways.rows import rows_by_id, upsert

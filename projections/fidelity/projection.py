@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from domain import events as e
+from domain.pathway import events as e
 from domain.protocols import acute_protocol
 from domain.vocabulary import INITIAL, MAINTENANCE
 from projections.fidelity.view import NAME, TABLES

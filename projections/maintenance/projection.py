@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain import events as e
+from domain.pathway import events as e
 from domain.protocols import MAINTENANCE_PROTOCOLS
 from domain.vocabulary import MAINTENANCE, PHQ9
 from projections.log import LoggedEvent

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from domain import events as e
+from domain.pathway import events as e
 from domain.protocols import acute_protocol
 from projections.log import LoggedEvent
 from projections.outcomes.view import ACUTE, MAINTENANCE, NAME, RELIABLE_CHANGE, TABLES

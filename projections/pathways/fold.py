@@ -1,8 +1,9 @@
 """A pathway's state folded by the domain's own ``apply``, carried between batches as JSON.
 
 Read models that need the phase (or anything else the aggregate derives) must not derive it a
-second way: they run each event's own ``apply`` (domain/events.py) on a ``PathwayState``, and
-read ``phase``, ``sessions_left``, ``open_flags`` from it exactly as the aggregate does.
+second way: they run each event's own ``apply`` (``domain/pathway/events.py``) on a
+``PathwayState``, and read ``phase``, ``sessions_left``, ``open_flags`` from it exactly as the
+aggregate does.
 
 Between batches the state is kept as plain JSON of the fields ``apply`` reads and the rows
 show (not a pickle: it survives code changes the same way the rows do, and a projection's
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from domain.state import (
+from domain.pathway.state import (
     Contract,
     Flag,
     MaintenanceContract,

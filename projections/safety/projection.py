@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from domain import events as e
+from domain.pathway import events as e
 from projections.log import LoggedEvent
 from projections.rows import (
     Rows,

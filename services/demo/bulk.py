@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid5
 
-from domain.commands import OpenPathway
 from domain.context import CommandContext
 from domain.errors import CommandRejected
-from domain.pathway import Pathway
-from domain.state import PathwayState
+from domain.pathway.aggregate import Pathway
+from domain.pathway.commands import OpenPathway
+from domain.pathway.state import PathwayState
 from services.application import _OPEN_NAMESPACE, Pathways, request_digest
 from services.demo.script import shifted
 from services.demo.seed import _anchor_day, _caller, _shift_days, plan

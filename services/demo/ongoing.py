@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from domain import commands as c
+from domain.pathway import commands as c
 from services.demo import blocks as b
 from services.demo.blocks import Client
 from services.demo.clinical import Course

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from domain import commands as c
 from domain.measures import improvement
+from domain.pathway import commands as c
 from domain.protocols import acute_protocol
 from domain.values import Channel
 from services.courses import CourseWriter

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from random import Random
 from uuid import UUID, uuid5
 
-from domain.commands import OpenPathway
 from domain.errors import CommandRejected
+from domain.pathway.commands import OpenPathway
 from services.application import _OPEN_NAMESPACE, Caller, CommandResult, Pathways
 from services.demo.blocks import Client
 from services.demo.caseload import ARCHETYPES

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.state import PathwayState
+from domain.pathway.state import PathwayState
 from domain.vocabulary import OUTCOMES, PHASES
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain import commands as c
+from domain.pathway import commands as c
 from services.application import CommandResult
 from services.http.body import StrictJsonRoute
 from services.http.headers import CallerDep, ExpectedVersion, PathwayId, PathwaysDep

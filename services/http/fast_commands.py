@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Message, Receive, Scope, Send
 
-from domain import commands as c
+from domain.pathway import commands as c
 from services.application import Caller, CommandResult, Pathways
 from services.http.body import parse, require_json
 from services.http.commands import ROUTES, CommandRoute, answer, location

@@ -23,8 +23,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from domain import commands as c
 from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
+from domain.pathway import commands as c
 from projections.live import ReadModelNotReady, reading_live
 from projections.log import OrderedLog
 from projections.registry import all_projections

@@ -10,8 +10,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from domain.events import PathwayEvent
-from domain.pathway import Pathway
+from domain.pathway.aggregate import Pathway
+from domain.pathway.events import PathwayEvent
 from domain.values import Format
 from domain.vocabulary import CloseReason, NextStep, Outcome, Phase
 from projections.pathways import PathwayRow

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from domain import commands as c
+from domain.pathway import commands as c
 from services.composition import bootstrap
 from services.courses import CourseWriter, course
 from services.http import create_app

@@ -20,7 +20,7 @@ import anyio
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from domain import commands as c
+from domain.pathway import commands as c
 from services.application import Pathways
 from services.composition import bootstrap
 from services.courses import PHQ9_PARTIAL, PHQ9_REMISSION, CourseWriter, course

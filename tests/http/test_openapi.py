@@ -9,8 +9,8 @@ from uuid import uuid4
 
 import pytest
 
-from domain import commands as c
 from domain.context import ROLES
+from domain.pathway import commands as c
 from domain.protocols import ACUTE_PROTOCOLS
 from services.http.commands import ROUTES
 from tests.http.support import OPEN, THERAPIST, TestClient, valid_bodies

@@ -18,9 +18,9 @@ from uuid import UUID, uuid4
 import pytest
 
 from bench.carepath import initial_phase, middle_and_ending
-from domain import commands as c
 from domain.errors import RuleViolation
-from domain.pathway import Pathway
+from domain.pathway import commands as c
+from domain.pathway.aggregate import Pathway
 from services.application import Caller, Pathways
 from services.composition import bootstrap
 from services.settings import load_settings

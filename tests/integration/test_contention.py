@@ -17,7 +17,7 @@ from uuid import UUID
 
 import pytest
 
-from domain import commands as c
+from domain.pathway import commands as c
 from services.application import Caller, Pathways
 from services.backoff import ConflictBackoff
 from services.composition import Container, bootstrap

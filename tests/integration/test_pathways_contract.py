@@ -15,9 +15,9 @@ import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from domain import commands as c
 from domain.errors import InvalidCommand, RuleViolation
-from domain.events import MeasureRecorded
+from domain.pathway import commands as c
+from domain.pathway.events import MeasureRecorded
 from services.application import Caller, Pathways
 from services.composition import bootstrap
 from services.errors import (

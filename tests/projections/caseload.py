@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from domain import commands as c
+from domain.pathway import commands as c
 from services.application import Caller, Pathways
 from services.courses import CourseWriter, course
 

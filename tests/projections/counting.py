@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from domain.commands import OpenPathway
+from domain.pathway.commands import OpenPathway
 from projections.log import LoggedEvent, OrderedLog
 from projections.store import ReadStore, Tx
 from services.application import Caller, Pathways

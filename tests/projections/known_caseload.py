@@ -28,7 +28,7 @@ from uuid import UUID
 
 import pytest
 
-from domain import commands as c
+from domain.pathway import commands as c
 from projections.catch_up import catch_up, tables_of
 from projections.log import OrderedLog
 from projections.projection import Projection

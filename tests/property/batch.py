@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain import commands as c
-from domain import events as e
 from domain.context import CommandContext
+from domain.pathway import commands as c
+from domain.pathway import events as e
 from tests.property.records import check
 from tests.property.spec import PHQ9_RECURRENCE, SOFT_RULES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from domain import events as e
+from domain.pathway import events as e
 from tests.property.records import check
 from tests.property.spec import (
     CLOSE_REASONS,

@@ -29,11 +29,11 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from domain import commands as c
-from domain import events as e
 from domain.context import CommandContext
 from domain.errors import CommandRejected
-from domain.pathway import Pathway
+from domain.pathway import commands as c
+from domain.pathway import events as e
+from domain.pathway.aggregate import Pathway
 from services.application import request_digest
 from services.composition import bootstrap
 from services.settings import load_settings

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain import events as e
+from domain.pathway import events as e
 from domain.values import Relationship
 from tests.property import ending, sessions
 from tests.property.records import FlagModel, Measure, Session, check

@@ -15,8 +15,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from domain import commands as c
-from domain.state import PathwayState
+from domain.pathway import commands as c
+from domain.pathway.state import PathwayState
 from tests.journeys import CONTINGENCIES
 from tests.property.parameters import BASELINES, INVENTORIES, REASON, VECTORS, signatures
 from tests.property.spec import Spec, spec_outcome

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from domain import events as e
+from domain.pathway import events as e
 from tests.property.records import Session, check
 from tests.property.spec import MAX_GAP, MEASURE_EVERY, MEASURE_EVERY_SESSIONS
 

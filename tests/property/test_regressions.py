@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain import commands as c
 from domain.errors import CommandRejected, RuleViolation
+from domain.pathway import commands as c
 from tests.journeys import INVENTORY, PHQ9_REMISSION, Journey
 
 

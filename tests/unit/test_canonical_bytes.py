@@ -14,8 +14,8 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import commands as c
-from domain.events import CATALOGUE
+from domain.pathway import commands as c
+from domain.pathway.events import CATALOGUE
 from services.store.mapper import CanonicalMapper, canonical_bytes
 from tests.journeys import Journey
 

@@ -10,8 +10,8 @@ from uuid import uuid4
 
 import pytest
 
-from domain import commands as c
-from domain.pathway import Pathway
+from domain.pathway import commands as c
+from domain.pathway.aggregate import Pathway
 from domain.values import Channel
 from services.courses import PHQ9_PARTIAL, PHQ9_REMISSION, CourseWriter, course
 from tests.journeys import SIGNED_BY, START, ctx

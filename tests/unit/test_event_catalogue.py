@@ -15,10 +15,10 @@ from uuid import uuid4
 import pytest
 from eventsourcing.utils import get_topic, resolve_topic
 
-from domain import commands as c
-from domain import events as e
 from domain.context import CommandContext
-from domain.pathway import Pathway
+from domain.pathway import commands as c
+from domain.pathway import events as e
+from domain.pathway.aggregate import Pathway
 from tests.journeys import PHQ9_REMISSION, Journey, ctx
 
 BRIEF_NAMES = ("ContractSigned", "InventoryRecorded", "FocusChosen", "SessionHeld",

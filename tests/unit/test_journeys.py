@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from domain import commands as c
 from domain.errors import RuleViolation
+from domain.pathway import commands as c
 from domain.values import Relationship
 from tests.journeys import INVENTORY, PHQ9_MODERATE, PHQ9_REMISSION, Journey
 from tests.rules_kit import kinds

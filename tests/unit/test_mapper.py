@@ -21,7 +21,7 @@ from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import Environment
 from pydantic import BaseModel
 
-from domain.events import CATALOGUE
+from domain.pathway.events import CATALOGUE
 from services.store.decoding import event_decoder
 from services.store.mapper import CanonicalMapper, canonical_bytes
 from tests.journeys import Journey

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from domain import commands as c
 from domain.errors import InvalidCommand
 from domain.measures import band, improvement, in_remission, outcome, score
+from domain.pathway import commands as c
 from tests.journeys import Journey
 
 HAMD17_ITEM_MAX = {1: 4, 2: 4, 3: 4, 4: 2, 5: 2, 6: 2, 7: 4, 8: 4, 9: 4, 10: 4, 11: 4, 12: 2,

@@ -11,7 +11,7 @@ from typing import Annotated
 import pytest
 from pydantic import BaseModel
 
-from domain import events as e
+from domain.pathway import events as e
 from domain.phi import PHI, phi_paths
 from domain.values import Relationship, Signature
 

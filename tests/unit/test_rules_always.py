@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from domain import commands as c
 from domain.context import CLOCK_SKEW
+from domain.pathway import commands as c
 from tests.journeys import INVENTORY, NOW, Journey
 from tests.rules_kit import in_maintenance, in_middle_phase, names, recorded, refusing
 

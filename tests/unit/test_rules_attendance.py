@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from domain import commands as c
 from domain.errors import ReasonRequired
+from domain.pathway import commands as c
 from tests.journeys import Journey
 from tests.rules_kit import in_middle_phase, names, recorded, refusing
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain import commands as c
-from domain import events as e
 from domain.errors import InvalidCommand
+from domain.pathway import commands as c
+from domain.pathway import events as e
 from tests.journeys import Journey, ctx
 from tests.rules_kit import accepted, in_maintenance, in_middle_phase, kinds, refused
 

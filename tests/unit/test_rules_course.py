@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain import commands as c
 from domain.errors import ReasonRequired, RuleViolation
+from domain.pathway import commands as c
 from tests.journeys import Journey
 from tests.rules_kit import accepted, assert_deviation_before, kinds, names, next_session, refused
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from domain import commands as c
+from domain.pathway import commands as c
 from tests.journeys import PHQ9_MODERATE, PHQ9_REMISSION, Journey
 from tests.rules_kit import hold_until, names, phq9_total, recorded, refusing
 

@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 import pytest
 
-from domain import commands as c
 from domain.errors import RuleViolation
+from domain.pathway import commands as c
 from domain.values import Relationship, Signature
 from tests.journeys import CONTINGENCIES, INVENTORY, PHQ9_MODERATE, Journey
 from tests.rules_kit import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain import commands as c
+from domain.pathway import commands as c
 from tests.journeys import PHQ9_MODERATE, Journey
 from tests.rules_kit import (
     completed,

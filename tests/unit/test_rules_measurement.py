@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain import commands as c
+from domain.pathway import commands as c
 from tests.journeys import PHQ9_REMISSION, Journey
 from tests.rules_kit import accepted, assert_deviation_before, kinds, names, next_session, refused
 

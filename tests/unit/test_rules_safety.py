@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain import commands as c
 from domain.errors import InvalidCommand
+from domain.pathway import commands as c
 from tests.journeys import PHQ9_MODERATE, PHQ9_PARTIAL, Journey
 from tests.rules_kit import in_middle_phase, names, recorded, refusing
 

@@ -13,9 +13,9 @@ from uuid import uuid4
 
 import pytest
 
-from domain import commands as c
 from domain.errors import InvalidCommand, RuleViolation
-from domain.pathway import Pathway
+from domain.pathway import commands as c
+from domain.pathway.aggregate import Pathway
 from domain.values import Signature, Signer
 from tests.journeys import PHQ9_PARTIAL, START, Journey, ctx
 from tests.rules_kit import completed, hold_until, names, recorded, refusing

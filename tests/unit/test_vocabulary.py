@@ -7,8 +7,8 @@ from typing import get_args, get_type_hints
 
 import pytest
 
-from domain import events as e
 from domain import vocabulary as v
+from domain.pathway import events as e
 from tests.rules_kit import in_maintenance
 
 

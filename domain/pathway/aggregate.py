@@ -13,22 +13,21 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain import commands as c
-from domain import events as e
 from domain.context import CommandContext
 from domain.errors import InvalidCommand, ReasonRequired
 from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, score
-from domain.protocols import acute_protocol, maintenance_protocol
-from domain.rules import Deviation
-from domain.rules.always import (
+from domain.pathway import commands as c
+from domain.pathway import events as e
+from domain.pathway.rules import Deviation
+from domain.pathway.rules.always import (
     check_age,
     check_available,
     check_not_closed,
     check_not_future,
     check_referral_not_future,
 )
-from domain.rules.consent import check_consent_giver, check_session_consent
-from domain.rules.ending import (
+from domain.pathway.rules.consent import check_consent_giver, check_session_consent
+from domain.pathway.rules.ending import (
     check_close,
     check_completion,
     check_goodbye_letter,
@@ -36,14 +35,14 @@ from domain.rules.ending import (
     check_termination_discussion,
     renegotiated_terms,
 )
-from domain.rules.initial import (
+from domain.pathway.rules.initial import (
     check_areas,
     check_contract,
     check_focus,
     check_inventory_may_change,
     focus_deviations,
 )
-from domain.rules.safety import (
+from domain.pathway.rules.safety import (
     check_acknowledgeable,
     check_resolvable,
     check_safety,
@@ -51,7 +50,7 @@ from domain.rules.safety import (
     open_flag,
     recurrence_suspected,
 )
-from domain.rules.sessions import (
+from domain.pathway.rules.sessions import (
     check_acute_session,
     check_maintenance_count,
     check_missed_scheduled,
@@ -60,7 +59,8 @@ from domain.rules.sessions import (
     missed_deviations,
     session_deviations,
 )
-from domain.state import PathwayState
+from domain.pathway.state import PathwayState
+from domain.protocols import acute_protocol, maintenance_protocol
 from domain.vocabulary import MAINTENANCE, PHQ9, Phase
 
 

@@ -15,8 +15,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
 from domain.measures import band
-from domain.phi import PHI, phi_paths
-from domain.state import (
+from domain.pathway.state import (
     OUTREACH_AFTER_CONSECUTIVE_MISSES,
     OUTREACH_AFTER_TOTAL_MISSES,
     CommandRecord,
@@ -30,6 +29,7 @@ from domain.state import (
     command_key,
     consent_key,
 )
+from domain.phi import PHI, phi_paths
 from domain.values import Channel, Contingencies, Format, Frequency, Relationship, Signature, Value
 from domain.vocabulary import (
     CANCELLED_BY_THERAPIST,

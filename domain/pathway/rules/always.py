@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from domain.context import CommandContext
 from domain.errors import InvalidCommand, RuleViolation
+from domain.pathway.state import PathwayState
 from domain.protocols import Protocol
-from domain.state import PathwayState
 
 
 def check_available(protocol: Protocol) -> None:

@@ -8,10 +8,10 @@ suspends the consent it names until it is recorded again; a safety session is ne
 
 from __future__ import annotations
 
-from domain.commands import HoldSession, RecordConsent
 from domain.errors import InvalidCommand, RuleViolation
+from domain.pathway.commands import HoldSession, RecordConsent
+from domain.pathway.state import PathwayState, consent_key
 from domain.protocols import Protocol
-from domain.state import PathwayState, consent_key
 from domain.vocabulary import (
     CLIENT,
     GUARDIAN,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from domain.commands import HoldSession
 from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, PHQ9_URGENT_ITEM9, Score
-from domain.state import Flag, PathwayState
+from domain.pathway.commands import HoldSession
+from domain.pathway.state import Flag, PathwayState
 from domain.vocabulary import MAINTENANCE, PHQ9, ROUTINE, URGENT, Tier
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.commands import HoldSession, RecordMissedSession
 from domain.context import CommandContext
 from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import improvement
-from domain.rules import Deviation
-from domain.rules.initial import prerequisites_missing
-from domain.state import PathwayState
+from domain.pathway.commands import HoldSession, RecordMissedSession
+from domain.pathway.rules import Deviation
+from domain.pathway.rules.initial import prerequisites_missing
+from domain.pathway.state import PathwayState
 from domain.vocabulary import CANCELLED_BY_THERAPIST, COMPLETED, INITIAL, MIDDLE, Phase
 
 

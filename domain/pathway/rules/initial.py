@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from domain.commands import ChooseFocus, SignContract
 from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import PHQ9_SEVERE
+from domain.pathway.commands import ChooseFocus, SignContract
+from domain.pathway.rules import Deviation
+from domain.pathway.state import PathwayState, consent_key
 from domain.protocols import Protocol
-from domain.rules import Deviation
-from domain.state import PathwayState, consent_key
 from domain.values import Relationship
 from domain.vocabulary import (
     CLIENT,

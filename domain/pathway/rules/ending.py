@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.commands import (
+from domain.errors import InvalidCommand, RuleViolation
+from domain.measures import outcome
+from domain.pathway.commands import (
     ClosePathway,
     CompleteAcuteCourse,
     DiscussTermination,
     RenegotiateContract,
     ScheduleMaintenance,
 )
-from domain.errors import InvalidCommand, RuleViolation
-from domain.measures import outcome
+from domain.pathway.rules.initial import check_areas, check_session_count
+from domain.pathway.rules.sessions import check_variant_ending
+from domain.pathway.state import Contract, PathwayState
 from domain.protocols import SESSIONS_PER_MONTH, maintenance_protocol
-from domain.rules.initial import check_areas, check_session_count
-from domain.rules.sessions import check_variant_ending
-from domain.state import Contract, PathwayState
 from domain.vocabulary import (
     ACUTE_COURSE,
     AFTER_COMPLETION,
