@@ -18,7 +18,7 @@ from domain.errors import InvalidCommand, ReasonRequired
 from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, score
 from domain.pathway import commands as c
 from domain.pathway import events as e
-from domain.pathway.rules import Deviation
+from domain.pathway.rules import Deviation, noting_checks, rules_noted
 from domain.pathway.rules.always import (
     check_age,
     check_available,
@@ -76,6 +76,11 @@ class Pathway(Aggregate):
 
     @classmethod
     def open(cls, pathway_id: UUID, command: c.OpenPathway, ctx: CommandContext) -> Pathway:
+        with noting_checks():
+            return cls._opened(pathway_id, command, ctx)
+
+    @classmethod
+    def _opened(cls, pathway_id: UUID, command: c.OpenPathway, ctx: CommandContext) -> Pathway:
         protocol = acute_protocol(command.protocol, command.protocol_version)
         check_available(protocol)
         check_not_future(command.occurred_at, ctx)
@@ -93,14 +98,20 @@ class Pathway(Aggregate):
     # ----- the single entry point -----------------------------------------------------------
 
     def handle(self, command: c.Command, ctx: CommandContext) -> None:
-        """Decide one command: IPT-29 first, then the command's own rules."""
-        check_not_closed(self.state)
-        handler = _HANDLERS.get(type(command))
-        if handler is None:
-            raise InvalidCommand("command", f"{type(command).__name__} is not a pathway command")
-        if not isinstance(command, c.HoldSession):  # a session's time is IPT-30's
-            check_not_future(command.occurred_at, ctx)
-        handler(self, command, ctx)
+        """Decide one command: IPT-29 first, then the command's own rules.
+
+        Every check a handler calls notes its rule ids; the events record them, so a handler
+        runs all of its checks before it triggers its first event (guards before events).
+        """
+        with noting_checks():
+            check_not_closed(self.state)
+            handler = _HANDLERS.get(type(command))
+            if handler is None:
+                raise InvalidCommand("command",
+                                     f"{type(command).__name__} is not a pathway command")
+            if not isinstance(command, c.HoldSession):  # a session's time is IPT-30's
+                check_not_future(command.occurred_at, ctx)
+            handler(self, command, ctx)
 
     # ----- commands -------------------------------------------------------------------------
 
@@ -117,14 +128,15 @@ class Pathway(Aggregate):
     def _record_measure(self, command: c.RecordMeasure, ctx: CommandContext) -> None:
         result = score(command.instrument, command.items)
         state = self.state
+        tier = flag_tier(result)  # IPT-17 and IPT-28 decided before the first event
+        recurrence = recurrence_suspected(state, result)
         self._emit(ctx, command, e.MeasureRecorded, instrument=result.instrument,
                    items=result.items, total=result.total, band=result.band,
                    baseline=not state.measures)
-        tier = flag_tier(result)
         if tier is not None:  # IPT-17, in this same command
             self._emit(ctx, command, e.SafetyFlagRaised, flag_id=len(state.flags) + 1,
                        tier=tier, source="measure", item9=result.items[PHQ9_SUICIDE_ITEM - 1])
-        if recurrence_suspected(state, result):  # IPT-28
+        if recurrence:  # IPT-28
             self._emit(ctx, command, e.RecurrenceSuspected, instrument=PHQ9,
                        total=result.total, threshold=PHQ9_RECURRENCE)
 
@@ -277,7 +289,8 @@ class Pathway(Aggregate):
 def _meta(ctx: CommandContext, protocol_ref: str) -> e.EventMeta:
     return e.EventMeta(actor_id=ctx.actor_id, actor_role=ctx.actor_role,
                        correlation_id=ctx.correlation_id, idempotency_key=ctx.idempotency_key,
-                       request_digest=ctx.request_digest, protocol=protocol_ref)
+                       request_digest=ctx.request_digest, protocol=protocol_ref,
+                       rules_checked=rules_noted())
 
 
 _HANDLERS: dict[type[c.Command], Callable[[Pathway, Any, CommandContext], None]] = {

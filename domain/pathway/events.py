@@ -2,7 +2,8 @@
 
 Every event has a fixed topic (``carepath:<Name>``) so stored history survives moving classes,
 carries ``occurred_at`` (clinical time, from the caller), ``timestamp`` (recorded_at, server
-time) and ``meta`` (actor, role, correlation id, idempotency key, protocol of the command).
+time) and ``meta`` (actor, role, correlation id, idempotency key, protocol of the command, and
+the rule ids the command was checked against).
 ``evolve`` is the apply logic: it runs again on every replay, so it is deterministic.
 """
 
@@ -57,6 +58,9 @@ class EventMeta(Value):
     idempotency_key: str
     request_digest: str
     protocol: str
+    rules_checked: tuple[str, ...] = ()
+    """The rule ids the command was checked against when it was decided, sorted (every event
+    of one command carries the same). Events stored before it was recorded read as ()."""
 
 
 class PathwayEvent(Aggregate.Event):

@@ -231,6 +231,9 @@ class HistoryEvent(View):
     correlation_id: str
     idempotency_key: str
     protocol: str
+    rules_checked: list[str] = Field(description=(
+        "The rule ids the command was checked against when it was decided (empty for events"
+        " recorded before the service kept them)."))
     data: dict[str, Any] = Field(description="The event's own fields.")
 
     @classmethod
@@ -240,7 +243,8 @@ class HistoryEvent(View):
                    occurred_at=event.occurred_at, recorded_at=event.timestamp,
                    actor_id=meta.actor_id, actor_role=meta.actor_role,
                    correlation_id=meta.correlation_id, idempotency_key=meta.idempotency_key,
-                   protocol=meta.protocol, data=event_data(event))
+                   protocol=meta.protocol, rules_checked=list(meta.rules_checked),
+                   data=event_data(event))
 
 
 class HistoryPage(View):

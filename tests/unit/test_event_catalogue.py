@@ -130,4 +130,5 @@ def test_the_envelope_carries_exactly_the_commands_actor_times_and_keys() -> Non
         assert event.timestamp == recorded_at
         assert event.meta.model_dump() == {
             "actor_id": "sup-7", "actor_role": "supervisor", "correlation_id": "c-42",
-            "idempotency_key": "idem-42", "request_digest": "sha256:abc", "protocol": "ipt@1"}
+            "idempotency_key": "idem-42", "request_digest": "sha256:abc", "protocol": "ipt@1",
+            "rules_checked": ("IPT-17", "IPT-28", "IPT-29")}

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from domain.context import CommandContext
 from domain.errors import InvalidCommand, RuleViolation
+from domain.pathway.rules import checks
 from domain.pathway.state import PathwayState
 from domain.protocols import Protocol
 
@@ -16,6 +17,7 @@ def check_available(protocol: Protocol) -> None:
         raise InvalidCommand("protocol", f"{protocol.id}: {protocol.notes}")
 
 
+@checks("IPT-31")
 def check_age(protocol: Protocol, client_age: int) -> None:
     """IPT-31: a variant for an age group (ipt-a: 12-18) opens only for a client of that age."""
     if protocol.age_range:
@@ -25,6 +27,7 @@ def check_age(protocol: Protocol, client_age: int) -> None:
                                 f" the client is {client_age}.")
 
 
+@checks("IPT-29")
 def check_not_closed(state: PathwayState) -> None:
     """IPT-29: a closed pathway accepts no command."""
     if state.closed_reason is not None:

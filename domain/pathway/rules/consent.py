@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from domain.errors import InvalidCommand, RuleViolation
 from domain.pathway.commands import HoldSession, RecordConsent
+from domain.pathway.rules import checks
 from domain.pathway.state import PathwayState, consent_key
 from domain.protocols import Protocol
 from domain.vocabulary import (
@@ -49,6 +50,7 @@ def consents_missing(state: PathwayState, channel: Channel) -> list[str]:
     return [f"{kind} consent " + " and ".join(whom) for kind, whom in missing.items()]
 
 
+@checks("IPT-32")
 def check_session_consent(state: PathwayState, command: HoldSession) -> None:
     """IPT-32: no routine session without the consents on record; a safety session may go on."""
     if command.kind == SAFETY:
@@ -61,6 +63,7 @@ def check_session_consent(state: PathwayState, command: HoldSession) -> None:
                             " consent first (a safety session is allowed).")
 
 
+@checks("IPT-32")
 def check_consent_giver(protocol: Protocol, command: RecordConsent) -> None:
     """IPT-32: a guardian's consent counts only where the protocol asks for one (ipt-a)."""
     if command.given_by == GUARDIAN and not protocol.guardian_required:

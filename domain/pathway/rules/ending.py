@@ -14,6 +14,7 @@ from domain.pathway.commands import (
     RenegotiateContract,
     ScheduleMaintenance,
 )
+from domain.pathway.rules import checks
 from domain.pathway.rules.initial import check_areas, check_session_count
 from domain.pathway.rules.sessions import check_variant_ending
 from domain.pathway.state import Contract, PathwayState
@@ -33,6 +34,7 @@ from domain.vocabulary import (
 )
 
 
+@checks("IPT-02")
 def renegotiated_terms(state: PathwayState, command: RenegotiateContract) -> tuple[Contract,
                                                                                    list[str]]:
     """The contract after renegotiation, and which terms changed."""
@@ -66,6 +68,7 @@ def renegotiated_terms(state: PathwayState, command: RenegotiateContract) -> tup
     return new, changed
 
 
+@checks("IPT-23")
 def check_ending_discussed(state: PathwayState, ending_start: int) -> None:
     """IPT-23 for a window that has already begun (a shortened contract, or completion)."""
     if ending_start > state.sessions_held:
@@ -77,6 +80,7 @@ def check_ending_discussed(state: PathwayState, ending_start: int) -> None:
                             " course cannot end there.")
 
 
+@checks("IPT-23")
 def check_termination_discussion(state: PathwayState, command: DiscussTermination) -> None:
     """IPT-23: the ending is recorded when it is discussed, never dated back."""
     if state.contract is None or state.phase not in ACUTE_COURSE:
@@ -91,6 +95,7 @@ def check_termination_discussion(state: PathwayState, command: DiscussTerminatio
                             f" cannot be dated back to session {command.at_session}.")
 
 
+@checks("IPT-31")
 def check_goodbye_letter(state: PathwayState) -> None:
     """IPT-31 (dit): the goodbye letter belongs to a protocol that has one, in its course."""
     if not state.protocol.goodbye_letter_before_final:
@@ -107,6 +112,7 @@ class Completion:
     outcome: Outcome
 
 
+@checks("IPT-15", "IPT-24", "IPT-25", "IPT-26")
 def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Completion:
     contract = state.contract
     if contract is None or state.phase not in ACUTE_COURSE:
@@ -139,6 +145,7 @@ def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Compl
     return Completion(baseline.instrument, baseline.total, final.total, result)
 
 
+@checks("IPT-03", "IPT-26", "IPT-27")
 def check_maintenance(state: PathwayState, command: ScheduleMaintenance) -> None:
     if state.outcome is None or state.phase != COMPLETED:
         raise RuleViolation("IPT-26", "Maintenance is scheduled only after the acute course has"
@@ -159,6 +166,7 @@ def check_maintenance(state: PathwayState, command: ScheduleMaintenance) -> None
                             " months.")
 
 
+@checks("IPT-25")
 def check_close(state: PathwayState, command: ClosePathway) -> None:
     """IPT-25: a client is discharged only after the acute course completed with a next step."""
     phase = state.phase

@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import PHQ9_SEVERE
 from domain.pathway.commands import ChooseFocus, SignContract
-from domain.pathway.rules import Deviation
+from domain.pathway.rules import Deviation, checks
 from domain.pathway.state import PathwayState, consent_key
 from domain.protocols import Protocol
 from domain.values import Relationship
@@ -28,12 +28,14 @@ _CHANGE_SHOWS: dict[str, ProblemArea] = {"death": GRIEF, "dispute": ROLE_DISPUTE
                                          "role_change": ROLE_TRANSITION}
 
 
+@checks("IPT-13")
 def check_inventory_may_change(state: PathwayState) -> None:
     if state.contract is not None:
         raise RuleViolation("IPT-13", "The interpersonal inventory can be recorded again only in"
                             " the initial phase, before the contract is signed.")
 
 
+@checks("IPT-08", "IPT-09")
 def check_areas(protocol: Protocol, areas: tuple[str, ...]) -> None:
     """IPT-08 (one primary, at most one secondary) and IPT-09 (areas of the protocol)."""
     if len(areas) != len(set(areas)):
@@ -46,6 +48,7 @@ def check_areas(protocol: Protocol, areas: tuple[str, ...]) -> None:
                             f"{protocol.id} protocol (allowed: {allowed}).")
 
 
+@checks("IPT-02", "IPT-13")
 def check_focus(state: PathwayState, command: ChooseFocus) -> list[Deviation]:
     if state.contract is not None:
         raise RuleViolation("IPT-02", "The contract is signed: foci change only through a"
@@ -63,6 +66,7 @@ def check_focus(state: PathwayState, command: ChooseFocus) -> list[Deviation]:
     return focus_deviations(state, areas)
 
 
+@checks("IPT-10", "IPT-11")
 def focus_deviations(state: PathwayState, areas: tuple[str, ...]) -> list[Deviation]:
     """IPT-10 and IPT-11: does the inventory support the chosen areas?"""
     inventory = state.inventory or ()
@@ -87,6 +91,7 @@ def areas_shown(inventory: tuple[Relationship, ...]) -> set[ProblemArea]:
     return shown
 
 
+@checks("IPT-02", "IPT-12", "IPT-13", "IPT-19", "IPT-31")
 def check_contract(state: PathwayState, command: SignContract) -> None:
     protocol = state.protocol
     if state.contract is not None:
@@ -126,6 +131,7 @@ def check_contract(state: PathwayState, command: SignContract) -> None:
                                 " contract.")
 
 
+@checks("IPT-03", "IPT-04")
 def check_session_count(protocol: Protocol, sessions: int, held: int) -> None:
     low, high = protocol.sessions_range
     if not low <= sessions <= high:

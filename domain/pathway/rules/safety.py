@@ -5,10 +5,12 @@ from __future__ import annotations
 from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, PHQ9_URGENT_ITEM9, Score
 from domain.pathway.commands import HoldSession
+from domain.pathway.rules import checks
 from domain.pathway.state import Flag, PathwayState
 from domain.vocabulary import MAINTENANCE, PHQ9, ROUTINE, URGENT, Tier
 
 
+@checks("IPT-17")
 def flag_tier(result: Score) -> Tier | None:
     """IPT-17: the tier of the flag a measure raises in the same command (None: no flag).
 
@@ -22,6 +24,7 @@ def flag_tier(result: Score) -> Tier | None:
     return URGENT if item9 >= PHQ9_URGENT_ITEM9 else ROUTINE
 
 
+@checks("IPT-28")
 def recurrence_suspected(state: PathwayState, result: Score) -> bool:
     """IPT-28: in maintenance, a PHQ-9 at or above the recurrence threshold."""
     return (state.phase == MAINTENANCE and result.instrument == PHQ9
@@ -40,6 +43,7 @@ def check_acknowledgeable(flag: Flag) -> None:
         raise InvalidCommand("flag_id", f"safety flag {flag.id} is already acknowledged")
 
 
+@checks("IPT-18")
 def check_resolvable(flag: Flag) -> None:
     """IPT-18: only resolving a flag after a risk assessment clears risk."""
     if not flag.assessed:
@@ -47,6 +51,7 @@ def check_resolvable(flag: Flag) -> None:
                             " cleared only by resolving a flag after an assessment.")
 
 
+@checks("IPT-17")
 def check_safety(state: PathwayState, command: HoldSession) -> None:
     """IPT-17: no routine session while a flag is unacknowledged or unassessed."""
     if command.kind != ROUTINE:

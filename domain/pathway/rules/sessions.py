@@ -8,12 +8,13 @@ from domain.context import CommandContext
 from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import improvement
 from domain.pathway.commands import HoldSession, RecordMissedSession
-from domain.pathway.rules import Deviation
+from domain.pathway.rules import Deviation, checks
 from domain.pathway.rules.initial import prerequisites_missing
 from domain.pathway.state import PathwayState
 from domain.vocabulary import CANCELLED_BY_THERAPIST, COMPLETED, INITIAL, MIDDLE, Phase
 
 
+@checks("IPT-04")
 def check_sessions_contracted(state: PathwayState) -> None:
     """IPT-04: once the acute course is complete, only a maintenance contract adds sessions."""
     if state.phase == COMPLETED:
@@ -21,6 +22,7 @@ def check_sessions_contracted(state: PathwayState) -> None:
                             " maintenance contract.")
 
 
+@checks("IPT-04")
 def check_maintenance_count(state: PathwayState, command: HoldSession) -> None:
     """IPT-04 for maintenance: sessions never exceed the maintenance contract."""
     contracted = state.maintenance.sessions if state.maintenance else 0
@@ -33,6 +35,7 @@ def check_missed_scheduled(state: PathwayState) -> None:
         raise InvalidCommand("kind", "no session is scheduled: the acute course is complete")
 
 
+@checks("IPT-20", "IPT-30")
 def check_numbering(state: PathwayState, command: HoldSession, ctx: CommandContext,
                     *, maintenance: bool = False) -> None:
     """IPT-30: consecutive, chronological, not in the future; IPT-20 for misses counted."""
@@ -55,6 +58,7 @@ def check_numbering(state: PathwayState, command: HoldSession, ctx: CommandConte
         raise RuleViolation("IPT-30", "A session cannot be recorded as held in the future.")
 
 
+@checks("IPT-01", "IPT-04", "IPT-07", "IPT-22", "IPT-23")
 def check_acute_session(state: PathwayState, command: HoldSession, phase: Phase) -> None:
     """The hard rules for one acute session, in the order a clinician would meet them."""
     protocol, contract, number = state.protocol, state.contract, command.number
@@ -89,6 +93,7 @@ def check_acute_session(state: PathwayState, command: HoldSession, phase: Phase)
     check_variant_session(state, command)
 
 
+@checks("IPT-15")
 def check_measurement(state: PathwayState, command: HoldSession) -> None:
     """IPT-15: a measure at the end of the initial phase and at least every 4 sessions/28 days."""
     protocol = state.protocol
@@ -110,6 +115,7 @@ def check_measurement(state: PathwayState, command: HoldSession) -> None:
                             f" {protocol.measure_every_days} days old: record a scored measure.")
 
 
+@checks("IPT-31")
 def check_variant_session(state: PathwayState, command: HoldSession) -> None:
     protocol = state.protocol
     if protocol.parent_at_first_and_ending and command.number == 1 and not command.parent_present:
@@ -121,6 +127,7 @@ def check_variant_session(state: PathwayState, command: HoldSession) -> None:
                             f" agreed by session {agreed_by}.")
 
 
+@checks("IPT-31")
 def check_variant_ending(state: PathwayState, command: HoldSession | None,
                          ending_start: int) -> None:
     """IPT-31 at the end of the course (the final session, or completion when ``command`` is
@@ -137,6 +144,7 @@ def check_variant_ending(state: PathwayState, command: HoldSession | None,
                             " final session.")
 
 
+@checks("IPT-05", "IPT-06", "IPT-14")
 def session_deviations(state: PathwayState, command: HoldSession, phase: Phase
                        ) -> list[Deviation]:
     protocol, found = state.protocol, []
@@ -160,6 +168,7 @@ def session_deviations(state: PathwayState, command: HoldSession, phase: Phase
     return found
 
 
+@checks("IPT-16")
 def _review_due(state: PathwayState, command: HoldSession) -> Deviation | None:
     """IPT-16: under 25% improvement by session 8 or week 8 asks for a review."""
     protocol = state.protocol
@@ -185,6 +194,7 @@ def _review_due(state: PathwayState, command: HoldSession) -> Deviation | None:
             " continue unchanged with a reason.")
 
 
+@checks("IPT-21")
 def missed_deviations(state: PathwayState, command: RecordMissedSession) -> list[Deviation]:
     """IPT-21: while outreach is due, a further client miss needs a reason."""
     if command.kind != CANCELLED_BY_THERAPIST and state.outreach_due:
