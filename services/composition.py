@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from projections.follower import FollowerOptions, wait_for
 from projections.leader import AdvisoryLeadership, FileLeadership, Leadership
@@ -18,6 +19,7 @@ from projections.registry import all_projections
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from projections.workers import ProjectionWorkers
 from services.application import Pathways
+from services.audit.trail import AuditTrail
 from services.queries import PathwayQueries
 from services.settings import Settings, load_settings
 from services.store.environment import eventsourcing_env, read_store_conninfo
@@ -36,6 +38,11 @@ class Container:
     read_store: ReadStore
     workers: ProjectionWorkers | None = None
     """The read models' followers, once :meth:`start_projections` has started them."""
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        """Every auditor's read (history, as-of, step-through, export) goes through it."""
+        return AuditTrail(self.pathways)
 
     @property
     def storage(self) -> str:

@@ -1,0 +1,146 @@
+"""The audit trail: every auditor's read of a history, an as-of or a step-through goes here.
+
+The CLI and the HTTP edge both call ``AuditTrail``, never the store directly, so one place can
+later check the reader's role and record each read in the access log. Reads replay the
+pathway's own stream from the event store, the record of truth (not the read models).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, cast
+from uuid import UUID
+
+from domain.pathway.events import PathwayEvent
+from services.application import Pathways
+from services.audit import timeline
+from services.audit.document import Change, Document, changes, state_document
+from services.audit.entries import Entry
+from services.audit.timeline import Fold, NotApplied
+from services.errors import PathwayNotFound, VersionNotFound
+
+Axis = Literal["version", "recorded", "clinical"]
+_NOT_A_CHANGE = frozenset({"version"})
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    pathway_id: UUID
+    entries: tuple[Entry, ...]
+    latest_version: int
+    next_after: int | None
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """A pathway's state on one axis, and which of its events made it."""
+
+    pathway_id: UUID
+    axis: Axis
+    at: datetime | None
+    known_at: datetime | None
+    version: int
+    latest_version: int
+    included: tuple[int, ...]
+    left_out: tuple[int, ...]
+    """Versions recorded before the last included one but left out (clinical axis)."""
+    not_applied: tuple[NotApplied, ...]
+    state: Document
+
+
+@dataclass(frozen=True)
+class Step:
+    entry: Entry
+    state: Document
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class StepsPage:
+    pathway_id: UUID
+    steps: tuple[Step, ...]
+    latest_version: int
+    next_after: int | None
+
+
+class AuditTrail:
+    """Histories, states as of a version or a time on either axis, step-throughs."""
+
+    def __init__(self, pathways: Pathways) -> None:
+        self._pathways = pathways
+
+    def events(self, pathway_id: UUID) -> list[PathwayEvent]:
+        """Every stored event of the pathway, in order; an unknown pathway is not found."""
+        found = cast("list[PathwayEvent]",
+                     list(self._pathways.repository.event_store.get(pathway_id)))
+        if not found:
+            raise PathwayNotFound(pathway_id)
+        return found
+
+    def history(self, pathway_id: UUID, *, after: int = 0,
+                limit: int | None = None) -> HistoryPage:
+        events = self.events(pathway_id)
+        chosen = _page(events, after, limit)
+        return HistoryPage(pathway_id, tuple(Entry.of(event) for event in chosen),
+                           events[-1].originator_version, _next_after(events, chosen))
+
+    def at_version(self, pathway_id: UUID, version: int) -> AsOf:
+        events = self.events(pathway_id)
+        latest = events[-1].originator_version
+        if not 1 <= version <= latest:
+            raise VersionNotFound(pathway_id, version, latest)
+        return _as_of(pathway_id, "version", None, None,
+                      fold=timeline.up_to_version(events, version), latest=latest)
+
+    def as_recorded_at(self, pathway_id: UUID, at: datetime) -> AsOf:
+        events = self.events(pathway_id)
+        return _as_of(pathway_id, "recorded", at, None, fold=timeline.as_recorded(events, at),
+                      latest=events[-1].originator_version)
+
+    def as_understood_at(self, pathway_id: UUID, at: datetime,
+                         known_at: datetime | None = None) -> AsOf:
+        events = self.events(pathway_id)
+        return _as_of(pathway_id, "clinical", at, known_at,
+                      fold=timeline.as_understood(events, at, known_at),
+                      latest=events[-1].originator_version)
+
+    def steps(self, pathway_id: UUID, *, after: int = 0, limit: int | None = None) -> StepsPage:
+        """The state after each event after version ``after`` and what the event changed."""
+        events = self.events(pathway_id)
+        chosen = _page(events, after, limit)
+        last = chosen[-1].originator_version if chosen else after
+        found: list[Step] = []
+        before: Document | None = None
+        for event, pathway in timeline.stepped([e for e in events
+                                                if e.originator_version <= last]):
+            if event.originator_version < after:
+                continue
+            document = state_document(pathway)
+            if event.originator_version > after:
+                found.append(Step(Entry.of(event), document,
+                                  tuple(changes(before, document, _NOT_A_CHANGE))))
+            before = document
+        return StepsPage(pathway_id, tuple(found), events[-1].originator_version,
+                         _next_after(events, chosen))
+
+
+def _page(events: Sequence[PathwayEvent], after: int,
+          limit: int | None) -> Sequence[PathwayEvent]:
+    chosen = [event for event in events if event.originator_version > after]
+    return chosen if limit is None else chosen[:limit]
+
+
+def _next_after(events: Sequence[PathwayEvent], chosen: Sequence[PathwayEvent]) -> int | None:
+    if not chosen or chosen[-1].originator_version >= events[-1].originator_version:
+        return None
+    return chosen[-1].originator_version
+
+
+def _as_of(pathway_id: UUID, axis: Axis, at: datetime | None, known_at: datetime | None, *,
+           fold: Fold, latest: int) -> AsOf:
+    return AsOf(pathway_id=pathway_id, axis=axis, at=at, known_at=known_at,
+                version=fold.pathway.version, latest_version=latest, included=fold.included,
+                left_out=fold.left_out, not_applied=fold.not_applied,
+                state=state_document(fold.pathway))
