@@ -9,7 +9,16 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 
 from services.composition import Container
-from services.http import commands, dashboard, fast_commands, metrics, ops, problems, queries
+from services.http import (
+    audit,
+    commands,
+    dashboard,
+    fast_commands,
+    metrics,
+    ops,
+    problems,
+    queries,
+)
 from services.http.headers import CorrelationMiddleware
 from services.http.limits import BodyLimitMiddleware
 from services.http.openapi import DocumentedAPI
@@ -43,6 +52,7 @@ TAGS = [
     {"name": "commands", "description": "Change a pathway: each records one or more events."},
     {"name": "queries", "description": "Read pathways: state, state as of a version, history."},
     {"name": "ops", "description": "Health and the protocol table."},
+    audit.TAG,
 ]
 
 
@@ -75,6 +85,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(queries.router)
     app.include_router(ops.router)
     app.include_router(dashboard.router)
+    audit.install(app)  # /audit: histories, as-of, steps, exports and the audit page
     metrics.install(app)  # /metrics: read-side lag, open flags, commands by outcome and rule
     fast_commands.install(app)  # the command routes' happy path, ahead of the routes above
     return app

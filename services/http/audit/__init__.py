@@ -1,0 +1,46 @@
+"""The audit edge under ``/audit``: JSON endpoints (history, as-of, steps, exports) and the
+audit page, all behind one access check (``access.audit_reader``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.audit.errors import InvalidInstant, NothingRecordedYet, NotOpenYet
+from services.http.audit import routes
+from services.http.audit.access import audit_reader
+from services.http.problems import problem
+
+PREFIX = "/audit"
+TAG = {"name": "audit", "description": "For auditors: a pathway's full history, its state as"
+       " of a version or a time on either axis, a step-through, exports."}
+
+router = APIRouter(prefix=PREFIX, tags=["audit"], dependencies=[Depends(audit_reader)])
+router.include_router(routes.router)
+
+
+def _not_recorded(request: Request, exc: NothingRecordedYet) -> JSONResponse:
+    return problem(request, 404, "not-recorded-yet", "Nothing recorded yet",
+                   f"The record held nothing of this pathway at {exc.at.isoformat()}: its"
+                   f" opening was recorded at {exc.first_recorded_at.isoformat()}.",
+                   first_recorded_at=exc.first_recorded_at.isoformat())
+
+
+def _not_open(request: Request, exc: NotOpenYet) -> JSONResponse:
+    return problem(request, 404, "not-open-yet", "Not open at that time",
+                   f"The pathway was opened at {exc.opened_at.isoformat()} (clinical time),"
+                   f" after {exc.at.isoformat()}.", opened_at=exc.opened_at.isoformat())
+
+
+def _invalid_instant(request: Request, exc: InvalidInstant) -> JSONResponse:
+    return problem(request, 422, "invalid-request", "The request is not valid",
+                   f"{exc.field}: {exc.reason}",
+                   errors=[{"field": exc.field, "reason": exc.reason}])
+
+
+def install(app: FastAPI) -> None:
+    """The audit routes and the answers for their own refusals."""
+    app.include_router(router)
+    app.add_exception_handler(NothingRecordedYet, _not_recorded)  # type: ignore[arg-type]
+    app.add_exception_handler(NotOpenYet, _not_open)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidInstant, _invalid_instant)  # type: ignore[arg-type]
