@@ -60,7 +60,7 @@ from domain.pathway.rules.sessions import (
     session_deviations,
 )
 from domain.pathway.state import PathwayState
-from domain.protocols import acute_protocol, maintenance_protocol
+from domain.protocols import Protocol, acute_protocol, maintenance_protocol
 from domain.vocabulary import MAINTENANCE, PHQ9, Phase
 
 
@@ -75,13 +75,25 @@ class Pathway(Aggregate):
     # ----- opening --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, pathway_id: UUID, command: c.OpenPathway, ctx: CommandContext) -> Pathway:
+    def open(cls, pathway_id: UUID, command: c.OpenPathway, ctx: CommandContext, *,
+             proposed: Protocol | None = None) -> Pathway:
+        """Open a pathway under the command's protocol, or (a what-if, never saved) under a
+        ``proposed`` version of it that the protocol table does not hold yet."""
         with noting_checks():
-            return cls._opened(pathway_id, command, ctx)
+            pathway = cls._opened(pathway_id, command, ctx, proposed)
+        if proposed is not None:
+            pathway.decide_under(proposed)
+        return pathway
+
+    def decide_under(self, proposed: Protocol) -> None:
+        """A what-if for the compliance replay: decide every further command under a proposed
+        protocol version instead of the pathway's own. Nothing records it."""
+        self.state.proposed_protocol = proposed
 
     @classmethod
-    def _opened(cls, pathway_id: UUID, command: c.OpenPathway, ctx: CommandContext) -> Pathway:
-        protocol = acute_protocol(command.protocol, command.protocol_version)
+    def _opened(cls, pathway_id: UUID, command: c.OpenPathway, ctx: CommandContext,
+                proposed: Protocol | None) -> Pathway:
+        protocol = proposed or acute_protocol(command.protocol, command.protocol_version)
         check_available(protocol)
         check_not_future(command.occurred_at, ctx)
         check_referral_not_future(command.referral_date, ctx)

@@ -150,11 +150,17 @@ class PathwayState:
     renegotiations: list[tuple[int, datetime]] = field(default_factory=list)
     """(sessions held, clinical time) of each renegotiation."""
     commands: dict[str, CommandRecord] = field(default_factory=dict)
+    proposed_protocol: Protocol | None = None
+    """A what-if, never set by an event: decide under this proposed protocol version instead
+    of the one the pathway was opened with (the compliance replay; such a pathway is never
+    saved)."""
 
     # ----- derived -------------------------------------------------------------------------
 
     @property
     def protocol(self) -> Protocol:
+        if self.proposed_protocol is not None:
+            return self.proposed_protocol
         return acute_protocol(self.protocol_id, self.protocol_version)
 
     @property

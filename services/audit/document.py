@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from domain.pathway.aggregate import Pathway
 
 Document = dict[str, Any]
-_LEFT_OUT = frozenset({"commands"})
+_LEFT_OUT = frozenset({"commands", "proposed_protocol"})
 _ABSENT: Any = object()
 ChangeKind = Literal["added", "removed", "changed"]
 
