@@ -7,13 +7,13 @@ pathway's own stream from the event store, the record of truth (not the read mod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast
 from uuid import UUID
 
-from domain.pathway.events import PathwayEvent
+from domain.pathway.events import PathwayEvent, PathwayOpened
 from services.application import Pathways
 from services.audit import timeline
 from services.audit.document import Change, Document, changes, state_document
@@ -78,6 +78,18 @@ class AuditTrail:
         if not found:
             raise PathwayNotFound(pathway_id)
         return found
+
+    def pathway_ids(self, *, page: int = 1000) -> Iterator[UUID]:
+        """Every pathway in the order it was opened (from the ordered log, a page at a time)."""
+        start = 1
+        while True:
+            notifications = self._pathways.recorder.select_notifications(
+                start=start, limit=page, topics=[PathwayOpened.TOPIC])
+            for notification in notifications:
+                yield UUID(str(notification.originator_id))
+            if len(notifications) < page:
+                return
+            start = notifications[-1].id + 1
 
     def history(self, pathway_id: UUID, *, after: int = 0,
                 limit: int | None = None) -> HistoryPage:

@@ -7,13 +7,36 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from uuid import UUID
 
 from services.cli.common import EXIT_CONFIG, settings_from
 
 EXIT_NOT_FOUND = 1
+COMPLIANCE_EPILOG = """\
+examples:
+  carepath audit compliance                          would today's rules accept every history?
+  carepath audit compliance --protocols ipt-v2.toml  and a proposed ipt version 2?
+  carepath audit compliance --json > report.json
+
+A proposal is a protocol table file: one [[protocol]] table per proposed version, naming the
+protocol id, its new version (above every published one), the published version it is based
+on, and the numbers that change:
+
+  [[protocol]]
+  id = "ipt"
+  version = 2
+  based_on = 1
+  sessions_range = [8, 16]          # IPT-03
+  max_days_between_sessions = 10    # IPT-05
+
+Pathways of that protocol are decided again under it; the others under their own version.
+Each stored command is decided on the pathway as it stood just before it, so one refusal
+does not hide later ones. Progress goes to stderr, the report to stdout.
+"""
 AUDIT_EPILOG = """\
 examples:
   carepath audit history 3f2b...-...            every event: times, actor, rules checked
@@ -23,6 +46,8 @@ examples:
   carepath audit as-of 3f2b... --occurred-at 2026-03-10 --known-at 2026-03-15
   carepath audit steps 3f2b...                  what each event changed
   carepath audit history 3f2b... --json
+  carepath audit compliance                     today's rules against every stored history
+  carepath audit compliance --protocols ipt-v2.toml
 
 Times: an ISO 8601 date-time with an offset (2026-03-10T09:00:00Z), or a date (the end of that
 day, UTC). The record axis (--recorded-at) holds what was recorded by then; the clinical axis
@@ -59,22 +84,34 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     for parser, name in ((history, "history"), (as_of, "as_of"), (steps, "steps")):
         parser.add_argument("pathway_id", type=UUID, help="the pathway's id (a UUID)")
         parser.add_argument("--json", action="store_true", help="print JSON, as the HTTP API")
-        parser.set_defaults(handler=_with_trail(name))
+        parser.set_defaults(handler=_with_trail("replay", name))
         data_dir(parser)
+    compliance = sub.add_parser(
+        "compliance", help="decide every stored history again: today's rules or a proposal",
+        formatter_class=formatter, epilog=COMPLIANCE_EPILOG,
+        description="Replay every stored history through today's rules and, with --protocols,"
+                    " a proposed protocol version; report the pathways they would have"
+                    " refused, at which event and rule, as a diff by rule id.")
+    compliance.add_argument("--protocols", type=Path, metavar="FILE",
+                            help="a protocol table file (TOML, or .json) proposing new versions")
+    compliance.add_argument("--json", action="store_true", help="print the report as JSON")
+    compliance.set_defaults(handler=_with_trail("compliance", "compliance"))
+    data_dir(compliance)
 
 
-def _with_trail(name: str) -> Callable[[argparse.Namespace], int]:
-    """Run ``replay.<name>`` with the audit trail of a container built from the settings."""
+def _with_trail(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """Run ``services.cli.audit.<module>.<name>`` with the audit trail of a container built
+    from the settings (imported when run, so ``--help`` stays fast)."""
 
     def run(args: argparse.Namespace) -> int:
         from services.audit.errors import InvalidInstant  # noqa: PLC0415
-        from services.cli.audit import replay  # noqa: PLC0415 - keep --help fast
         from services.composition import bootstrap  # noqa: PLC0415
         from services.errors import PathwayNotFound  # noqa: PLC0415
 
         container = bootstrap(settings_from(args))
         try:
-            handler: Callable[..., int] = getattr(replay, name)
+            handler: Callable[..., int] = getattr(
+                importlib.import_module(f"services.cli.audit.{module}"), name)
             return handler(container.audit, args)
         except InvalidInstant as error:
             print(f"carepath audit: {error}", file=sys.stderr)
