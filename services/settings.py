@@ -11,7 +11,7 @@ from __future__ import annotations
 import binascii
 from base64 import b64decode
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from psycopg import conninfo
 from pydantic import (
@@ -24,6 +24,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+if TYPE_CHECKING:
+    from services.integrity.note import SignerKey
+
 ENV_PREFIX = "CAREPATH_"
 CIPHER_KEY_BYTES = 32
 # Why these DSN parameters only: eventsourcing's PostgreSQL factory accepts no others, and
@@ -32,7 +35,7 @@ _DSN_SUPPORTED = frozenset({"host", "port", "user", "password", "dbname", "conne
 _DSN_REQUIRED = ("host", "user", "dbname")
 _ASCII_END = 0x80
 _MIN_DISTINCT_KEY_BYTES = 8
-_SECRET_FIELDS = frozenset({"database_url", "cipher_key"})
+_SECRET_FIELDS = frozenset({"database_url", "cipher_key", "checkpoint_key"})
 _LINE = "\n  "
 _KEY_HINT = (
     "generate one with: "
@@ -68,8 +71,14 @@ class Settings(BaseSettings):
     # The read models' workers run inside ``serve`` unless turned off (on PostgreSQL, when
     # ``carepath projections run`` runs them as a process of their own).
     projections_in_process: bool = True
+    # Tamper evidence (services/integrity): the Ed25519 key that signs the log's checkpoints,
+    # how often a checkpoint seals the newest events, and whether the service creates the
+    # event store's tables (false where a deployment gives it a role that may only insert).
+    checkpoint_key: SecretStr | None = None
+    checkpoint_interval_seconds: Annotated[float, Field(ge=0.2, le=3600)] = 5.0
+    create_event_tables: bool = True
 
-    @field_validator("database_url", "cipher_key", mode="before")
+    @field_validator("database_url", "cipher_key", "checkpoint_key", mode="before")
     @classmethod
     def _blank_means_unset(cls, value: Any) -> Any:
         """``CAREPATH_DATABASE_URL=`` in a compose file means "not set", not "empty DSN"."""
@@ -104,6 +113,26 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("checkpoint_key")
+    @classmethod
+    def _check_checkpoint_key(cls, value: SecretStr | None,
+                              info: ValidationInfo) -> SecretStr | None:
+        """A signed-note signer key; the development key is public, so production refuses it."""
+        if value is None:
+            return None
+        from services.integrity.keys import DEVELOPMENT_KEY, KEY_HINT  # noqa: PLC0415
+        from services.integrity.note import BadKey, parse_signer  # noqa: PLC0415
+
+        try:
+            signer = parse_signer(value.get_secret_value())
+        except BadKey as error:
+            msg = f"{error}; {KEY_HINT}"
+            raise ValueError(msg) from None
+        if info.data.get("environment") == "production" and signer == DEVELOPMENT_KEY:
+            msg = f"is the public development key; {KEY_HINT}"
+            raise ValueError(msg)
+        return value
+
     @model_validator(mode="after")
     def _check_together(self) -> Settings:
         """Rules across settings; each message names the variables to change."""
@@ -114,6 +143,12 @@ class Settings(BaseSettings):
                 f"{ENV_PREFIX}CIPHER_KEY: required in production, or stored PHI is plaintext;"
                 f" {_KEY_HINT} (or set {ENV_PREFIX}ALLOW_PLAINTEXT_STORAGE=true to accept"
                 " plaintext storage)")
+        if self.environment == "production" and self.checkpoint_key is None:
+            from services.integrity.keys import KEY_HINT  # noqa: PLC0415
+
+            problems.append(
+                f"{ENV_PREFIX}CHECKPOINT_KEY: required in production, or the log's checkpoints"
+                f" are signed with the public development key; {KEY_HINT}")
         if self.conflict_wait_seconds >= self.database_timeout_seconds:
             problems.append(
                 f"{ENV_PREFIX}CONFLICT_WAIT_SECONDS: must be below"
@@ -122,6 +157,17 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError(_LINE.join(problems))
         return self
+
+    @property
+    def checkpoint_signer(self) -> SignerKey:
+        """The key that signs checkpoints: the configured one, or in development the public
+        development key (production refuses to start without its own)."""
+        from services.integrity.keys import DEVELOPMENT_KEY  # noqa: PLC0415
+        from services.integrity.note import parse_signer  # noqa: PLC0415
+
+        if self.checkpoint_key is None:
+            return DEVELOPMENT_KEY
+        return parse_signer(self.checkpoint_key.get_secret_value())
 
     @property
     def stores_plaintext(self) -> bool:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from services.composition import PLAINTEXT_WARNING, bootstrap
+from services.integrity.keys import DEVELOPMENT_KEY
+from services.integrity.note import new_signer
 from services.settings import ConfigurationError, Settings, load_settings
 from services.store.environment import (
     CIPHER_TOPIC,
@@ -19,6 +21,7 @@ from services.store.environment import (
 )
 
 RANDOM_KEY = base64.b64encode(bytes(range(100, 132))).decode()
+CHECKPOINT_KEY = new_signer("clinic.example/carepath", bytes(range(32))).text()
 PLACEHOLDER_KEY = base64.b64encode(b"changeme" * 4).decode()
 
 
@@ -55,6 +58,7 @@ def test_values_come_from_carepath_prefixed_variables(monkeypatch: pytest.Monkey
     monkeypatch.setenv("CAREPATH_PORT", "9001")
     monkeypatch.setenv("CAREPATH_ENVIRONMENT", "production")
     monkeypatch.setenv("CAREPATH_CIPHER_KEY", RANDOM_KEY)
+    monkeypatch.setenv("CAREPATH_CHECKPOINT_KEY", CHECKPOINT_KEY)
     monkeypatch.setenv("CAREPATH_TEST_PG_USER", "someone")  # unrelated variables are ignored
     settings = load_settings()
     assert settings.port == 9001
@@ -184,7 +188,8 @@ def test_placeholder_cipher_key_is_refused_in_production_only(key: str) -> None:
 
 
 def test_random_cipher_key_is_accepted_in_production() -> None:
-    assert load_settings(cipher_key=RANDOM_KEY, environment="production").cipher_key
+    assert load_settings(cipher_key=RANDOM_KEY, environment="production",
+                         checkpoint_key=CHECKPOINT_KEY).cipher_key
 
 
 def test_production_without_a_cipher_key_refuses_to_start() -> None:
@@ -198,6 +203,7 @@ def test_production_without_a_key_starts_only_when_plaintext_is_accepted(
 ) -> None:
     monkeypatch.setenv("CAREPATH_ENVIRONMENT", "production")
     monkeypatch.setenv("CAREPATH_ALLOW_PLAINTEXT_STORAGE", "true")
+    monkeypatch.setenv("CAREPATH_CHECKPOINT_KEY", CHECKPOINT_KEY)
     settings = load_settings()
     assert settings.stores_plaintext
     assert not load_settings(cipher_key=RANDOM_KEY).stores_plaintext
@@ -211,7 +217,7 @@ def test_accepted_plaintext_storage_is_announced_at_start_up(
     tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = load_settings(environment="production", allow_plaintext_storage=True,
-                             data_dir=tmp_path)
+                             data_dir=tmp_path, checkpoint_key=CHECKPOINT_KEY)
     with caplog.at_level(logging.WARNING, logger="carepath"):
         bootstrap(settings).close()
     assert [record.getMessage() for record in caplog.records] == [PLAINTEXT_WARNING]
@@ -221,7 +227,8 @@ def test_accepted_plaintext_storage_is_announced_at_start_up(
 def test_encrypted_production_start_up_warns_of_nothing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    settings = load_settings(environment="production", cipher_key=RANDOM_KEY, data_dir=tmp_path)
+    settings = load_settings(environment="production", cipher_key=RANDOM_KEY, data_dir=tmp_path,
+                             checkpoint_key=CHECKPOINT_KEY)
     with caplog.at_level(logging.WARNING, logger="carepath"):
         bootstrap(settings).close()
     assert caplog.records == []
@@ -257,3 +264,52 @@ def test_secrets_do_not_show_in_repr() -> None:
     settings = load_settings(database_url="postgresql://u:hunter2@h/db", cipher_key=RANDOM_KEY)
     assert "hunter2" not in repr(settings)
     assert RANDOM_KEY not in repr(settings)
+
+
+def test_development_signs_checkpoints_with_the_public_development_key() -> None:
+    settings = load_settings()
+    assert settings.checkpoint_key is None
+    assert settings.checkpoint_signer == DEVELOPMENT_KEY
+    assert settings.checkpoint_interval_seconds == 5.0
+    assert settings.create_event_tables is True
+
+
+def test_production_refuses_to_start_without_a_checkpoint_key() -> None:
+    message = error_of(environment="production", cipher_key=RANDOM_KEY)
+    assert "CAREPATH_CHECKPOINT_KEY: required in production" in message
+    assert "carepath checkpoint-key" in message
+
+
+def test_production_refuses_the_public_development_checkpoint_key() -> None:
+    message = error_of(environment="production", cipher_key=RANDOM_KEY,
+                       checkpoint_key=DEVELOPMENT_KEY.text())
+    assert "CAREPATH_CHECKPOINT_KEY: is the public development key" in message
+    assert DEVELOPMENT_KEY.text() not in message
+
+
+def test_a_configured_checkpoint_key_signs_and_is_redacted() -> None:
+    settings = load_settings(environment="production", cipher_key=RANDOM_KEY,
+                             checkpoint_key=CHECKPOINT_KEY)
+    assert settings.checkpoint_signer.name == "clinic.example/carepath"
+    assert CHECKPOINT_KEY not in repr(settings)
+
+
+@pytest.mark.parametrize("key", [
+    "not a key", CHECKPOINT_KEY.replace("PRIVATE+KEY+", ""), CHECKPOINT_KEY[:-4] + "AAA=",
+])
+def test_a_malformed_checkpoint_key_is_refused_without_echoing_it(key: str) -> None:
+    message = error_of(checkpoint_key=key)
+    assert "CAREPATH_CHECKPOINT_KEY:" in message
+    assert "(got <redacted>)" in message
+    assert key not in message
+
+
+def test_checkpoint_interval_is_bounded() -> None:
+    assert "CAREPATH_CHECKPOINT_INTERVAL_SECONDS:" in error_of(checkpoint_interval_seconds=0)
+    assert "CAREPATH_CHECKPOINT_INTERVAL_SECONDS:" in error_of(checkpoint_interval_seconds=3601)
+
+
+def test_a_service_that_may_not_create_tables_tells_the_store_so() -> None:
+    settings = load_settings(database_url="postgresql://carepath@db:5432/carepath",
+                             create_event_tables=False)
+    assert eventsourcing_env(settings, "Pathways")["CREATE_TABLE"] == "n"
