@@ -14,8 +14,9 @@ from services.store.postgres import LIBPQ_CONNECT_TIMEOUT, OPERATION_TIMEOUT
 
 MAPPER_TOPIC = "services.store.mapper:CanonicalMapper"
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
-POSTGRES_FACTORY_TOPIC = "services.store.postgres:BoundedPostgresFactory"
-SQLITE_RECORDER_TOPIC = "services.store.availability:AvailableSQLiteRecorder"
+# The recorders extend the tamper-evidence tree in each save's transaction (services.integrity).
+POSTGRES_FACTORY_TOPIC = "services.integrity.recorders:ChainedPostgresFactory"
+SQLITE_RECORDER_TOPIC = "services.integrity.recorders:ChainedSQLiteRecorder"
 _APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 
 
@@ -86,7 +87,9 @@ def _postgres_env(settings: Settings, params: dict[str, str]) -> dict[str, str]:
         LIBPQ_CONNECT_TIMEOUT: params.get("connect_timeout", whole_seconds),
         # 9.5.6's database functions write to the wrong table when apps share a schema.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-        "CREATE_TABLE": "y",
+        # "n" where a deployment's owner role created the tables (carepath store init) and
+        # the service's role may only insert and read them.
+        "CREATE_TABLE": "y" if settings.create_event_tables else "n",
     }
     return env
 
