@@ -20,6 +20,7 @@ from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from projections.workers import ProjectionWorkers
 from services.application import Pathways
 from services.audit.trail import AuditTrail
+from services.integrity.service import Integrity, integrity_for
 from services.queries import PathwayQueries
 from services.settings import Settings, load_settings
 from services.store.environment import eventsourcing_env, read_store_conninfo
@@ -36,6 +37,8 @@ class Container:
     pathways: Pathways
     queries: PathwayQueries
     read_store: ReadStore
+    integrity: Integrity
+    """Tamper evidence: seals the log with signed checkpoints, verifies, exports."""
     workers: ProjectionWorkers | None = None
     """The read models' followers, once :meth:`start_projections` has started them."""
 
@@ -80,6 +83,7 @@ class Container:
 
     def close(self) -> None:
         self.stop_projections()
+        self.integrity.close()
         self.read_store.close()
         self.pathways.close()
 
@@ -89,15 +93,21 @@ def bootstrap(settings: Settings | None = None, *,
     settings = settings or load_settings()
     if settings.stores_plaintext:  # refused at validation unless explicitly accepted
         log.warning(PLAINTEXT_WARNING)
+    env = eventsourcing_env(settings, Pathways.name)
     pathways = Pathways(
-        env=eventsourcing_env(settings, Pathways.name),
+        env=env,
         clock=clock or (lambda: datetime.now(UTC)),
         conflict_retries=settings.conflict_retries,
         conflict_wait=settings.conflict_wait_seconds,
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
     )
+    integrity = integrity_for(
+        pathways.recorder, env, conninfo=read_store_conninfo(settings),
+        signer=settings.checkpoint_signer, interval_seconds=settings.checkpoint_interval_seconds,
+        timeout_seconds=settings.database_timeout_seconds)
+    pathways.on_saved.append(integrity.saved)
     return Container(settings=settings, pathways=pathways, queries=PathwayQueries(pathways),
-                     read_store=open_read_store(settings))
+                     read_store=open_read_store(settings), integrity=integrity)
 
 
 READ_MODELS_FILE = "ReadModels.sqlite3"

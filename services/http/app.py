@@ -14,6 +14,7 @@ from services.http import (
     commands,
     dashboard,
     fast_commands,
+    integrity,
     metrics,
     ops,
     problems,
@@ -53,6 +54,7 @@ TAGS = [
     {"name": "queries", "description": "Read pathways: state, state as of a version, history."},
     {"name": "ops", "description": "Health and the protocol table."},
     audit.TAG,
+    {"name": "integrity", "description": "Tamper evidence: verify, checkpoints, evidence."},
 ]
 
 
@@ -70,6 +72,7 @@ def create_app(container: Container) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if container.settings.projections_in_process:  # the read models' workers, threads
             container.start_projections()
+        container.integrity.start_sealing()  # signed checkpoints of the log, periodically
         try:
             yield
         finally:
@@ -86,6 +89,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(dashboard.router)
     audit.install(app)  # /audit: histories, as-of, steps, exports and the audit page
+    app.include_router(integrity.router)
     metrics.install(app)  # /metrics: read-side lag, open flags, commands by outcome and rule
     fast_commands.install(app)  # the command routes' happy path, ahead of the routes above
     return app
