@@ -86,7 +86,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     init.add_argument("--grant-to", metavar="ROLE",
                       help="the service's PostgreSQL role, to restrict to adding events")
     init.set_defaults(handler=store_init_command)
-    store.set_defaults(handler=lambda _args: (store.print_help(), EXIT_CONFIG)[1])
+
+    def store_usage(_args: argparse.Namespace) -> int:
+        store.print_help()
+        return EXIT_CONFIG
+
+    store.set_defaults(handler=store_usage)
     data_dir(init)
 
     keygen = commands.add_parser(
@@ -128,7 +133,7 @@ def store_init_command(args: argparse.Namespace) -> int:
                 return EXIT_CONFIG
             try:
                 restrict(settings.database_url.get_secret_value(), store.tables,
-                         container.pathways.recorder.datastore.schema, args.grant_to)
+                         store.schema or "public", args.grant_to)
             except ValueError as error:
                 print(f"carepath: --grant-to: {error}", file=sys.stderr)
                 return EXIT_CONFIG

@@ -114,6 +114,8 @@ class TreeStore:
                  timeout_seconds: float = 30.0) -> None:
         self.location = location
         self.tables = tables
+        self.schema = schema
+        """The PostgreSQL schema of the tables (None on SQLite)."""
         self._q = _Names(tables, schema)
         self._d = _SQLITE if location.dialect == "sqlite" else _POSTGRES
         self._timeout = timeout_seconds

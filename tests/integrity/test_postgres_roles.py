@@ -97,7 +97,7 @@ def test_the_service_role_cannot_change_or_remove_stored_rows(
 def test_the_service_role_cannot_switch_the_refusal_off(restricted: str, escape: str) -> None:
     with psycopg.connect(restricted, autocommit=True) as connection, \
             pytest.raises((errors.InsufficientPrivilege, errors.WrongObjectType)):
-        connection.execute(escape)  # type: ignore[arg-type]
+        connection.execute(escape)
 
 
 def test_even_the_owner_meets_the_append_only_trigger(fresh_postgres_dsn: str,
