@@ -18,6 +18,8 @@ from services.application import Pathways
 from services.audit import timeline
 from services.audit.document import Change, Document, changes, state_document
 from services.audit.entries import Entry
+from services.audit.export import Format, Progress, export_chunks, in_period
+from services.audit.export.fhir.refs import resource_id
 from services.audit.timeline import Fold, NotApplied
 from services.errors import PathwayNotFound, VersionNotFound
 
@@ -117,6 +119,33 @@ class AuditTrail:
         return _as_of(pathway_id, "clinical", at, known_at,
                       fold=timeline.as_understood(events, at, known_at),
                       latest=events[-1].originator_version)
+
+    def export_pathway(self, pathway_id: UUID, form: Format) -> Iterator[bytes]:
+        """One pathway as JSON lines or a FHIR bundle, in pieces (an unknown pathway is not
+        found before the first piece)."""
+        events = self.events(pathway_id)
+        now = self._pathways.clock()
+        return export_chunks([events], form, now=now,
+                             bundle_id=resource_id("bundle", pathway_id, now.isoformat()))
+
+    def export_period(self, since: datetime, until: datetime, form: Format, *,
+                      progress: Progress | None = None) -> Iterator[bytes]:
+        """Every pathway with an event that occurred in [since, until), as one export."""
+        now = self._pathways.clock()
+        return export_chunks(self.histories_in_period(since, until, progress), form, now=now,
+                             bundle_id=resource_id("bundle", since.isoformat(),
+                                                   until.isoformat(), now.isoformat()))
+
+    def histories_in_period(self, since: datetime, until: datetime,
+                            progress: Progress | None = None) -> Iterator[list[PathwayEvent]]:
+        """The histories of the pathways with an event that occurred in [since, until)."""
+        pathway_ids = list(self.pathway_ids())
+        for done, pathway_id in enumerate(pathway_ids, start=1):
+            events = self.events(pathway_id)
+            if in_period(events, since, until):
+                yield events
+            if progress is not None:
+                progress(done, len(pathway_ids))
 
     def steps(self, pathway_id: UUID, *, after: int = 0, limit: int | None = None) -> StepsPage:
         """The state after each event after version ``after`` and what the event changed."""

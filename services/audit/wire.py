@@ -7,15 +7,16 @@ the same documents, so a script can move between them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.audit.document import Change
-from services.audit.entries import Entry
-from services.audit.timeline import NotApplied
-from services.audit.trail import AsOf, HistoryPage, Step, StepsPage
+if TYPE_CHECKING:  # the trail exports through these models: no import cycle at run time
+    from services.audit.document import Change
+    from services.audit.entries import Entry
+    from services.audit.timeline import NotApplied
+    from services.audit.trail import AsOf, HistoryPage, Step, StepsPage
 
 
 class View(BaseModel):
