@@ -111,4 +111,5 @@ def test_the_audit_endpoints_are_documented_under_their_own_tag(http: TestClient
     documented = {path: ops["get"]["tags"] for path, ops in paths.items()
                   if path.startswith("/audit/")}
     assert documented == {f"/audit/pathways/{{pathway_id}}/{name}": ["audit"]
-                          for name in ("history", "as-of", "steps")}
+                          for name in ("history", "as-of", "steps", "export")} | {
+        "/audit/exports": ["audit"]}

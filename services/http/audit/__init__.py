@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.audit.errors import InvalidInstant, NothingRecordedYet, NotOpenYet
-from services.http.audit import routes
+from services.http.audit import exports, routes
 from services.http.audit.access import audit_reader
 from services.http.problems import problem
 
@@ -17,6 +17,7 @@ TAG = {"name": "audit", "description": "For auditors: a pathway's full history, 
 
 router = APIRouter(prefix=PREFIX, tags=["audit"], dependencies=[Depends(audit_reader)])
 router.include_router(routes.router)
+router.include_router(exports.router)
 
 
 def _not_recorded(request: Request, exc: NothingRecordedYet) -> JSONResponse:
