@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,18 @@ from uuid import UUID
 from services.cli.common import EXIT_CONFIG, settings_from
 
 EXIT_NOT_FOUND = 1
+EXPORT_EPILOG = """\
+examples:
+  carepath audit export 3f2b... -o pathway.fhir.json         one pathway as a FHIR R4 bundle
+  carepath audit export 3f2b... --format jsonl               one line per stored event
+  carepath audit export --since 2026-01-01 --until 2026-04-01 --format fhir -o q1.json
+
+A period holds every pathway with an event whose clinical time lies in [--since, --until);
+each is exported whole. A date alone is the start of that day (UTC). The FHIR bundle holds
+Patient and Practitioner (by identifier only), EpisodeOfCare, Condition, CarePlan (the
+contract), Encounter per session, Observation per measure (LOINC), Consent and a Provenance
+per event.
+"""
 COMPLIANCE_EPILOG = """\
 examples:
   carepath audit compliance                          would today's rules accept every history?
@@ -48,6 +61,8 @@ examples:
   carepath audit history 3f2b... --json
   carepath audit compliance                     today's rules against every stored history
   carepath audit compliance --protocols ipt-v2.toml
+  carepath audit export 3f2b... --format fhir -o pathway.json
+  carepath audit export --since 2026-01-01 --until 2026-04-01 --format jsonl
 
 Times: an ISO 8601 date-time with an offset (2026-03-10T09:00:00Z), or a date (the end of that
 day, UTC). The record axis (--recorded-at) holds what was recorded by then; the clinical axis
@@ -97,6 +112,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     compliance.add_argument("--json", action="store_true", help="print the report as JSON")
     compliance.set_defaults(handler=_with_trail("compliance", "compliance"))
     data_dir(compliance)
+    export = sub.add_parser(
+        "export", help="a pathway, or every pathway of a period, as JSON lines or FHIR R4",
+        formatter_class=formatter, epilog=EXPORT_EPILOG,
+        description="Export one pathway's history, or every pathway with an event that"
+                    " occurred in [--since, --until), as JSON lines (one stored event a line)"
+                    " or a FHIR R4 collection bundle.")
+    export.add_argument("pathway_id", type=UUID, nargs="?", help="the pathway's id (a UUID)")
+    export.add_argument("--since", metavar="TIME", help="a period's first instant (included)")
+    export.add_argument("--until", metavar="TIME", help="a period's end (excluded)")
+    export.add_argument("--format", choices=("jsonl", "fhir"), default="fhir",
+                        help="jsonl or fhir (default)")
+    export.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    export.set_defaults(handler=_with_trail("export", "export"))
+    data_dir(export)
 
 
 def _with_trail(module: str, name: str) -> Callable[[argparse.Namespace], int]:
@@ -118,6 +147,9 @@ def _with_trail(module: str, name: str) -> Callable[[argparse.Namespace], int]:
             return EXIT_CONFIG
         except PathwayNotFound as error:  # unknown, or not recorded or open at that time
             print(f"carepath audit: {error}", file=sys.stderr)
+            return EXIT_NOT_FOUND
+        except BrokenPipeError:  # the reader went away (| head): stop quietly, as tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_NOT_FOUND
         finally:
             container.close()
