@@ -1,14 +1,17 @@
 """Leaf hashes straight from the events table, fast: the database builds each entry (header
 line and stored bytes) and hashlib hashes them in C-level loops, no Python code per event.
 
-This module is what verification workers import (it runs in their own processes), so it
-imports only the standard library and psycopg.
+This module is also the verification worker (``python -m services.integrity.entries``): it
+reads tasks, one JSON line each, on stdin and answers each with a JSON line and the leaf
+hashes' bytes on stdout. It imports only the standard library and psycopg.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -70,10 +73,6 @@ class ChunkLeaves:
     """False if a row had a NULL column (no entry, so no leaf): the caller must look closer."""
 
 
-_worker_connections: dict[Location, Any] = {}
-"""A worker process's connection, kept for its next chunk (it ends with the process)."""
-
-
 def open_connection(location: Location) -> Any:
     """A read-only connection to the events table's database (the caller closes it)."""
     if location.dialect == "sqlite":
@@ -81,14 +80,6 @@ def open_connection(location: Location) -> Any:
     import psycopg  # noqa: PLC0415 - SQLite-only workers need not load it
 
     return psycopg.connect(location.target, autocommit=True)
-
-
-def chunk_leaves(location: Location, chunk: Chunk) -> ChunkLeaves:
-    """A worker process's task: read one chunk of the log and hash its leaves."""
-    connection = _worker_connections.get(location)
-    if connection is None:
-        connection = _worker_connections[location] = open_connection(location)
-    return leaves_of(connection, location, chunk)
 
 
 def leaves_of(connection: Any, location: Location, chunk: Chunk) -> ChunkLeaves:
@@ -120,3 +111,29 @@ def _entries(connection: Any, location: Location, chunk: Chunk) -> Iterator[list
                        (chunk.low, chunk.high))
         while rows := cursor.fetchmany(FETCH):
             yield [row[0] for row in rows]
+
+
+def serve_tasks() -> None:
+    """The worker's loop: ``{"location": [...], "chunk": [low, high]}`` in, header and
+    leaves out; the connection is kept for the next task; stdin closed ends the worker."""
+    connections: dict[Location, Any] = {}
+    out = sys.stdout.buffer
+    for line in sys.stdin.buffer:
+        task = json.loads(line)
+        location = Location(*task["location"])
+        try:
+            connection = connections.get(location)
+            if connection is None:
+                connection = connections[location] = open_connection(location)
+            done = leaves_of(connection, location, Chunk(*task["chunk"]))
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which raises
+            connections.pop(location, None)
+            out.write(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode() + b"\n")
+        else:
+            out.write(json.dumps({"count": done.count, "complete": done.complete}).encode()
+                      + b"\n" + done.leaves)
+        out.flush()
+
+
+if __name__ == "__main__":
+    serve_tasks()

@@ -9,20 +9,21 @@ partial level of the tree at a time.
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import os
 import struct
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+from services.errors import StoreUnavailable
 from services.integrity import merkle
 from services.integrity.entries import (
     Chunk,
     ChunkLeaves,
     Location,
-    chunk_leaves,
     leaves_of,
     open_connection,
     pair_hashes,
@@ -117,6 +118,63 @@ def _leaves(location: Location, parts: list[Chunk], jobs: int) -> Iterator[Chunk
         finally:
             connection.close()
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(parts)), mp_context=context) as pool:
-        yield from pool.map(chunk_leaves, [location] * len(parts), parts)
+    with Workers(min(jobs, len(parts))) as workers:
+        yield from workers.leaves(location, parts)
+
+
+class Workers:
+    """Worker processes (``python -m services.integrity.entries``), fed chunks round robin
+    over pipes and read back in order, so the leaves arrive in log order.
+
+    Plain subprocesses rather than multiprocessing: nothing of the caller (its main module,
+    its threads, its open connections) is imported again or inherited.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._processes = [subprocess.Popen(
+            [sys.executable, "-m", "services.integrity.entries"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE) for _ in range(count)]
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for process in self._processes:
+            if process.stdin:
+                process.stdin.close()
+        for process in self._processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout:
+                process.stdout.close()
+
+    def leaves(self, location: Location, parts: list[Chunk]) -> Iterator[ChunkLeaves]:
+        count = len(self._processes)
+        for index, part in enumerate(parts):  # pipes hold every task; results wait for us
+            self._send(self._processes[index % count], location, part)
+        for index, part in enumerate(parts):
+            yield self._receive(self._processes[index % count], part)
+
+    @staticmethod
+    def _send(process: subprocess.Popen[bytes], location: Location, part: Chunk) -> None:
+        assert process.stdin is not None  # noqa: S101 - opened with a pipe
+        task = {"location": [location.dialect, location.target, location.table],
+                "chunk": [part.low, part.high]}
+        process.stdin.write(json.dumps(task).encode() + b"\n")
+        process.stdin.flush()
+
+    @staticmethod
+    def _receive(process: subprocess.Popen[bytes], part: Chunk) -> ChunkLeaves:
+        assert process.stdout is not None  # noqa: S101 - opened with a pipe
+        header = process.stdout.readline()
+        if not header:
+            msg = f"a verification worker ended early (exit status {process.poll()})"
+            raise RuntimeError(msg)
+        answer = json.loads(header)
+        if "error" in answer:
+            raise StoreUnavailable(answer["error"])
+        leaves = process.stdout.read(answer["count"] * merkle.HASH_BYTES)
+        return ChunkLeaves(part, answer["count"], leaves, answer["complete"])
