@@ -120,11 +120,11 @@ class ChainedPostgresRecorder(BoundedApplicationRecorder):
             " AND idx = (n.size >> k.level) - 1) END AS hash"
             " FROM n LEFT JOIN generate_series(0, 62) AS k(level)"
             " ON (n.size >> k.level) & 1 = 1")
-        self._insert_leaves_sql = (
-            f"INSERT INTO {q(t.leaves)} (idx, originator_id, originator_version, hash)"
-            " SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::bigint[], %s::bytea[])")
-        self._insert_nodes_sql = (
-            f"INSERT INTO {q(t.nodes)} (level, idx, hash)"
+        self._append_sql = (
+            f"WITH leaves AS (INSERT INTO {q(t.leaves)}"
+            " (idx, originator_id, originator_version, hash)"
+            " SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::bigint[], %s::bytea[]))"
+            f" INSERT INTO {q(t.nodes)} (level, idx, hash)"
             " SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[])")
         self._pending = threading.local()
 
@@ -163,13 +163,12 @@ class ChainedPostgresRecorder(BoundedApplicationRecorder):
                  for r in rows if r["level"] is not None and r["hash"] is not None}
         leaves = new_leaves(stored_events)
         appended = merkle.append(size, _frontier(size, found), leaves)
-        frontier.execute(self._insert_leaves_sql, (
+        levels, indexes, hashes = (list(column) for column in zip(*appended.nodes, strict=True)) \
+            if appended.nodes else ([], [], [])
+        frontier.execute(self._append_sql, (
             list(range(size, size + len(leaves))), [s.originator_id for s in stored_events],
-            [s.originator_version for s in stored_events], leaves), prepare=True)
-        if appended.nodes:
-            levels, indexes, hashes = zip(*appended.nodes, strict=True)
-            frontier.execute(self._insert_nodes_sql, (list(levels), list(indexes),
-                                                      list(hashes)), prepare=True)
+            [s.originator_version for s in stored_events], leaves, levels, indexes, hashes),
+            prepare=True)  # one statement: leaves and subtrees, committed with the events
         return ids
 
 
