@@ -9,7 +9,9 @@ Sections: ``write`` (carepath vs bare vs raw throughput), ``history`` (a command
 against the in-process call), and issue 6's read side: ``rebuild`` (every read model rebuilt
 from a log of ``--rebuild-events`` against a raw keyset scan, SQLite and PostgreSQL), ``lag``
 (command committed -> visible in every read model under a steady command rate, PostgreSQL)
-and ``endpoints`` (the dashboard's JSON with ``--endpoint-pathways`` pathways read).
+and ``endpoints`` (the dashboard's JSON with ``--endpoint-pathways`` pathways read); issue
+8's ``verify`` (the whole-store verification of ``--verify-events`` against a raw keyset scan)
+and ``chain`` (a command with and without the hash tree).
 """
 
 from __future__ import annotations
@@ -37,13 +39,15 @@ from bench.rebuild import STRETCH as REBUILD_STRETCH
 from bench.rebuild import run_rebuild
 from bench.report import to_json
 from bench.suite import run_benchmark
+from bench.verify import integrity_sections
 from bench.workload import WorkloadFactory
 
 __all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers", "run_benchmark"]
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CAREPATH_FACTORY = "bench.carepath:carepath_factory"
-SECTIONS = ("write", "history", "decode", "http", "rebuild", "lag", "endpoints")
+SECTIONS = ("write", "history", "decode", "http", "rebuild", "lag", "endpoints", "verify",
+            "chain")
 
 
 def load_factory(spec: str) -> WorkloadFactory:
@@ -138,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="endpoints: pathways in the read models")
     p.add_argument("--endpoint-rounds", type=int, default=20,
                    help="endpoints: requests to each endpoint (interleaved)")
+    p.add_argument("--verify-events", type=int, default=1_000_000,
+                   help="verify: events in the log (default 1,000,000)")
+    p.add_argument("--verify-repeat", type=int, default=2,
+                   help="verify: scan + verify rounds per store")
+    p.add_argument("--chain-commands", type=int, default=300,
+                   help="chain: command pairs (with and without the hash tree) per store")
     return p
 
 
@@ -208,6 +218,7 @@ def _speed_sections(args: argparse.Namespace, lines: list[str], data: dict[str, 
                             "workers": http.workers, "client": http.client}
         met = met and http.meets_bars()
     met = _read_side_sections(args, lines, sections, say) and met
+    met = integrity_sections(args, lines, sections, say) and met
     if sections:
         load = os.getloadavg()[0]
         lines.append(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end"

@@ -145,3 +145,23 @@ def test_the_lag_and_endpoint_sections_print_their_p99_against_the_bars(
         section = sections[f"endpoints_{store}"]
         assert section["pathways"] == 20
         assert "/ops/dashboard/outcomes" in section["p99_ms"]
+
+
+def test_the_verify_and_chain_sections_print_their_ratios_on_both_stores(
+    server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "verify.json"
+    argv = ["--dsn", server_dsn, "--quiet", "--sections", "verify,chain", "--verify-events",
+            "600", "--verify-repeat", "1", "--chain-commands", "5", "--json", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "verify (sqlite):" in text
+    assert "verify (postgresql):" in text
+    assert "bar >= 0.5" in text
+    assert "chain (sqlite):" in text
+    assert "chain (postgresql):" in text
+    sections = json.loads(out.read_text(encoding="utf-8"))["sections"]
+    for store in ("sqlite", "postgresql"):
+        assert sections[f"verify_{store}"]["events"] >= 600
+        assert sections[f"verify_{store}"]["ratio"] > 0
+        assert sections[f"chain_{store}"]["commands"] == 5
