@@ -266,8 +266,18 @@ class TreeStore:
 
 
 def _events(rows: list[Any]) -> list[EventRow]:
-    return [EventRow(int(p), o, int(v), t, bytes(s) if s is not None else None)
+    return [EventRow(int(p), o, int(v), None if t is None else str(t), _stored_bytes(s))
             for p, o, v, t, s in rows]
+
+
+def _stored_bytes(value: Any) -> bytes | None:
+    """The bytes of a ``state`` cell; on SQLite an edit may have stored text or a number
+    there, whose bytes are what SQLite's own concatenation (the fast pass) would use."""
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    return str(value).encode()
 
 
 def _checkpoint(row: Any) -> CheckpointRow:
