@@ -1,0 +1,66 @@
+"""The tamper-evidence routes: verify, the latest checkpoint, the key, a pathway's evidence."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from services.integrity.keys import DEVELOPMENT_KEY
+from services.integrity.note import open_checkpoint
+from tests.http.support import Api, TestClient
+
+UNKNOWN = "00000000-0000-0000-0000-00000000abcd"
+
+
+def test_an_untouched_store_and_pathway_verify(fresh_client: TestClient) -> None:
+    api = Api(fresh_client)
+    whole = fresh_client.get("/integrity/verify")
+    assert whole.status_code == 200
+    assert whole.json()["ok"] is True
+    assert whole.json()["events"] == whole.json()["tree_size"] >= 1
+    one = fresh_client.get("/integrity/verify", params={"pathway_id": api.id}).json()
+    assert (one["ok"], one["scope"], one["finding"]) == (True, api.id, None)
+
+
+def test_evidence_seals_and_the_checkpoint_is_then_served(fresh_client: TestClient) -> None:
+    api = Api(fresh_client)
+    assert fresh_client.get("/integrity/checkpoint").status_code == 404
+    evidence = fresh_client.get(f"/integrity/pathways/{api.id}/evidence")
+    assert evidence.status_code == 200
+    assert evidence.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in evidence.text.splitlines()]
+    assert lines[0]["kind"] == "checkpoint"
+    assert [line["version"] for line in lines[1:]] == list(range(1, len(lines)))
+    served = fresh_client.get("/integrity/checkpoint")
+    assert served.status_code == 200
+    assert served.text == lines[0]["note"]
+    checkpoint = open_checkpoint(served.text, DEVELOPMENT_KEY.verifier)
+    assert checkpoint.size == fresh_client.get("/integrity/verify").json()["tree_size"]
+
+
+def test_the_key_is_the_logs_verifier_key(fresh_client: TestClient) -> None:
+    assert fresh_client.get("/integrity/key").text == DEVELOPMENT_KEY.verifier.text() + "\n"
+
+
+def test_an_altered_event_is_named_over_http(fresh_client: TestClient, tmp_path: Path) -> None:
+    api = Api(fresh_client)
+    connection = sqlite3.connect(tmp_path / "data" / "Pathways.sqlite3")
+    connection.execute("DROP TRIGGER stored_events_no_update")
+    connection.execute("UPDATE stored_events SET state = CAST(state || x'20' AS BLOB)")
+    connection.commit()
+    connection.close()
+    result = fresh_client.get("/integrity/verify", params={"pathway_id": api.id}).json()
+    assert result["ok"] is False
+    assert result["finding"]["broken"] == "altered"
+    assert result["finding"]["version"] == 1
+    assert fresh_client.get("/integrity/verify").json()["finding"]["position"] == 1
+
+
+def test_an_unknown_or_malformed_pathway_is_refused(client: TestClient) -> None:
+    for path in ("/integrity/verify?pathway_id=" + UNKNOWN,
+                 f"/integrity/pathways/{UNKNOWN}/evidence"):
+        answer = client.get(path)
+        assert answer.status_code == 404
+        assert answer.headers["content-type"] == "application/problem+json"
+    assert client.get("/integrity/verify?pathway_id=nope").status_code == 422
