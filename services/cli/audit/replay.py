@@ -7,10 +7,11 @@ import argparse
 import sys
 from uuid import UUID
 
+from services.audit.formatting import rules, value, when
 from services.audit.instants import instant
 from services.audit.trail import AsOf, AuditTrail, HistoryPage, StepsPage
 from services.audit.wire import AsOfView, AuditHistory, AuditSteps
-from services.cli.audit.tables import rules, table, value, when
+from services.cli.audit.tables import table
 
 
 def history(trail: AuditTrail, args: argparse.Namespace) -> int:

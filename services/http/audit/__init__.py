@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.audit.errors import InvalidInstant, NothingRecordedYet, NotOpenYet
-from services.http.audit import exports, routes
+from services.http.audit import exports, page, routes
 from services.http.audit.access import audit_reader
 from services.http.problems import problem
 
@@ -40,8 +40,9 @@ def _invalid_instant(request: Request, exc: InvalidInstant) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """The audit routes and the answers for their own refusals."""
+    """The audit routes, the page, and the answers for their own refusals."""
     app.include_router(router)
+    app.include_router(page.router)  # outside the OpenAPI document, behind the same check
     app.add_exception_handler(NothingRecordedYet, _not_recorded)  # type: ignore[arg-type]
     app.add_exception_handler(NotOpenYet, _not_open)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidInstant, _invalid_instant)  # type: ignore[arg-type]

@@ -1,0 +1,123 @@
+"""The audit page: ``/audit`` lists pathways to open; ``/audit?pathway=<id>`` shows one
+pathway's timeline (every event, both times, actor, rules, deviations) and a stepper through
+its versions (the state after each and what the event changed).
+
+The page is rendered whole by the server, so it reads and works without a script (the
+stepper is a GET form); ``audit.js`` then steps without reloading, from the steps endpoint.
+Everything is served by the service itself; the dashboard's style sheet is reused.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from projections.pathways import PathwaysProjection
+from projections.pathways import view as pathways_view
+from services.audit.formatting import rules, value, when
+from services.audit.trail import AuditTrail, Step
+from services.composition import Container
+from services.errors import PathwayNotFound
+from services.http.audit.access import audit_reader
+from services.http.dashboard.assets import STATIC as DASHBOARD_STATIC
+from services.http.dashboard.pages import SECURITY_HEADERS
+from services.http.dashboard.reading import live
+
+log = logging.getLogger("carepath.audit")
+router = APIRouter(prefix="/audit", dependencies=[Depends(audit_reader)])
+LISTED = 25
+OWN_ASSETS = {"audit.css": "text/css", "audit.js": "text/javascript"}
+STATIC = Path(__file__).parent / "static"
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+@cache
+def _templates() -> Environment:
+    environment = Environment(loader=PackageLoader("services.http.audit", "templates"),
+                              autoescape=select_autoescape(["html"]), trim_blocks=True,
+                              lstrip_blocks=True)
+    environment.filters.update(when=when, rules=rules, value=value)
+    return environment
+
+
+def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    page = _templates().get_template(name).render(**context)
+    return HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
+
+
+@router.get("", include_in_schema=False, response_class=HTMLResponse)
+def audit_page(request: Request) -> HTMLResponse:
+    """Sync: it reads the event store (a worker thread, not the event loop)."""
+    container: Container = request.app.state.container
+    query = request.query_params
+    chosen = (query.get("pathway") or "").strip()
+    if not chosen:
+        after = _number(query.get("after"))
+        listed, next_after = _listed(container, after)
+        return render("audit_index.html", pathways=listed, next_after=next_after)
+    if not _UUID.fullmatch(chosen):
+        return _not_found(chosen, "is not a pathway id (a UUID, 8-4-4-4-12 hex digits)")
+    try:
+        return _pathway_page(container.audit, UUID(chosen), _number(query.get("version")))
+    except PathwayNotFound:
+        return _not_found(chosen, "names no pathway in the event store")
+
+
+def _pathway_page(trail: AuditTrail, pathway_id: UUID, version: int | None) -> HTMLResponse:
+    history = trail.history(pathway_id)
+    latest = history.latest_version
+    selected = latest if version is None else max(1, min(version, latest))
+    (step,) = trail.steps(pathway_id, after=selected - 1, limit=1).steps
+    opened = history.entries[0].data
+    return render("audit_pathway.html", pathway_id=pathway_id, entries=history.entries,
+                  latest=latest, selected=selected, step=step, opened=opened,
+                  summary=step_summary(step, latest), state=step.state)
+
+
+def step_summary(step: Step, latest: int) -> str:
+    entry = step.entry
+    return (f"Version {entry.version} of {latest}: {entry.type}, occurred"
+            f" {when(entry.occurred_at)}, recorded {when(entry.recorded_at)}, by"
+            f" {entry.actor_id} ({entry.actor_role}).")
+
+
+def _listed(container: Container, after: int | None) -> tuple[list[Any], int | None]:
+    projection = PathwaysProjection()
+    try:
+        with live(container.read_store, projection.name) as read:
+            if read.tx is None:
+                return [], None
+            page = pathways_view.list_pathways(read.tx, after=after or 0, limit=LISTED)
+    except Exception as error:  # noqa: BLE001 - the page still serves; the id form works
+        log.warning("audit page: the pathways list is unreadable: %s", error)
+        return [], None
+    return list(page.items), page.next_after
+
+
+def _not_found(chosen: str, reason: str) -> HTMLResponse:
+    return render("audit_index.html", 404, pathways=[], next_after=None,
+                  error=f"{chosen[:80]} {reason}.", chosen=chosen[:80])
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 16 else None  # noqa: PLR2004
+
+
+@router.get("/static/{name}", include_in_schema=False)
+async def static(name: str) -> FileResponse:
+    if name == "dashboard.css":  # the dashboard's look, shared
+        return FileResponse(DASHBOARD_STATIC / name, media_type="text/css",
+                            headers={"Cache-Control": "no-cache"})
+    media_type = OWN_ASSETS.get(name)
+    if media_type is None:
+        raise HTTPException(404, f"The audit page has no asset {name[:40]!r}.")
+    return FileResponse(STATIC / name, media_type=media_type,
+                        headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,77 @@
+"""The audit page without a browser: served locally with its assets and security headers, the
+selected version rendered by the server (so it works without a script), and an id that names
+no pathway answered with a 404 page saying so."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.http import create_app
+from tests.audit.clinic import Clinic
+
+
+@pytest.fixture
+def http(clinic: Clinic) -> TestClient:
+    return TestClient(create_app(clinic.container))
+
+
+def test_a_pathway_page_renders_its_timeline_and_the_chosen_version(
+        http: TestClient, back_dated: UUID) -> None:
+    answer = http.get("/audit", params={"pathway": str(back_dated), "version": "4"})
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    page = answer.text
+    assert len(re.findall(r'<tr id="v\d+"', page)) == 5
+    assert '<tr id="v4" aria-current="true">' in page
+    assert "Version 4 of 5: DiagnosisRecorded, occurred 2026-03-05 12:00Z, recorded" in page
+    assert "<code>diagnosis</code>" in page
+    assert "changed from null to F32.1" in page
+    assert '<span class="tag">back-dated</span>' in page
+    assert 'value="4"' in page
+
+
+def test_a_version_beyond_the_pathway_shows_its_latest(http: TestClient,
+                                                       back_dated: UUID) -> None:
+    page = http.get("/audit", params={"pathway": str(back_dated), "version": "99"}).text
+
+    assert "Version 5 of 5" in page
+
+
+@pytest.mark.parametrize(("pathway", "said"), [
+    ("00000000-0000-0000-0000-000000000000", "names no pathway"),
+    ("not-a-uuid", "is not a pathway id"),
+])
+def test_an_id_that_names_no_pathway_is_a_404_page_saying_so(http: TestClient, pathway: str,
+                                                            said: str) -> None:
+    answer = http.get("/audit", params={"pathway": pathway})
+
+    assert answer.status_code == 404
+    assert said in answer.text
+    assert 'role="alert"' in answer.text
+
+
+def test_the_page_and_its_assets_come_from_the_service_with_its_policy(
+        http: TestClient, back_dated: UUID) -> None:
+    page = http.get("/audit", params={"pathway": str(back_dated)})
+    assets = re.findall(r'(?:src|href)="(/audit/static/[^"]+)"', page.text)
+
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert sorted(assets) == ["/audit/static/audit.css", "/audit/static/audit.js",
+                              "/audit/static/dashboard.css"]
+    for asset in assets:
+        assert http.get(asset).status_code == 200
+    assert http.get("/audit/static/other.js").status_code == 404
+    assert not re.search(r'(?:src|href)="https?://', page.text)
+
+
+def test_the_index_offers_an_id_form_even_before_the_read_model_exists(
+        http: TestClient) -> None:
+    page = http.get("/audit").text
+
+    assert '<label for="pathway">Pathway id</label>' in page
+    assert "No pathway is listed yet" in page
