@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from services.integrity.note import SignerKey
+    from services.integrity.keys import SignerKey
 
 ENV_PREFIX = "CAREPATH_"
 CIPHER_KEY_BYTES = 32
@@ -120,8 +120,12 @@ class Settings(BaseSettings):
         """A signed-note signer key; the development key is public, so production refuses it."""
         if value is None:
             return None
-        from services.integrity.keys import DEVELOPMENT_KEY, KEY_HINT  # noqa: PLC0415
-        from services.integrity.note import BadKey, parse_signer  # noqa: PLC0415
+        from services.integrity.keys import (  # noqa: PLC0415
+            DEVELOPMENT_KEY,
+            KEY_HINT,
+            BadKey,
+            parse_signer,
+        )
 
         try:
             signer = parse_signer(value.get_secret_value())
@@ -162,8 +166,7 @@ class Settings(BaseSettings):
     def checkpoint_signer(self) -> SignerKey:
         """The key that signs checkpoints: the configured one, or in development the public
         development key (production refuses to start without its own)."""
-        from services.integrity.keys import DEVELOPMENT_KEY  # noqa: PLC0415
-        from services.integrity.note import parse_signer  # noqa: PLC0415
+        from services.integrity.keys import DEVELOPMENT_KEY, parse_signer  # noqa: PLC0415
 
         if self.checkpoint_key is None:
             return DEVELOPMENT_KEY

@@ -104,7 +104,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
 
 
 def checkpoint_key_command(args: argparse.Namespace) -> int:
-    from services.integrity.note import BadKey, new_signer  # noqa: PLC0415
+    from services.integrity.keys import BadKey, new_signer  # noqa: PLC0415
 
     try:
         signer = new_signer(args.name)
@@ -146,7 +146,8 @@ def store_init_command(args: argparse.Namespace) -> int:
 
 def verify_command(args: argparse.Namespace) -> int:
     from services.composition import bootstrap  # noqa: PLC0415
-    from services.integrity.note import BadCheckpoint, BadKey, parse_verifier  # noqa: PLC0415
+    from services.integrity.keys import BadKey, parse_verifier  # noqa: PLC0415
+    from services.integrity.note import BadCheckpoint  # noqa: PLC0415
     from services.integrity.scanning import default_jobs  # noqa: PLC0415
     from services.integrity.verify import UnknownPathway  # noqa: PLC0415
 

@@ -26,8 +26,10 @@ from uuid import UUID
 
 from services.integrity import merkle
 from services.integrity.findings import pathway_of
-from services.integrity.note import VerifierKey, open_checkpoint
-from services.integrity.store import EventRow, LeafRow, TreeStore
+from services.integrity.keys import VerifierKey
+from services.integrity.note import open_checkpoint
+from services.integrity.rows import EventRow, LeafRow
+from services.integrity.store import TreeStore
 from services.integrity.verify import UnknownPathway
 
 FORMAT = "carepath-evidence/1"

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 
 from services.integrity import merkle
 from services.integrity.findings import Broken, Finding, pathway_of
+from services.integrity.keys import VerifierKey
 from services.integrity.note import (
     BadCheckpoint,
     Checkpoint,
-    VerifierKey,
     open_checkpoint,
     unverified_checkpoint,
 )
-from services.integrity.store import CheckpointRow, EventRow, Head, LeafRow, TreeStore
+from services.integrity.rows import CheckpointRow, EventRow, Head, LeafRow
+from services.integrity.store import TreeStore
 
 BATCH = 5000
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.integrity import merkle
-from services.integrity.note import Checkpoint, SignerKey, unverified_checkpoint
+from services.integrity.keys import SignerKey
+from services.integrity.note import Checkpoint, unverified_checkpoint
 from services.integrity.store import TreeStore
 
 log = logging.getLogger("carepath.integrity")

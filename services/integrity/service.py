@@ -11,7 +11,8 @@ from uuid import UUID
 
 from services.integrity.entries import Location
 from services.integrity.findings import Verification
-from services.integrity.note import Checkpoint, SignerKey, VerifierKey, open_checkpoint
+from services.integrity.keys import SignerKey, VerifierKey
+from services.integrity.note import Checkpoint, open_checkpoint
 from services.integrity.schema import Tables
 from services.integrity.sealer import PeriodicSealer, Seal, Sealer
 from services.integrity.store import TreeStore

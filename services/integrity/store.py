@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,51 +18,8 @@ import psycopg
 from services.errors import StoreUnavailable
 from services.integrity import merkle
 from services.integrity.entries import Location
+from services.integrity.rows import CheckpointRow, EventRow, Head, LeafRow, checkpoint_of, events_of
 from services.integrity.schema import Tables
-
-
-@dataclass(frozen=True)
-class EventRow:
-    position: int
-    originator: str
-    """The originator id as 32 lowercase hex digits (as the leaf's header writes it)."""
-    version: int
-    topic: str | None
-    state: bytes | None
-
-    @property
-    def leaf(self) -> bytes | None:
-        """The leaf hash of the row as stored now (None if a column was emptied)."""
-        if self.topic is None or self.state is None:
-            return None
-        return merkle.leaf_hash(self.originator, self.version, self.topic, self.state)
-
-
-@dataclass(frozen=True)
-class LeafRow:
-    index: int
-    originator: str
-    version: int
-    hash: bytes
-
-
-@dataclass(frozen=True)
-class CheckpointRow:
-    size: int
-    note: str
-    signed_at: datetime
-
-
-@dataclass(frozen=True)
-class Head:
-    """One consistent look at the store: its last position, tree and latest checkpoint."""
-
-    position: int
-    size: int
-    root: bytes | None
-    """The stored tree's root at ``size`` (None: a subtree it needs is missing)."""
-    checkpoint: CheckpointRow | None
-    first_position: int
 
 
 @dataclass(frozen=True)
@@ -183,7 +140,7 @@ class TreeStore:
             cursor.execute(f"SELECT size, note, signed_at FROM {q.checkpoints}"
                            " ORDER BY size DESC LIMIT 1")
             latest = cursor.fetchone()
-        return Head(position, size, root, _checkpoint(latest) if latest else None, first)
+        return Head(position, size, root, checkpoint_of(latest) if latest else None, first)
 
     def nodes(self, keys: Iterable[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
         with self._cursor() as cursor:
@@ -235,16 +192,16 @@ class TreeStore:
                 f" FROM {self._q.events} WHERE {where}")
 
     def events_after(self, position: int, limit: int) -> list[EventRow]:
-        return _events(self._rows(self._event_sql(
+        return events_of(self._rows(self._event_sql(
             f"{self._d.position} > ? ORDER BY {self._d.position} LIMIT ?"), (position, limit)))
 
     def event(self, originator: str, version: int) -> EventRow | None:
-        rows = _events(self._rows(self._event_sql("originator_id = ? AND originator_version = ?"),
+        rows = events_of(self._rows(self._event_sql("originator_id = ? AND originator_version = ?"),
                                   (self._d.param(originator), version)))
         return rows[0] if rows else None
 
     def pathway_events(self, originator: str) -> list[EventRow]:
-        return _events(self._rows(self._event_sql(
+        return events_of(self._rows(self._event_sql(
             f"originator_id = ? ORDER BY {self._d.position}"), (self._d.param(originator),)))
 
     # ----- checkpoints ----------------------------------------------------------------------
@@ -253,7 +210,7 @@ class TreeStore:
         rows = self._rows(f"SELECT size, note, signed_at FROM {self._q.checkpoints}"
                           " WHERE size <= ? ORDER BY size", (up_to if up_to is not None
                                                              else 2**62,))
-        return [_checkpoint(row) for row in rows]
+        return [checkpoint_of(row) for row in rows]
 
     def add_checkpoint(self, size: int, note: str, signed_at: datetime) -> bool:
         """Record a checkpoint; False if one of that size is already recorded."""
@@ -263,24 +220,3 @@ class TreeStore:
                            f" VALUES ({', '.join([self._d.mark] * 3)})"
                            " ON CONFLICT (size) DO NOTHING", (size, note, stamp))
             return bool(cursor.rowcount == 1)
-
-
-def _events(rows: list[Any]) -> list[EventRow]:
-    return [EventRow(int(p), o, int(v), None if t is None else str(t), _stored_bytes(s))
-            for p, o, v, t, s in rows]
-
-
-def _stored_bytes(value: Any) -> bytes | None:
-    """The bytes of a ``state`` cell; on SQLite an edit may have stored text or a number
-    there, whose bytes are what SQLite's own concatenation (the fast pass) would use."""
-    if value is None:
-        return None
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    return str(value).encode()
-
-
-def _checkpoint(row: Any) -> CheckpointRow:
-    size, note, signed_at = row
-    when = datetime.fromisoformat(signed_at) if isinstance(signed_at, str) else signed_at
-    return CheckpointRow(int(size), str(note), when.astimezone(UTC))

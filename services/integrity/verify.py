@@ -19,10 +19,12 @@ from uuid import UUID
 
 from services.integrity import merkle
 from services.integrity.findings import Broken, Finding, Verification
+from services.integrity.keys import VerifierKey
 from services.integrity.localise import localise
-from services.integrity.note import BadCheckpoint, Checkpoint, VerifierKey, open_checkpoint
+from services.integrity.note import BadCheckpoint, Checkpoint, open_checkpoint
+from services.integrity.rows import EventRow, Head, LeafRow
 from services.integrity.scanning import CHUNK_POSITIONS, chunks, scan
-from services.integrity.store import EventRow, Head, LeafRow, TreeStore
+from services.integrity.store import TreeStore
 
 Progress = Callable[[int, int], None]
 """Called with (events checked so far, events to check)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.cli import main
-from services.integrity.note import new_signer, parse_signer, parse_verifier
+from services.integrity.keys import new_signer, parse_signer, parse_verifier
 
 EXIT_BROKEN = 3
 

@@ -15,7 +15,7 @@ import pytest
 
 from services.cli import main
 from services.integrity.evidence import log_evidence, pathway_evidence
-from services.integrity.note import new_signer
+from services.integrity.keys import new_signer
 from tests.integrity.support import Attacker
 
 SCRIPT = Path(__file__).parents[2] / "tools" / "verify_evidence.py"

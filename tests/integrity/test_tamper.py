@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from services.integrity.findings import Broken
-from services.integrity.note import Checkpoint, new_signer, open_checkpoint
+from services.integrity.keys import new_signer
+from services.integrity.note import Checkpoint, open_checkpoint
 from tests.integrity.support import Attacker
 
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.composition import PLAINTEXT_WARNING, bootstrap
-from services.integrity.keys import DEVELOPMENT_KEY
-from services.integrity.note import new_signer
+from services.integrity.keys import DEVELOPMENT_KEY, new_signer
 from services.settings import ConfigurationError, Settings, load_settings
 from services.store.environment import (
     CIPHER_TOPIC,
