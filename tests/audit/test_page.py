@@ -75,3 +75,47 @@ def test_the_index_offers_an_id_form_even_before_the_read_model_exists(
 
     assert '<label for="pathway">Pathway id</label>' in page
     assert "No pathway is listed yet" in page
+
+
+def test_the_state_on_a_date_shows_both_axes_apart_where_an_entry_was_back_dated(
+        http: TestClient, back_dated: UUID) -> None:
+    ask = {"pathway": str(back_dated), "at": "2026-03-10"}
+
+    clinical = http.get("/audit", params={**ask, "axis": "clinical"}).text
+    recorded = http.get("/audit", params={**ask, "axis": "recorded"}).text
+    known_earlier = http.get("/audit", params={**ask, "axis": "clinical",
+                                               "known": "2026-03-15"}).text
+
+    assert "As the\n    clinic understood it at 2026-03-10 23:59Z (known now)" in clinical
+    assert _as_of_field(clinical, "diagnosis") == "F32.1"
+    assert "As the record stood at 2026-03-10 23:59Z" in recorded
+    assert _as_of_field(recorded, "diagnosis") == "null"
+    assert "(known by 2026-03-15 23:59Z)" in known_earlier
+    assert _as_of_field(known_earlier, "diagnosis") == "null"
+
+
+def test_a_date_before_the_pathway_says_why_there_is_no_state(http: TestClient,
+                                                               back_dated: UUID) -> None:
+    answer = http.get("/audit", params={"pathway": str(back_dated), "at": "2026-03-01",
+                                        "axis": "recorded"})
+
+    assert answer.status_code == 200
+    assert "No state to show" in answer.text
+    assert "had nothing recorded" in answer.text
+    assert 'id="as-of-state"' not in answer.text
+
+
+def test_a_date_that_is_not_one_is_refused_on_the_page(http: TestClient,
+                                                       back_dated: UUID) -> None:
+    answer = http.get("/audit", params={"pathway": str(back_dated), "at": "yesterday"})
+
+    assert answer.status_code == 400
+    assert "On: must be an ISO 8601 date" in answer.text
+    assert 'role="alert"' in answer.text
+
+
+def _as_of_field(page: str, name: str) -> str:
+    table = page[page.index('id="as-of-state"'):]
+    found = re.search(rf'<th scope="row">{name}</th><td><code>([^<]*)</code>', table)
+    assert found, name
+    return found[1]

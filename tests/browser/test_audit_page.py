@@ -185,3 +185,28 @@ def test_the_page_loads_nothing_from_elsewhere(page: Page, server: Server) -> No
     open_pathway(page, server, pathway)
     assert outside == []
     assert "default-src 'self'" in server.get("/audit").headers["Content-Security-Policy"]
+
+
+def test_the_state_on_a_clinical_date_is_the_as_of_endpoints(page: Page, server: Server,
+                                                             screenshots: Path) -> None:
+    pathway, _ = a_long_pathway(server)
+    events = server.get(f"/audit/pathways/{pathway}/history").json()["events"]
+    day = events[len(events) // 2]["occurred_at"][:10]
+    open_pathway(page, server, pathway)
+
+    page.select_option("#as-of-axis", "clinical")
+    page.fill("#as-of-at", day)
+    page.focus("#as-of-at")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#as-of-state")
+
+    expected = server.get(f"/audit/pathways/{pathway}/as-of", occurred_at=day).json()
+    rows: dict[str, str] = page.eval_on_selector_all(
+        "#as-of-state tbody tr", "rows => Object.fromEntries(rows.map("
+        "r => [...r.cells].map(c => c.textContent.trim())))")
+    assert rows == {name: as_text(value) for name, value in expected["state"].items()}
+    expect(page.locator("#as-of-summary")).to_contain_text(
+        f"version {expected['version']} of {expected['latest_version']}")
+    found = scan(page, screenshots / "axe-audit-as-of.json")
+    assert not found.blocking(), "\n".join(found.blocking())
+    page.locator("#as-of").screenshot(path=screenshots / "audit-as-of.png")

@@ -27,6 +27,7 @@ from services.audit.trail import AuditTrail, Step
 from services.composition import Container
 from services.errors import PathwayNotFound
 from services.http.audit.access import audit_reader
+from services.http.audit.as_of_form import AsOfAsked
 from services.http.dashboard.assets import STATIC as DASHBOARD_STATIC
 from services.http.dashboard.pages import SECURITY_HEADERS
 from services.http.dashboard.reading import live
@@ -66,20 +67,25 @@ def audit_page(request: Request) -> HTMLResponse:
     if not _UUID.fullmatch(chosen):
         return _not_found(chosen, "is not a pathway id (a UUID, 8-4-4-4-12 hex digits)")
     try:
-        return _pathway_page(container.audit, UUID(chosen), _number(query.get("version")))
+        return _pathway_page(container.audit, UUID(chosen), _number(query.get("version")),
+                             AsOfAsked.of(query.get("axis"), query.get("at"),
+                                          query.get("known")))
     except PathwayNotFound:
         return _not_found(chosen, "names no pathway in the event store")
 
 
-def _pathway_page(trail: AuditTrail, pathway_id: UUID, version: int | None) -> HTMLResponse:
+def _pathway_page(trail: AuditTrail, pathway_id: UUID, version: int | None,
+                  asked: AsOfAsked) -> HTMLResponse:
     history = trail.history(pathway_id)
     latest = history.latest_version
     selected = latest if version is None else max(1, min(version, latest))
     (step,) = trail.steps(pathway_id, after=selected - 1, limit=1).steps
     opened = history.entries[0].data
-    return render("audit_pathway.html", pathway_id=pathway_id, entries=history.entries,
-                  latest=latest, selected=selected, step=step, opened=opened,
-                  summary=step_summary(step, latest), state=step.state)
+    answer = asked.answer(trail, pathway_id)
+    return render("audit_pathway.html", 400 if answer.refused else 200, pathway_id=pathway_id,
+                  entries=history.entries, latest=latest, selected=selected, step=step,
+                  opened=opened, summary=step_summary(step, latest), state=step.state,
+                  asked=asked, as_of=answer.as_of, as_of_error=answer.error)
 
 
 def step_summary(step: Step, latest: int) -> str:
