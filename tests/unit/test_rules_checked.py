@@ -7,7 +7,9 @@ carry them in ``meta.rules_checked``; events stored before this existed read as 
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import re
 from types import ModuleType
 from typing import Any
@@ -16,24 +18,19 @@ import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+import domain
 from domain.pathway import commands as c
 from domain.pathway import events as e
-from domain.pathway.rules import (
-    always,
-    consent,
-    declared_rules,
-    ending,
-    initial,
-    noting_checks,
-    rules_noted,
-    safety,
-    sessions,
-)
+from domain.pathway.rules import consent, declared_rules, noting_checks, rules_noted, safety
 from services.store.mapper import CanonicalMapper, canonical_bytes
 from tests.journeys import PHQ9_REMISSION, Journey, ctx
 from tests.rules_kit import accepted, recorded
 
-RULE_MODULES = (always, consent, ending, initial, safety, sessions)
+RULE_MODULES = tuple(
+    importlib.import_module(found.name)
+    for found in pkgutil.walk_packages(domain.__path__, "domain.")
+    if ".rules." in found.name and not found.ispkg)
+"""Every rule module of every aggregate (``domain/<aggregate>/rules/*.py``)."""
 RULE_ID = re.compile(r'"(IPT-\d\d)"')
 MIDDLE_SESSION_RULES = ("IPT-01", "IPT-04", "IPT-05", "IPT-06", "IPT-07", "IPT-14", "IPT-15",
                         "IPT-16", "IPT-17", "IPT-20", "IPT-22", "IPT-23", "IPT-29", "IPT-30",
@@ -45,7 +42,13 @@ def _functions(module: ModuleType) -> list[tuple[str, Any]]:
             if inspect.isfunction(fn) and fn.__module__ == module.__name__]
 
 
-@pytest.mark.parametrize("module", RULE_MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_the_rule_modules_are_found() -> None:
+    assert {"domain.pathway.rules.sessions", "domain.pathway.rules.safety"} <= {
+        module.__name__ for module in RULE_MODULES}
+
+
+@pytest.mark.parametrize("module", RULE_MODULES, ids=lambda m: m.__name__.removeprefix(
+    "domain."))
 def test_every_check_declares_each_rule_id_it_can_refuse_or_deviate_under(
         module: ModuleType) -> None:
     for name, function in _functions(module):
