@@ -104,6 +104,8 @@ CURRENT_VERSION = {"ipt": 1, "ipt-a": 1, "ipt-g": 1, "dit": 1, "ipt-m": 1}
 
 def acute_protocol(protocol_id: str, version: int | None = None) -> Protocol:
     """The acute protocol to open a pathway under (the current version unless one is named)."""
+    if version is not None and (named := ACUTE_PROTOCOLS.get((protocol_id, version))):
+        return named  # the common case, asked at every phase a read model folds
     versions = sorted(key[1] for key in ACUTE_PROTOCOLS if key[0] == protocol_id)
     if not versions:
         known = ", ".join(sorted({key[0] for key in ACUTE_PROTOCOLS}))
