@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from projections.log import OrderedLog, Position
-from projections.projection import Projection, ddl_statements
+from projections.projection import Projection, ddl_statements, routed
 from projections.store import ReadStore, Tx, physical_name
 from projections.tracking import (
     advance,
@@ -93,7 +93,9 @@ def apply_batch_in(tx: Tx, log: OrderedLog, projection: Projection, generation: 
     events = log.read(after, batch)
     if not events:
         return 0
-    projection.apply(events, tx.with_tables(tables_of(projection, generation)))
+    handled = routed(projection, events)
+    if handled:
+        projection.apply(handled, tx.with_tables(tables_of(projection, generation)))
     advance(tx, projection.name, generation, after, events[-1].position)
     return len(events)
 

@@ -9,18 +9,25 @@ transaction), only this module changes: followers, the relay and the HTTP feed s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.utils import resolve_topic
+
 from domain.pathway.events import PathwayEvent
+from projections.scan import RawRow, scan_rows
+from services.store.trusting import trusting_builder
 
 Position = int
 """A place in the ordered log: 0 is before the first event; positions only grow."""
 
 START: Position = 0
+_IDS_KEPT = 100_000
+"""Pathway ids a log keeps made between batches (a rebuild meets each many times)."""
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,8 @@ class OrderedLog:
     def __init__(self, application: _Application) -> None:
         self._recorder: _Recorder = application.recorder
         self._mapper: _Mapper = application.mapper
+        self._ids: dict[Any, PathwayId] = {}
+        self._builders: dict[str, Any] = {}
 
     def read(self, after: Position, limit: int, *,
              types: Sequence[type[PathwayEvent]] = ()) -> list[LoggedEvent]:
@@ -131,6 +140,46 @@ class OrderedLog:
                 known = ids[n.originator_id] = PathwayId(n.originator_id)
             events.append(LoggedEvent(n.id, decode(
                 _Stored(known, n.originator_version, n.topic, n.state))))
+        return events
+
+    def read_rows(self, after: Position, limit: int) -> list[RawRow]:
+        """Up to ``limit`` stored rows after ``after`` as plain tuples (a rebuild's read)."""
+        try:
+            return scan_rows(self._recorder, after, limit)
+        except TypeError:  # a recorder without a raw scan: its notifications, as tuples
+            return [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                    for n in self.read_stored(after, limit)]
+
+    def decode_rows(self, rows: Sequence[RawRow], topics: Collection[str] | None = None
+                    ) -> list[LoggedEvent]:
+        """Decode plain rows without validating them again (``services.store.trusting``):
+        for folds into read models only. Rows whose topic is not in ``topics`` (when given)
+        are skipped undecoded; a row the trusting builder is unsure of takes the mapper's
+        path. A pathway's id is made once per log, not once per event."""
+        mapper, ids, builders = self._mapper, self._ids, self._builders
+        cipher, compressor = getattr(mapper, "cipher", None), getattr(mapper, "compressor", None)
+        if len(ids) > _IDS_KEPT:
+            ids.clear()
+        events = []
+        for position, originator_id, version, topic, state in rows:
+            if topics is not None and topic not in topics:
+                continue
+            known = ids.get(originator_id)
+            if known is None:
+                known = ids[originator_id] = PathwayId(
+                    originator_id if isinstance(originator_id, UUID) else UUID(originator_id))
+            build = builders.get(topic, _UNKNOWN)
+            if build is _UNKNOWN:
+                build = builders[topic] = trusting_builder(resolve_topic(topic))
+            data = state
+            if cipher is not None:
+                data = cipher.decrypt(data)
+            if compressor is not None:
+                data = compressor.decompress(data)
+            event = None if build is None else build(data, known, version)
+            if event is None:
+                event = mapper.to_domain_event(_Stored(known, version, topic, state))
+            events.append(LoggedEvent(position, event))
         return events
 
     def head(self) -> Position:

@@ -27,10 +27,28 @@ class Projection(Protocol):
     tables: dict[str, str]
     """``{"pathways": "CREATE TABLE IF NOT EXISTS {pathways} (...)"}``; extra statements
     (indexes) may follow a ``;`` in the same string."""
+    # Optional: ``handles: frozenset[type]``, the event classes it folds (see ``routed``).
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
         """Fold ``batch`` (consecutive events, oldest first) into rows through ``tx``."""
         ...
+
+
+def handled_types(projection: Projection) -> frozenset[type] | None:
+    """The event classes ``projection`` folds, if it names them (an optional ``handles``
+    attribute); None: it is handed every event."""
+    handles: frozenset[type] | None = getattr(projection, "handles", None)
+    return handles
+
+
+def routed(projection: Projection, batch: Sequence[LoggedEvent]) -> Sequence[LoggedEvent]:
+    """The events of ``batch`` that ``projection`` folds, in order (``batch`` itself when it
+    folds them all). Events of other types (another aggregate's, say) never reach it; the
+    log position still moves past them."""
+    handles = handled_types(projection)
+    if handles is None or all(type(logged.event) in handles for logged in batch):
+        return batch
+    return [logged for logged in batch if type(logged.event) in handles]
 
 
 def ddl_statements(projection: Projection) -> list[str]:

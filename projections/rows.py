@@ -26,6 +26,8 @@ Rows = dict[str, dict[str, Any]]
 
 CHUNK = 500
 """Pathway ids per ``IN (...)`` list: well under either store's parameter limit."""
+KEPT_ROWS = 50_000
+"""Rows per table a rebuild keeps in memory; beyond, it reads them back from the table."""
 
 
 def of_types(batch: Sequence[LoggedEvent], types: Collection[object]) -> list[Any]:
@@ -74,21 +76,37 @@ def _in_list(ids: Sequence[str]) -> tuple[str, dict[str, Any]]:
 
 
 def select_by_pathway(tx: Tx, table: str, columns: Sequence[str],
-                      ids: Collection[str]) -> list[dict[str, Any]]:
-    """Every row of ``{table}`` whose ``pathway_id`` is one of ``ids``, as mappings."""
+                      ids: Collection[str], *, key: str = "pathway_id") -> list[dict[str, Any]]:
+    """Every row of ``{table}`` whose ``key`` column is one of ``ids``, as mappings."""
     found: list[dict[str, Any]] = []
     listed = ", ".join(columns)
     for chunk in _chunks(ids):
         placeholders, params = _in_list(chunk)
-        rows = tx.all(f"SELECT {listed} FROM {{{table}}} WHERE pathway_id IN ({placeholders})",
+        rows = tx.all(f"SELECT {listed} FROM {{{table}}} WHERE {key} IN ({placeholders})",
                       params)
         found.extend(dict(zip(columns, row, strict=True)) for row in rows)
     return found
 
 
-def rows_by_pathway(tx: Tx, table: str, columns: Sequence[str], ids: Collection[str]) -> Rows:
-    """The one row per pathway of ``{table}`` for each of ``ids`` that has one."""
-    return {row["pathway_id"]: row for row in select_by_pathway(tx, table, columns, ids)}
+def rows_by_pathway(tx: Tx, table: str, columns: Sequence[str], ids: Collection[str], *,
+                    key: str = "pathway_id") -> Rows:
+    """The one row per pathway of ``{table}`` (keyed by its ``key`` column) for each of
+    ``ids`` that has one.
+
+    In a rebuild that keeps rows between batches (``tx.memory``) the answer is the kept rows
+    of the table, read from the table only for the ids not kept yet: rows the caller adds to
+    it or changes in place are kept for the next batch, as they are written in this one.
+    """
+    if tx.memory is None:
+        return {row[key]: row for row in select_by_pathway(tx, table, columns, ids, key=key)}
+    kept: Rows = tx.memory.setdefault(tx.tables[table], {})
+    if len(kept) > KEPT_ROWS:
+        kept.clear()
+    missing = [pathway_id for pathway_id in ids if pathway_id not in kept]
+    if missing:
+        for row in select_by_pathway(tx, table, columns, missing, key=key):
+            kept[row[key]] = row
+    return kept
 
 
 def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:

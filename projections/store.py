@@ -50,14 +50,25 @@ class Tx:
     """One transaction: run SQL with ``:name`` parameters and ``{table}`` placeholders."""
 
     def __init__(self, connection: Any, dialect: Dialect,
-                 tables: Mapping[str, str] | None = None) -> None:
+                 tables: Mapping[str, str] | None = None,
+                 memory: dict[str, Any] | None = None) -> None:
         self._connection = connection
         self.dialect: Dialect = dialect
         self.tables: Mapping[str, str] = tables or {}
+        self.memory = memory
+        """Rows a rebuild keeps between its batches (None: read every batch's rows afresh).
+
+        Only a writer that alone writes these tables for the transactions to come may pass
+        one (``rebuild_all``, which checks each generation's position at every batch), and it
+        must drop it if a transaction fails: the rows in it are those committed so far."""
 
     def with_tables(self, tables: Mapping[str, str]) -> Tx:
         """The same transaction, with ``{name}`` standing for these physical tables."""
-        return Tx(self._connection, self.dialect, tables)
+        return Tx(self._connection, self.dialect, tables, self.memory)
+
+    def remembering(self, memory: dict[str, Any]) -> Tx:
+        """The same transaction, keeping rows in ``memory`` between batches (see ``memory``)."""
+        return Tx(self._connection, self.dialect, self.tables, memory)
 
     def sql(self, statement: str) -> str:
         text = statement.format_map(self.tables) if self.tables else statement

@@ -11,7 +11,8 @@ from typing import Any
 from domain.pathway.events import ContractSigned, PathwayOpened, SessionHeld, SessionMissed
 from projections.attendance.view import COUNTS, DDL, WAIT_COLUMNS, week_of
 from projections.log import LoggedEvent
-from projections.pathways.rows import rows_by_id, upsert
+from projections.pathways.rows import upsert
+from projections.rows import rows_by_pathway
 from projections.store import Tx
 
 _ADD = (f"INSERT INTO {{weeks}} (week, week_start, therapist, protocol, {', '.join(COUNTS)})"
@@ -19,7 +20,6 @@ _ADD = (f"INSERT INTO {{weeks}} (week, week_start, therapist, protocol, {', '.jo
         f" {', '.join(f':{c}' for c in COUNTS)}) ON CONFLICT (week, therapist, protocol)"
         f" DO UPDATE SET {', '.join(f'{c} = {{weeks}}.{c} + excluded.{c}' for c in COUNTS)}")
 _UPSERT_WAITS = upsert("waits", WAIT_COLUMNS, ("id",))
-_SELECT_WAITS = f"SELECT {', '.join(WAIT_COLUMNS)} FROM {{waits}} WHERE id IN {{ids}}"
 _MISSES = {"no_show": "no_shows", "late_cancellation": "late_cancellations",
            "cancelled_by_therapist": "cancelled_by_therapist"}
 _DAY = 86_400.0
@@ -36,12 +36,13 @@ class AttendanceProjection:
     name = "attendance"
     version = 1
     tables = DDL
+    handles = frozenset({PathwayOpened, SessionHeld, SessionMissed, ContractSigned})
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        found = rows_by_id(tx, _SELECT_WAITS, {str(logged.pathway_id) for logged in batch})
-        waits: dict[str, dict[str, Any]] = {
-            pathway_id: dict(zip(WAIT_COLUMNS, row, strict=True))
-            for pathway_id, row in found.items()}
+        batch = [logged for logged in batch if type(logged.event) in self.handles]
+        waits: dict[str, dict[str, Any]] = rows_by_pathway(
+            tx, "waits", WAIT_COLUMNS, {str(logged.pathway_id) for logged in batch
+                                        if type(logged.event) is not PathwayOpened}, key="id")
         changed: set[str] = set()
         weeks: Counter[tuple[str, str, str, str, str]] = Counter()
         for logged in batch:

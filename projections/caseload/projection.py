@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from domain.pathway.events import CATALOGUE
 from domain.vocabulary import ACUTE_COURSE
 from projections.caseload.view import COLUMNS, DDL
 from projections.log import LoggedEvent
-from projections.pathways.fold import Track, fold_batch, freeze
+from projections.pathways.fold import Track, fold_batch
 from projections.pathways.rows import upsert, utc_text
+from projections.projection import routed
 from projections.store import Tx
 
 _UPSERT = upsert("caseload", (*COLUMNS, "fold"), ("id",))
@@ -40,8 +42,11 @@ class CaseloadProjection:
     name = "caseload"
     version = 1
     tables = DDL
+    handles = frozenset(CATALOGUE)
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        tracks = fold_batch(tx, "caseload", batch)
-        tx.executemany(_UPSERT, [{**row_of(track), "id": pathway_id, "fold": freeze(track)}
-                                 for pathway_id, track in tracks.items()])
+        batch = routed(self, batch)
+        folded = fold_batch(tx, "caseload", batch)
+        tx.executemany(_UPSERT, [{**row_of(track), "id": pathway_id,
+                                  "fold": folded.frozen(pathway_id)}
+                                 for pathway_id, track in folded.tracks.items()])

@@ -116,6 +116,7 @@ class FidelityProjection:
     name = NAME
     version = 1
     tables = TABLES
+    handles = _RELEVANT
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
         relevant = of_types(batch, _RELEVANT)

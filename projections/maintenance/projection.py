@@ -79,10 +79,12 @@ class MaintenanceProjection:
     name = NAME
     version = 1
     tables = TABLES
+    handles = frozenset({e.PathwayOpened, e.SessionHeld, e.MeasureRecorded,
+                         e.MaintenanceScheduled, e.RecurrenceSuspected, e.PathwayClosed})
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        relevant = [logged.event for logged in batch
-                    if isinstance(logged.event, e.PathwayOpened) or _moves(logged.event)]
+        relevant = [logged.event for logged in batch if type(logged.event) in self.handles
+                    and (type(logged.event) is e.PathwayOpened or _moves(logged.event))]
         opened = opened_in(relevant)
         rows: Rows = rows_by_pathway(tx, "pathways", PATHWAY_COLUMNS,
                                      {str(ev.originator_id) for ev in relevant} - opened)

@@ -97,6 +97,7 @@ class OutcomesProjection:
     name = NAME
     version = 1
     tables = TABLES
+    handles = _RELEVANT
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
         relevant = of_types(batch, _RELEVANT)

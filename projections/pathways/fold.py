@@ -17,11 +17,12 @@ rows against states replayed in full from the event store.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from domain.pathway.events import PathwayEvent
 from domain.pathway.state import (
     Contract,
     Flag,
@@ -54,11 +55,13 @@ class Track:
 
 
 class Folding:
-    """Folds a batch, starting from the tracks carried from earlier batches (JSON by id)."""
+    """Folds a batch, starting from the tracks carried from earlier batches (JSON by id), or
+    from tracks kept in memory by a rebuild (``kept``: changed in place, added to)."""
 
-    def __init__(self, carried: Mapping[str, str]) -> None:
+    def __init__(self, carried: Mapping[str, str],
+                 kept: dict[str, Track] | None = None) -> None:
         self._carried = dict(carried)
-        self.tracks: dict[str, Track] = {}
+        self.tracks: dict[str, Track] = {} if kept is None else kept
 
     def track(self, pathway_id: str) -> Track | None:
         found = self.tracks.get(pathway_id)
@@ -79,7 +82,10 @@ class Folding:
                 holder.state, logged.position, logged.version, event.occurred_at,
                 event.timestamp)
         else:
-            event.apply(_Holder(found.state))
+            if type(event).apply is _RECORDING_APPLY:  # evolve, then the idempotency record
+                event.evolve(found.state)
+            else:
+                event.apply(_Holder(found.state))
             found.last_clinical_at = max(found.last_clinical_at, event.occurred_at)
             found.last_recorded_at = max(found.last_recorded_at, event.timestamp)
         found.version = logged.version
@@ -87,25 +93,70 @@ class Folding:
         return found
 
 
-Step = Callable[[Track, LoggedEvent, Phase | None], None]
-"""Called after each event with the pathway's phase before it (None for the opening)."""
+_RECORDING_APPLY = PathwayEvent.apply
 
 
-def fold_batch(tx: Tx, table: str, batch: Sequence[LoggedEvent], on_step: Step | None = None
-               ) -> dict[str, Track]:
-    """Fold ``batch`` from the ``fold`` column of ``table``: the batch's pathways, by id."""
+@dataclass
+class Folded:
+    """A batch folded once: the tracks of its pathways after it, and each event's phases."""
+
+    batch: Sequence[LoggedEvent]
+    tracks: dict[str, Track]
+    """The batch's pathways (by id) as the batch left them."""
+    steps: list[tuple[str, Phase | None, Phase]]
+    """Per event: its pathway's id, the phase before it (None: it opened the pathway), after."""
+    _frozen: dict[str, str] = field(default_factory=dict)
+
+    def frozen(self, pathway_id: str) -> str:
+        """The pathway's track as carried to the next batch (made once per batch)."""
+        text = self._frozen.get(pathway_id)
+        if text is None:
+            text = self._frozen[pathway_id] = freeze(self.tracks[pathway_id])
+        return text
+
+
+KEPT_TRACKS = 20_000
+"""Pathways a rebuild keeps folded in memory; beyond, it reads them back from their rows."""
+_KEPT = "pathways.fold:tracks"
+_LAST = "pathways.fold:last"
+
+
+def fold_batch(tx: Tx, table: str, batch: Sequence[LoggedEvent]) -> Folded:
+    """Fold ``batch`` from the ``fold`` column of ``table``.
+
+    In a rebuild that keeps rows in memory (``tx.memory``) the read models that fold pathway
+    states (pathways, caseload, funnel) share one fold: the first to ask folds the batch, the
+    others get the same answer, and the tracks stay in memory for the next batch.
+    """
+    memory = tx.memory
+    if memory is not None:
+        last: Folded | None = memory.get(_LAST)
+        if last is not None and last.batch is batch:
+            return last
     ids = [str(logged.pathway_id) for logged in batch]
-    carried = rows_by_id(tx, f"SELECT id, fold FROM {{{table}}} WHERE id IN {{ids}}", ids)
-    folding = Folding({pathway_id: row[1] for pathway_id, row in carried.items()})
-    if on_step is None:
-        for logged, pathway_id in zip(batch, ids, strict=True):
-            folding.step(logged, pathway_id)
-        return folding.tracks
+    kept: dict[str, Track] | None = None
+    wanted: Iterable[str] = ids
+    if memory is not None:
+        kept = memory.setdefault(_KEPT, {})
+        if len(kept) > KEPT_TRACKS:
+            kept.clear()
+        wanted = [pathway_id for pathway_id in dict.fromkeys(ids) if pathway_id not in kept]
+    carried = rows_by_id(tx, f"SELECT id, fold FROM {{{table}}} WHERE id IN {{ids}}", wanted)
+    folding = Folding({pathway_id: row[1] for pathway_id, row in carried.items()}, kept)
+    touched: dict[str, Track] = {}
+    steps: list[tuple[str, Phase | None, Phase]] = []
+    phases: dict[str, Phase] = {}
     for logged, pathway_id in zip(batch, ids, strict=True):
-        before = folding.track(pathway_id)
-        phase = None if before is None else before.state.phase
-        on_step(folding.step(logged, pathway_id), logged, phase)
-    return folding.tracks
+        was = phases.get(pathway_id)
+        if was is None and (before := folding.track(pathway_id)) is not None:
+            was = before.state.phase
+        track = touched[pathway_id] = folding.step(logged, pathway_id)
+        now = phases[pathway_id] = track.state.phase
+        steps.append((pathway_id, was, now))
+    folded = Folded(batch, touched, steps)
+    if memory is not None:
+        memory[_LAST] = folded
+    return folded
 
 
 class _Holder:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from domain.pathway.events import CATALOGUE
 from domain.vocabulary import URGENT
 from projections.log import LoggedEvent
-from projections.pathways.fold import Track, fold_batch, freeze
+from projections.pathways.fold import Track, fold_batch
 from projections.pathways.rows import maybe_utc_text, upsert, utc_text
 from projections.pathways.view import COLUMNS, DDL
+from projections.projection import routed
 from projections.store import Tx
 
 _UPSERT = upsert("pathways", (*COLUMNS, "fold"), ("id",))
@@ -42,8 +44,11 @@ class PathwaysProjection:
     name = "pathways"
     version = 1
     tables = DDL
+    handles = frozenset(CATALOGUE)
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        tracks = fold_batch(tx, "pathways", batch)
-        tx.executemany(_UPSERT, [{**row_of(track), "id": pathway_id, "fold": freeze(track)}
-                                 for pathway_id, track in tracks.items()])
+        batch = routed(self, batch)
+        folded = fold_batch(tx, "pathways", batch)
+        tx.executemany(_UPSERT, [{**row_of(track), "id": pathway_id,
+                                  "fold": folded.frozen(pathway_id)}
+                                 for pathway_id, track in folded.tracks.items()])

@@ -45,6 +45,7 @@ class SafetyProjection:
     name = NAME
     version = 1
     tables = TABLES
+    handles = _RELEVANT
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
         relevant = of_types(batch, _RELEVANT)
