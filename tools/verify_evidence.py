@@ -2,6 +2,7 @@
 """Check a carepath evidence export without the service or its database.
 
     python3 verify_evidence.py EXPORT.jsonl --key 'clinic.example/carepath+1a2b3c4d+AU...'
+    python3 verify_evidence.py CONSISTENCY.json --kept KEPT.txt --key '...'
 
 Needs Python 3.9+ and the ``cryptography`` package (for Ed25519), nothing else. The export
 (``carepath evidence``) holds a signed checkpoint (C2SP tlog-checkpoint in a C2SP signed note)
@@ -9,7 +10,10 @@ and stored event rows with their RFC 6962 leaf hashes and inclusion proofs. This
 that the checkpoint is signed by the key you give (get it from the clinic by a channel of your
 own, not from the export), that each row's stored bytes hash to its leaf, that each leaf's
 proof leads to the checkpoint's root (a whole-log export: that all leaves fold to it), and that
-a pathway's versions run 1, 2, 3... without a gap, in log order.
+a pathway's versions run 1, 2, 3... without a gap, in log order. With ``--kept``, the file is
+the answer of ``GET /integrity/consistency?from=<size of KEPT>``: it checks that the latest
+checkpoint extends the one you kept (RFC 9162 consistency proof), so nothing stored before was
+changed or removed since.
 
 Exit status 0: every check passed; 1: a check failed (the first failure is printed); 2: the
 file or key could not be read.
@@ -137,6 +141,48 @@ def tree_root(leaves: list[bytes]) -> bytes:
     return level[0]
 
 
+def consistent(old: int, new: int, old_root: bytes, new_root: bytes,
+               proof: list[bytes]) -> bool:
+    """RFC 9162, 2.1.4.2: the tree of ``old`` leaves is a prefix of the tree of ``new``."""
+    if old == new:
+        return not proof and old_root == new_root
+    path = [old_root, *proof] if old & (old - 1) == 0 else proof
+    if not 0 < old < new or not path:
+        return False
+    fn, sn = old - 1, new - 1
+    while fn % 2 == 1:
+        fn //= 2
+        sn //= 2
+    first = second = path[0]
+    for sibling in path[1:]:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            first, second = node(sibling, first), node(sibling, second)
+            while fn % 2 == 0 and fn != 0:
+                fn //= 2
+                sn //= 2
+        else:
+            second = node(second, sibling)
+        fn //= 2
+        sn //= 2
+    return first == old_root and second == new_root and sn == 0
+
+
+def check_consistency(answer: dict[str, Any], kept: str, key: tuple[str, bytes, bytes]) -> str:
+    _, old, old_root = open_checkpoint(kept, key)
+    origin, new, new_root = open_checkpoint(answer["checkpoint"], key)
+    if (answer["old"], answer["new"]) != (old, new):
+        raise Failed(f"the proof is for sizes {answer['old']} -> {answer['new']}, not"
+                     f" {old} -> {new}")
+    proof = [bytes.fromhex(h) for h in answer["proof"]]
+    if not consistent(old, new, old_root, new_root, proof):
+        raise Failed(f"the latest checkpoint ({new} events) does not extend the one you kept"
+                     f" ({old}): events stored before were changed or removed")
+    return (f"OK: the log {origin} grew from {old} to {new} events; nothing stored before was"
+            " changed or removed")
+
+
 def check(lines: list[str], key: tuple[str, bytes, bytes]) -> str:
     header = json.loads(lines[0])
     if header.get("kind") != "checkpoint" or header.get("format") != FORMAT:
@@ -177,16 +223,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
     parser.add_argument("export", help="the JSON lines file written by carepath evidence")
     parser.add_argument("--key", required=True, help="the log's verifier key")
+    parser.add_argument("--kept", help="a checkpoint you kept: the file is then a consistency"
+                                       " proof (GET /integrity/consistency?from=<its size>)")
     args = parser.parse_args(argv)
     try:
         key = parse_key(args.key)
         with open(args.export, encoding="utf-8") as file:
-            lines = file.read().splitlines()
+            text = file.read()
+        kept = None
+        if args.kept:
+            with open(args.kept, encoding="utf-8") as file:
+                kept = file.read()
     except (OSError, ValueError) as error:
         print(f"cannot read: {error}", file=sys.stderr)
         return 2
     try:
-        print(check(lines, key))
+        print(check_consistency(json.loads(text), kept, key) if kept is not None
+              else check(text.splitlines(), key))
     except (Failed, KeyError, ValueError, TypeError, IndexError) as error:
         print(f"FAILED: {error}")
         return 1

@@ -10,15 +10,19 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import Field
 
 from services.errors import PathwayNotFound
 from services.http.headers import ContainerDep, PathwayId
+from services.http.problems import BadRequestField
 from services.http.views import PROBLEM, View
 from services.integrity.findings import Verification
+from services.integrity.service import consistency
 from services.integrity.verify import UnknownPathway
 
 router = APIRouter(prefix="/integrity", tags=["integrity"],
-                   responses={404: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+                   responses={404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+MAX_SIZE = 2**62
 TEXT: dict[int | str, dict[str, Any]] = {200: {"content": {"text/plain": {
     "schema": {"type": "string"}}}}}
 
@@ -80,6 +84,34 @@ def checkpoint(container: ContainerDep) -> Response:
     if head.checkpoint is None:
         raise HTTPException(404, "no checkpoint yet: the log is empty or not sealed yet")
     return PlainTextResponse(head.checkpoint.note)
+
+
+class ConsistencyView(View):
+    old: int = Field(description="The size of the tree you hold a checkpoint of.")
+    new: int = Field(description="The size of the latest checkpoint.")
+    proof: list[str] = Field(description="RFC 9162 consistency proof, hex hashes.")
+    checkpoint: str = Field(description="The latest signed checkpoint (C2SP signed note).")
+
+
+@router.get("/consistency", response_model=ConsistencyView,
+            summary="Prove the latest checkpoint extends one you hold")
+def consistency_proof(container: ContainerDep, old: Annotated[int, Query(
+        alias="from", ge=1, le=MAX_SIZE,
+        description="The tree size of the checkpoint you kept.")]) -> ConsistencyView:
+    """An RFC 9162 consistency proof from the tree of `from` events to the latest signed
+    checkpoint: with the checkpoint you kept, it shows the log only grew since (nothing
+    changed or removed), without access to the store (`tools/verify_evidence.py --kept`)."""
+    try:
+        found = consistency(container.integrity, old)
+    except ValueError:
+        raise BadRequestField("query.from", "must not exceed the latest checkpoint's size",
+                              status=422) from None
+    except KeyError:
+        raise HTTPException(409, "the stored tree lacks subtrees: run carepath verify") from None
+    if found is None:
+        raise HTTPException(404, "no checkpoint yet: the log is empty or not sealed yet")
+    return ConsistencyView(old=found.old, new=found.new, proof=[h.hex() for h in found.proof],
+                           checkpoint=found.checkpoint)
 
 
 @router.get("/key", response_model=None, responses=TEXT,

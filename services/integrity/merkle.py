@@ -171,3 +171,68 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[byte
         msg = "the proof is shorter than the tree is deep"
         raise ValueError(msg)
     return root
+
+
+def consistency_ranges(old: int, new: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose subtree hashes prove the tree of ``old`` leaves is a prefix of
+    the tree of ``new`` (RFC 6962 PROOF/SUBPROOF), in the proof's order."""
+    if not 0 < old <= new:
+        msg = f"no consistency proof from a tree of {old} to one of {new}"
+        raise ValueError(msg)
+    head: list[tuple[int, int]] = []
+    tail: list[tuple[int, int]] = []
+    start, end, m, whole = 0, new, old, True
+    while m != end - start:
+        k = _split(end - start)
+        if m <= k:
+            tail.append((start + k, end))
+            end = start + k
+        else:
+            tail.append((start, start + k))
+            m -= k
+            start += k
+            whole = False
+    if not whole:
+        head.append((start, end))
+    return head + tail[::-1]
+
+
+def consistency_proof(old: int, new: int, node: Callable[[NodeKey], bytes]) -> list[bytes]:
+    return [range_hash(start, end, node) for start, end in consistency_ranges(old, new)]
+
+
+def consistency_keys(old: int, new: int) -> set[NodeKey]:
+    return {key for start, end in consistency_ranges(old, new)
+            for key in subtree_keys(start, end)}
+
+
+def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
+                       proof: Sequence[bytes]) -> bool:
+    """RFC 9162 section 2.1.4.2: does ``proof`` show the tree of ``old`` leaves with root
+    ``old_root`` is a prefix of the tree of ``new`` leaves with root ``new_root``?"""
+    if not 0 < old <= new:
+        return False
+    if old == new:
+        return not proof and old_root == new_root
+    path = [old_root, *proof] if old & (old - 1) == 0 else list(proof)
+    if not path:
+        return False
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    first = second = path[0]
+    for sibling in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            first = node_hash(sibling, first)
+            second = node_hash(sibling, second)
+            while not fn & 1 and fn:
+                fn >>= 1
+                sn >>= 1
+        else:
+            second = node_hash(second, sibling)
+        fn >>= 1
+        sn >>= 1
+    return first == old_root and second == new_root and sn == 0

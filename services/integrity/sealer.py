@@ -8,8 +8,9 @@ their hashes are in the tree, so an edit shows, but deleting them together with 
 rows would not, until an auditor compares with a checkpoint kept elsewhere (the window).
 
 Like a transparency log, the sealer never signs a head that is inconsistent with its latest
-checkpoint: a smaller tree, or one whose root at the checkpoint's size differs, is refused
-with an error in the log (and ``carepath verify`` names the cause).
+checkpoint: a smaller tree, or one no consistency proof (RFC 9162) from the stored subtrees
+leads from the checkpoint to, is refused with an error in the log (and ``carepath verify``
+names the cause).
 """
 
 from __future__ import annotations
@@ -60,20 +61,31 @@ class Sealer:
                 msg = (f"the tree holds {head.size} events but the latest checkpoint sealed"
                        f" {claimed.size}: events were removed; run carepath verify")
                 raise SealRefused(msg)
-            nodes = self.store.nodes(merkle.frontier_keys(claimed.size))
-            then = [nodes.get(key) for key in merkle.frontier_keys(claimed.size)]
-            if None in then or merkle.fold([h for h in then if h]) != claimed.root:
+            if head.size == claimed.size and head.root == claimed.root and latest:
+                return Seal(claimed, latest.note, new=False)
+            if not self._extends(claimed, head.size, head.root):
                 msg = (f"the tree's first {claimed.size} events no longer match the latest"
                        " checkpoint: run carepath verify")
                 raise SealRefused(msg)
-            if head.size == claimed.size and latest is not None:
-                return Seal(claimed, latest.note, new=False)
         if head.size == 0:
             return None
         checkpoint = Checkpoint(self.signer.name, head.size, head.root)
         note = checkpoint.sign(self.signer)
         recorded = self.store.add_checkpoint(head.size, note, self.clock())
         return Seal(checkpoint, note, new=recorded)
+
+
+    def _extends(self, claimed: Checkpoint, size: int, root: bytes) -> bool:
+        """Whether the stored tree of ``size`` provably extends ``claimed`` (an RFC 9162
+        consistency proof built from the stored subtrees)."""
+        if size == claimed.size:
+            return root == claimed.root
+        nodes = self.store.nodes(merkle.consistency_keys(claimed.size, size))
+        try:
+            proof = merkle.consistency_proof(claimed.size, size, nodes.__getitem__)
+        except KeyError:
+            return False
+        return merkle.verify_consistency(claimed.size, size, claimed.root, root, proof)
 
 
 class PeriodicSealer:

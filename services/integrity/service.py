@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from services.integrity import merkle
 from services.integrity.entries import Location
 from services.integrity.findings import Verification
 from services.integrity.keys import SignerKey, VerifierKey
@@ -88,3 +89,26 @@ def integrity_for(recorder: Any, env: dict[str, str], *, conninfo: str | None,
         location = Location("postgres", conninfo, f'"{schema}"."{tables.events}"')
         store = TreeStore(location, tables, schema=schema, timeout_seconds=timeout_seconds)
     return Integrity(store, signer, interval_seconds)
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """A proof that the latest checkpoint's tree extends an earlier tree of ``old`` leaves."""
+
+    old: int
+    new: int
+    proof: list[bytes]
+    checkpoint: str
+    """The latest signed checkpoint (size ``new``)."""
+
+
+def consistency(integrity: Integrity, old: int) -> Consistency | None:
+    """From a tree of ``old`` leaves to the latest checkpoint (None: no checkpoint yet);
+    ValueError if ``old`` is not within it."""
+    head = integrity.store.head()
+    if head.checkpoint is None:
+        return None
+    latest = open_checkpoint(head.checkpoint.note, integrity.verifier)
+    nodes = integrity.store.nodes(merkle.consistency_keys(old, latest.size))
+    proof = merkle.consistency_proof(old, latest.size, nodes.__getitem__)
+    return Consistency(old, latest.size, proof, head.checkpoint.note)

@@ -64,3 +64,21 @@ def test_an_unknown_or_malformed_pathway_is_refused(client: TestClient) -> None:
         assert answer.status_code == 404
         assert answer.headers["content-type"] == "application/problem+json"
     assert client.get("/integrity/verify?pathway_id=nope").status_code == 422
+
+
+def test_a_consistency_proof_is_served_from_a_kept_size(fresh_client: TestClient) -> None:
+    assert fresh_client.get("/integrity/consistency", params={"from": 1}).status_code == 404
+    api = Api(fresh_client)
+    first = fresh_client.get(f"/integrity/pathways/{api.id}/evidence").text.splitlines()[0]
+    kept = open_checkpoint(json.loads(first)["note"], DEVELOPMENT_KEY.verifier)
+    Api(fresh_client)
+    fresh_client.get(f"/integrity/pathways/{api.id}/evidence")  # seals the newer head
+    answer = fresh_client.get("/integrity/consistency", params={"from": kept.size})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["old"] == kept.size < body["new"]
+    assert body["proof"]
+    assert open_checkpoint(body["checkpoint"], DEVELOPMENT_KEY.verifier).size == body["new"]
+    for bad in (0, body["new"] + 1):
+        refused = fresh_client.get("/integrity/consistency", params={"from": bad})
+        assert refused.status_code == 422

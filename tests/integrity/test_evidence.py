@@ -14,18 +14,23 @@ from uuid import UUID
 import pytest
 
 from services.cli import main
+from services.demo.seed import seed_demo
 from services.integrity.evidence import log_evidence, pathway_evidence
 from services.integrity.keys import new_signer
+from services.integrity.note import Checkpoint
+from services.integrity.service import consistency
 from tests.integrity.support import Attacker
 
 SCRIPT = Path(__file__).parents[2] / "tools" / "verify_evidence.py"
 
 
-def run_script(export: Path, key: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run_script(export: Path, key: str, tmp_path: Path,
+               kept: Path | None = None) -> subprocess.CompletedProcess[str]:
     alone = tmp_path / "alone"
     alone.mkdir(exist_ok=True)
     copy = shutil.copy(SCRIPT, alone / "verify_evidence.py")
-    return subprocess.run([sys.executable, "-I", copy, str(export), "--key", key],  # noqa: S603
+    extra = ["--kept", str(kept)] if kept else []
+    return subprocess.run([sys.executable, "-I", copy, str(export), "--key", key, *extra],  # noqa: S603
                           capture_output=True, text=True, cwd=alone, timeout=60, check=False)
 
 
@@ -133,3 +138,29 @@ def test_the_evidence_command_writes_what_the_script_accepts(tmp_path: Path) -> 
     for path in (listing, out):
         done = run_script(path, key, tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_consistency_proof_shows_the_log_only_grew_since_a_kept_checkpoint(
+        attacker: Attacker, tmp_path: Path) -> None:
+    integrity = attacker.container.integrity
+    kept = integrity.seal()
+    assert kept is not None
+    (tmp_path / "kept.txt").write_text(kept.note, encoding="utf-8")
+    seed_demo(attacker.container.pathways, count=2, seed=11)
+    assert integrity.seal() is not None
+    answer = consistency(integrity, kept.checkpoint.size)
+    assert answer is not None
+    assert answer.new > answer.old == kept.checkpoint.size
+    body = {"old": answer.old, "new": answer.new, "proof": [h.hex() for h in answer.proof],
+            "checkpoint": answer.checkpoint}
+    path = tmp_path / "consistency.json"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    done = run_script(path, integrity.verifier.text(), tmp_path, kept=tmp_path / "kept.txt")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"grew from {answer.old} to {answer.new} events" in done.stdout
+
+    forked = Checkpoint(kept.checkpoint.origin, kept.checkpoint.size, bytes(32))
+    (tmp_path / "forked.txt").write_text(forked.sign(integrity.signer), encoding="utf-8")
+    done = run_script(path, integrity.verifier.text(), tmp_path, kept=tmp_path / "forked.txt")
+    assert done.returncode == 1
+    assert "does not extend the one you kept" in done.stdout

@@ -132,3 +132,39 @@ def test_a_leaf_covers_the_originator_version_topic_and_exact_stored_bytes() -> 
     assert base != merkle.leaf_hash("ac" * 16, 3, "carepath:SessionHeld", b'{"n":1}')
     assert base != merkle.leaf_hash("ab" * 16, 3, "carepath:SessionMissed", b'{"n":1}')
     assert base != merkle.leaf_hash("ab" * 16, 3, "carepath:SessionHeld", b'{"n":2}')
+
+
+CT_CONSISTENCY = {
+    (1, 1): [],
+    (1, 8): ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+             "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"],
+    (6, 8): ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+             "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"],
+    (2, 5): ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+             "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"],
+}
+
+
+def test_consistency_proofs_match_the_certificate_transparency_vectors() -> None:
+    nodes = stored_nodes([bytes.fromhex(leaf) for leaf in CT_LEAVES])
+    for (old, new), path in CT_CONSISTENCY.items():
+        proof = merkle.consistency_proof(old, new, nodes.__getitem__)
+        assert [h.hex() for h in proof] == path
+        assert merkle.verify_consistency(old, new, bytes.fromhex(CT_ROOTS[old - 1]),
+                                         bytes.fromhex(CT_ROOTS[new - 1]), proof)
+
+
+def test_every_consistency_proof_verifies_and_a_forged_old_tree_does_not() -> None:
+    entries = [f"event {i}".encode() for i in range(33)]
+    nodes = stored_nodes(entries)
+    for new in range(1, 34):
+        new_root = rfc_mth(entries[:new])
+        for old in range(1, new + 1):
+            proof = merkle.consistency_proof(old, new, nodes.__getitem__)
+            old_root = rfc_mth(entries[:old])
+            assert merkle.verify_consistency(old, new, old_root, new_root, proof)
+            forged = rfc_mth([b"forged", *entries[1:old]])
+            assert not merkle.verify_consistency(old, new, forged, new_root, proof)
+            assert merkle.consistency_keys(old, new) <= nodes.keys()
