@@ -282,17 +282,21 @@ class Bar:
         self.tty = out.isatty()
         self.started = self.shown_at = time.monotonic()
         self.drawn = False
+        self.stage = "verify"
 
-    def show(self, done: int, total: int) -> None:
+    def show(self, done: int, total: int, stage: str = "verify") -> None:
         now = time.monotonic()
-        if not self.tty and now - self.shown_at < PLAIN_EVERY_SECONDS and done < total:
+        if stage != self.stage:  # the fast pass found a difference: now finding where
+            self.close()
+            self.stage, self.started, self.drawn = stage, now, False
+        elif not self.tty and now - self.shown_at < PLAIN_EVERY_SECONDS and done < total:
             return
         self.shown_at = now
         rate = done / max(1e-6, now - self.started)
         eta = f"{(total - done) / rate:,.0f}s" if rate > 0 else "?"
         share = 1.0 if total == 0 else done / total
         filled = round(BAR_WIDTH * share)
-        text = (f"verify [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%}"
+        text = (f"{stage} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%}"
                 f" {done:,}/{total:,} events {rate:,.0f}/s ETA {eta}")
         print(f"\r{text}" if self.tty else text, end="" if self.tty else "\n", file=self.out,
               flush=True)

@@ -84,8 +84,16 @@ class ScanResult:
     roots: StreamingRoot
     complete: bool = True
     """False if some row had a NULL column."""
-    chunks: int = 0
-    seconds_by_stage: dict[str, float] = field(default_factory=dict)
+    counts: list[tuple[Chunk, int]] = field(default_factory=list)
+    """Events found in each chunk, in order."""
+
+    def locate(self, ordinal: int) -> tuple[Chunk, int] | None:
+        """The chunk holding the ``ordinal``-th event scanned (from 1) and its offset in it."""
+        for chunk, count in self.counts:
+            if ordinal <= count:
+                return chunk, ordinal - 1
+            ordinal -= count
+        return None
 
 
 def chunks(first_position: int, last_position: int,
@@ -103,7 +111,7 @@ def scan(location: Location, parts: list[Chunk], sizes: Iterable[int], *, jobs: 
     for part in _leaves(location, parts, jobs):
         result.complete = result.complete and part.complete
         result.roots.add(list(map(_first, _LEAF.iter_unpack(part.leaves))))
-        result.chunks += 1
+        result.counts.append((part.chunk, part.count))
         if progress is not None:
             progress(part.count)
     return result

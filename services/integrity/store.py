@@ -195,6 +195,13 @@ class TreeStore:
         return events_of(self._rows(self._event_sql(
             f"{self._d.position} > ? ORDER BY {self._d.position} LIMIT ?"), (position, limit)))
 
+    def position_at(self, after: int, offset: int) -> int | None:
+        """The position of the event ``offset`` places after position ``after``."""
+        p = self._d.position
+        rows = self._rows(f"SELECT {p} FROM {self._q.events} WHERE {p} > ? ORDER BY {p}"
+                          " LIMIT 1 OFFSET ?", (after, offset))
+        return int(rows[0][0]) if rows else None
+
     def event(self, originator: str, version: int) -> EventRow | None:
         rows = events_of(self._rows(self._event_sql("originator_id = ? AND originator_version = ?"),
                                   (self._d.param(originator), version)))

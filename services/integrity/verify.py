@@ -20,14 +20,14 @@ from uuid import UUID
 from services.integrity import merkle
 from services.integrity.findings import Broken, Finding, Verification
 from services.integrity.keys import VerifierKey
-from services.integrity.localise import localise
+from services.integrity.localise import Start, localise
 from services.integrity.note import BadCheckpoint, Checkpoint, open_checkpoint
 from services.integrity.rows import EventRow, Head, LeafRow
-from services.integrity.scanning import CHUNK_POSITIONS, chunks, scan
+from services.integrity.scanning import CHUNK_POSITIONS, ScanResult, chunks, scan
 from services.integrity.store import TreeStore
 
-Progress = Callable[[int, int], None]
-"""Called with (events checked so far, events to check)."""
+Progress = Callable[[int, int, str], None]
+"""Called with (events checked so far, events to check, stage: "verify" or "locate")."""
 
 
 class UnknownPathway(LookupError):
@@ -61,7 +61,7 @@ def verify_store(store: TreeStore, verifier: VerifierKey, *, jobs: int = 1,
         nonlocal done
         done += count
         if progress is not None:
-            progress(done, max(total, done))
+            progress(done, max(total, done), "verify")
 
     result = scan(store.location, chunks(head.first_position, head.position, chunk_positions),
                   [head.size, *(seal.size for seal in seals)], jobs=jobs, progress=advance)
@@ -70,8 +70,11 @@ def verify_store(store: TreeStore, verifier: VerifierKey, *, jobs: int = 1,
               and roots.root(head.size) == head.root
               and all(roots.root(seal.size) == seal.root for seal in seals))
     if finding is None and not intact:
-        finding = localise(store, verifier, head, [witness] if witness else []) or Finding(
-            Broken.DAMAGED_TREE, "the recomputed tree differs from the stored one")
+        locating = None if progress is None else (
+            lambda done, size: progress(done, size, "locate"))
+        finding = localise(store, verifier, head, [witness] if witness else [],
+                           start=_proven_prefix(store, result, latest), progress=locating) \
+            or Finding(Broken.DAMAGED_TREE, "the recomputed tree differs from the stored one")
     return Verification(
         scope="store", events=roots.count, tree_size=head.size,
         checkpoint_size=latest.size if latest else None,
@@ -79,6 +82,21 @@ def verify_store(store: TreeStore, verifier: VerifierKey, *, jobs: int = 1,
         unsealed=head.size - (latest.size if latest else 0), finding=finding,
         seconds=time.perf_counter() - started,
         witness_size=witness.size if witness else None)
+
+
+def _proven_prefix(store: TreeStore, result: ScanResult,
+                   latest: Checkpoint | None) -> Start | None:
+    """The log up to the latest signed checkpoint, if the fast pass found it intact (the
+    events read there fold to its signed root), with where its last event lies."""
+    roots = result.roots
+    if latest is None or latest.size == 0 or roots.root(latest.size) != latest.root:
+        return None
+    found = result.locate(latest.size)
+    position = store.position_at(found[0].low, found[1]) if found else None
+    if position is None:
+        return None
+    frontier = [roots.captured[key] for key in merkle.frontier_keys(latest.size)]
+    return Start(latest.size, frontier, position)
 
 
 def verify_pathway(store: TreeStore, verifier: VerifierKey, pathway_id: UUID) -> Verification:

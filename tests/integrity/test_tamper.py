@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+from services.demo.seed import seed_demo
 from services.integrity.findings import Broken
 from services.integrity.keys import new_signer
 from services.integrity.note import Checkpoint, open_checkpoint
+from services.integrity.verify import verify_store
 from tests.integrity.support import Attacker
 
 
@@ -206,3 +208,24 @@ def test_an_edit_of_an_unsealed_event_is_named_by_its_recorded_leaf(
     assert (result.finding.broken, result.finding.position) == (Broken.ALTERED, position)
     assert attacker.verify_pathway(originator).finding is not None
     assert version > 0
+
+
+def test_an_edit_after_the_latest_checkpoint_is_located_from_there(attacker: Attacker) -> None:
+    seed_demo(attacker.container.pathways, count=1, seed=11)  # stored after the checkpoint
+    rows = attacker.rows()
+    position, *_rest, state = rows[-2]
+    with attacker.sql() as sql:
+        sql.run(f"UPDATE {attacker.tables.events} SET state = ? WHERE {attacker.position} = ?",
+                (state + b" ", position))
+    stages: list[tuple[int, int, str]] = []
+    integrity = attacker.container.integrity
+    result = verify_store(integrity.store, integrity.verifier, jobs=2, chunk_positions=16,
+                          progress=lambda done, total, stage: stages.append((done, total, stage)))
+    assert result.finding is not None
+    assert (result.finding.broken, result.finding.position) == (Broken.ALTERED, position)
+    assert result.checkpoint_size is not None
+    assert result.unsealed == len(rows) - result.checkpoint_size > 0
+    located = [done for done, _total, stage in stages if stage == "locate"]
+    assert located
+    assert all(done > result.checkpoint_size for done in located)
+    assert stages[-1][1] == len(rows)
