@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from operator import methodcaller
 from typing import Any, Literal
+from urllib.parse import quote
 
 Dialect = Literal["sqlite", "postgres"]
 
@@ -26,6 +27,7 @@ SQLITE_ENTRY = ("CAST(x'00' || originator_id || ' ' || originator_version || ' '
 POSTGRES_ENTRY = ("'\\x00'::bytea || convert_to(replace(originator_id::text, '-', '') || ' '"
                   " || originator_version || ' ' || topic || E'\\n', 'UTF8') || state")
 FETCH = 4096
+CONNECT_TIMEOUT_SECONDS = 10
 
 _digest = methodcaller("digest")
 _sha256 = hashlib.sha256
@@ -76,10 +78,12 @@ class ChunkLeaves:
 def open_connection(location: Location) -> Any:
     """A read-only connection to the events table's database (the caller closes it)."""
     if location.dialect == "sqlite":
-        return sqlite3.connect(f"file:{location.target}?mode=ro", uri=True)
+        return sqlite3.connect(f"file:{quote(location.target)}?mode=ro", uri=True,
+                               timeout=CONNECT_TIMEOUT_SECONDS)
     import psycopg  # noqa: PLC0415 - SQLite-only workers need not load it
 
-    return psycopg.connect(location.target, autocommit=True)
+    return psycopg.connect(location.target, autocommit=True,
+                           connect_timeout=CONNECT_TIMEOUT_SECONDS)
 
 
 def leaves_of(connection: Any, location: Location, chunk: Chunk) -> ChunkLeaves:

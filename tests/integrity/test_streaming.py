@@ -1,12 +1,17 @@
-"""The fast pass folds leaves arriving in chunks of any size into the roots asked for."""
+"""The fast pass folds leaves arriving in chunks of any size into the roots asked for, and
+reads the store wherever it lives."""
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+from services.composition import bootstrap
+from services.demo.seed import seed_demo
 from services.integrity import merkle
 from services.integrity.entries import Chunk
 from services.integrity.scanning import StreamingRoot, chunks
+from services.settings import load_settings
 
 
 def test_streamed_roots_equal_the_trees_at_every_asked_size() -> None:
@@ -34,3 +39,15 @@ def test_chunks_cover_the_positions_once_in_order() -> None:
     assert chunks(1, 10, 4) == [Chunk(0, 4), Chunk(4, 8), Chunk(8, 10)]
     assert chunks(5, 5, 4) == [Chunk(4, 5)]
     assert chunks(0, 0, 4) == []
+
+
+def test_a_data_directory_with_unusual_characters_verifies(tmp_path: Path) -> None:
+    data = tmp_path / "clinic #1 ?%20"
+    container = bootstrap(load_settings(data_dir=data))
+    try:
+        seed_demo(container.pathways, count=1, seed=7)
+        result = container.integrity.verify(jobs=2)
+        assert result.ok, result.finding
+        assert result.events > 0
+    finally:
+        container.close()
