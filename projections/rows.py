@@ -40,9 +40,21 @@ def opened_in(events: Sequence[Any]) -> set[str]:
     return {str(ev.originator_id) for ev in events if isinstance(ev, PathwayOpened)}
 
 
+_ISO: dict[datetime, str] = {}
+_ISO_KEPT = 100_000
+
+
 def iso(moment: datetime) -> str:
-    """A time as fixed-width UTC text: ``2026-01-05T09:00:00.000000+00:00``."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    """A time as fixed-width UTC text: ``2026-01-05T09:00:00.000000+00:00``.
+
+    Remembered: several read models write the same event's time, and a rebuild writes a
+    million (equal instants in any zone are one key, and have one UTC text)."""
+    text = _ISO.get(moment)
+    if text is None:
+        if len(_ISO) >= _ISO_KEPT:
+            _ISO.clear()
+        text = _ISO[moment] = moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return text
 
 
 def bound(moment: datetime | date | None) -> str | None:

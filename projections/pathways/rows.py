@@ -7,9 +7,10 @@ both SQLite and PostgreSQL; dates as ``YYYY-MM-DD``, which compare the same way 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
+from projections.rows import iso
 from projections.store import Row, Tx
 
 CHUNK = 500
@@ -18,7 +19,7 @@ CHUNK = 500
 
 def utc_text(moment: datetime) -> str:
     """``2026-01-05T09:00:00.000000+00:00``: one width, so text order is time order."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return iso(moment)
 
 
 def maybe_utc_text(moment: datetime | None) -> str | None:
