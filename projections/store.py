@@ -23,6 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from projections.bulk import bulk
+
 Dialect = Literal["sqlite", "postgresql"]
 Row = tuple[Any, ...]
 Params = Mapping[str, Any] | None
@@ -82,8 +84,13 @@ class Tx:
         if not rows:
             return
         if self.dialect == "postgresql":
+            text = statement.format_map(self.tables) if self.tables else statement
+            plan = bulk(text)
+            if plan is not None and plan.takes(rows):
+                plan.write(self._connection, rows)
+                return
             with self._connection.cursor() as cursor:
-                cursor.executemany(self.sql(statement), rows)
+                cursor.executemany(_for_psycopg(text), rows)
         else:
             self._connection.executemany(self.sql(statement), rows)
 
