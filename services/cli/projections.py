@@ -4,8 +4,9 @@
 deployment runs it as a process of its own (``serve`` runs the same workers in-process unless
 ``CAREPATH_PROJECTIONS_IN_PROCESS=false``). ``rebuild`` builds a new generation beside the
 live one and waits until it takes over, with a progress bar (plain lines when not a TTY): the
-running workers build it if they lead, this command otherwise. ``status`` prints each
-projection's position, lag and heartbeat, and a rebuild's progress.
+running workers build it if they lead, this command otherwise; ``rebuild --all`` with no
+worker running builds every read model in one pass over the log (``rebuild_all``). ``status``
+prints each projection's position, lag and heartbeat, and a rebuild's progress.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from projections.follower import Follower, FollowerOptions
 from projections.log import OrderedLog
 from projections.projection import Projection
 from projections.rebuild import begin_rebuild, plan_of
+from projections.rebuild_all import rebuild_all
 from projections.registry import all_projections
 from projections.status import ProjectionStatus, projection_status
 from services.cli.common import EXIT_CONFIG, settings_from
@@ -85,11 +87,34 @@ def rebuild_command(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     container = bootstrap(settings_from(args))
     try:
+        if len(chosen) > 1 and rebuild_together(container, chosen, sys.stdout):
+            return 0
         for projection in chosen:
             rebuild(container, projection, sys.stdout)
     finally:
         container.close()
     return 0
+
+
+def rebuild_together(container: Container, projections: list[Projection], out: TextIO) -> bool:
+    """Rebuild ``projections`` in one pass over the log (``rebuild_all``), if no running
+    worker leads any of them; False (nothing done) if one does: the workers then build each
+    (``rebuild``), since only the leader of a read model may write it."""
+    leaderships = [leadership_for(container.settings)(p.name) for p in projections]
+    try:
+        if not all(leadership.try_acquire() for leadership in leaderships):
+            print("read models: running workers lead some of them; they rebuild each",
+                  file=out, flush=True)
+            return False
+        log = OrderedLog(container.pathways)
+        bar = Bar(out, "every read model", None)
+        rebuild_all(container.read_store, log, projections,
+                    progress=lambda done: bar.show(done.position, done.head))
+        bar.done(log.head())
+        return True
+    finally:
+        for leadership in leaderships:
+            leadership.release()
 
 
 def _chosen(args: argparse.Namespace) -> list[Projection] | None:
@@ -131,8 +156,9 @@ def rebuild(container: Container, projection: Projection, out: TextIO) -> None:
 class Bar:
     """Events done of the head, rate and ETA: redrawn on a TTY, a line every 2 s otherwise."""
 
-    def __init__(self, out: TextIO, name: str, generation: int) -> None:
+    def __init__(self, out: TextIO, name: str, generation: int | None) -> None:
         self.out, self.name, self.generation = out, name, generation
+        self.label = name if generation is None else f"{name} g{generation}"
         self.tty = out.isatty()
         self.started = self.shown_at = time.monotonic()
         self.first: int | None = None
@@ -148,7 +174,7 @@ class Bar:
         eta = f"{(head - position) / rate:,.0f}s" if rate > 0 else "?"
         share = 1.0 if head == 0 else position / head
         filled = round(BAR_WIDTH * share)
-        text = (f"{self.name} g{self.generation} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}]"
+        text = (f"{self.label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}]"
                 f" {share:4.0%} {position:,}/{head:,} events {rate:,.0f}/s ETA {eta}")
         print(f"\r{text}" if self.tty else text, end="" if self.tty else "\n", file=self.out,
               flush=True)
@@ -156,9 +182,10 @@ class Bar:
     def done(self, position: int) -> None:
         took = time.monotonic() - self.started
         end = "\n" if self.tty else ""
-        print(f"{end}{self.name}: generation {self.generation} is live at position"
-              f" {position:,} ({took:.1f}s); the old one is dropped by the workers shortly",
-              file=self.out, flush=True)
+        built = "new generations are" if self.generation is None else (
+            f"generation {self.generation} is")
+        print(f"{end}{self.name}: {built} live at position {position:,} ({took:.1f}s); the"
+              " old ones are dropped by the workers shortly", file=self.out, flush=True)
 
 
 def status_command(args: argparse.Namespace) -> int:

@@ -56,6 +56,8 @@ def test_the_cli_prints_status_and_rebuilds(tmp_path: Path,
     names = [p.name for p in all_projections()]
     assert names
     assert main(["projections", "rebuild", "--all", "--data-dir", str(tmp_path)]) == 0
+    assert "every read model: new generations are live at position 2" in (
+        capsys.readouterr().out)
     assert main(["projections", "rebuild", names[0], "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"{names[0]}: generation 2 is live at position 2" in out
