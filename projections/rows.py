@@ -26,8 +26,9 @@ Rows = dict[str, dict[str, Any]]
 
 CHUNK = 500
 """Pathway ids per ``IN (...)`` list: well under either store's parameter limit."""
-KEPT_ROWS = 50_000
-"""Rows per table a rebuild keeps in memory; beyond, it reads them back from the table."""
+KEPT_ROWS = 20_000
+"""Rows per table a rebuild keeps in memory; beyond, those not asked for are dropped and read
+back from the table when asked for again."""
 
 
 def of_types(batch: Sequence[LoggedEvent], types: Collection[object]) -> list[Any]:
@@ -112,8 +113,10 @@ def rows_by_pathway(tx: Tx, table: str, columns: Sequence[str], ids: Collection[
     if tx.memory is None:
         return {row[key]: row for row in select_by_pathway(tx, table, columns, ids, key=key)}
     kept: Rows = tx.memory.setdefault(tx.tables[table], {})
-    if len(kept) > KEPT_ROWS:
-        kept.clear()
+    if len(kept) > KEPT_ROWS:  # keep the rows asked for, drop the others
+        wanted = set(ids)
+        for pathway_id in [k for k in kept if k not in wanted]:
+            del kept[pathway_id]
     missing = [pathway_id for pathway_id in ids if pathway_id not in kept]
     if missing:
         for row in select_by_pathway(tx, table, columns, missing, key=key):

@@ -115,8 +115,9 @@ class Folded:
         return text
 
 
-KEPT_TRACKS = 20_000
-"""Pathways a rebuild keeps folded in memory; beyond, it reads them back from their rows."""
+KEPT_TRACKS = 10_000
+"""Pathways a rebuild keeps folded in memory; beyond, those the batch does not touch are
+dropped, and read back from their rows when met again."""
 _KEPT = "pathways.fold:tracks"
 _LAST = "pathways.fold:last"
 
@@ -138,8 +139,10 @@ def fold_batch(tx: Tx, table: str, batch: Sequence[LoggedEvent]) -> Folded:
     wanted: Iterable[str] = ids
     if memory is not None:
         kept = memory.setdefault(_KEPT, {})
-        if len(kept) > KEPT_TRACKS:
-            kept.clear()
+        if len(kept) > KEPT_TRACKS:  # keep the batch's pathways, drop the others
+            batch_ids = set(ids)
+            for pathway_id in [k for k in kept if k not in batch_ids]:
+                del kept[pathway_id]
         wanted = [pathway_id for pathway_id in dict.fromkeys(ids) if pathway_id not in kept]
     carried = rows_by_id(tx, f"SELECT id, fold FROM {{{table}}} WHERE id IN {{ids}}", wanted)
     folding = Folding({pathway_id: row[1] for pathway_id, row in carried.items()}, kept)

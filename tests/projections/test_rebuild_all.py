@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from projections import rows
 from projections.live import live_generation
 from projections.log import OrderedLog
+from projections.pathways import fold
 from projections.rebuild_all import rebuild_all
 from projections.registry import all_projections
 from projections.tracking import tracked
@@ -41,4 +43,20 @@ def test_one_pass_rebuild_matches_each_projection_caught_up_alone(known: Known) 
             rows = {r.generation: r for r in tracked(tx, projection.name)}
         assert rows[2].position == head
         assert table_rows(known, projection, 2) == table_rows(known, projection, 1), (
+            projection.name)
+
+
+def test_a_rebuild_that_keeps_few_rows_in_memory_reads_the_rest_back_and_builds_the_same(
+        known: Known, monkeypatch: pytest.MonkeyPatch) -> None:
+    projections = all_projections()
+    for projection in projections:
+        caught_up(known, projection)
+    monkeypatch.setattr(fold, "KEPT_TRACKS", 2)
+    monkeypatch.setattr(rows, "KEPT_ROWS", 2)
+    rebuild_all(known.store, known.log, projections, batch=7)
+    for projection in projections:
+        generation = live_generation(known.store, projection.name, fresh=True)
+        assert generation is not None
+        assert generation > 1
+        assert table_rows(known, projection, generation) == table_rows(known, projection, 1), (
             projection.name)
