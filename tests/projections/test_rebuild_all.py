@@ -3,16 +3,19 @@ alone gives, makes every new generation live at the head, and counts each event 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
 from projections import rows
 from projections.live import live_generation
-from projections.log import OrderedLog
+from projections.log import LoggedEvent, OrderedLog
 from projections.pathways import fold
+from projections.projection import Projection
+from projections.rebuild import plan_of
 from projections.rebuild_all import rebuild_all
 from projections.registry import all_projections
+from projections.store import Tx
 from projections.tracking import tracked
 from tests.projections.support import Known, caught_up, known_caseload, table_rows
 
@@ -58,5 +61,42 @@ def test_a_rebuild_that_keeps_few_rows_in_memory_reads_the_rest_back_and_builds_
         generation = live_generation(known.store, projection.name, fresh=True)
         assert generation is not None
         assert generation > 1
+        assert table_rows(known, projection, generation) == table_rows(known, projection, 1), (
+            projection.name)
+
+
+class _CrashingOnce:
+    """A projection that fails in its ``calls``-th batch, as a killed process would stop."""
+
+    def __init__(self, inner: Projection, calls: int) -> None:
+        self.inner, self.calls = inner, calls
+        self.name, self.version, self.tables = inner.name, inner.version, inner.tables
+        self.handles = getattr(inner, "handles", None)
+
+    def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
+        self.calls -= 1
+        if self.calls == 0:
+            msg = "killed mid-rebuild"
+            raise RuntimeError(msg)
+        self.inner.apply(batch, tx)
+
+
+def test_a_rebuild_stopped_mid_batch_resumes_at_its_last_batch_and_counts_each_event_once(
+        known: Known) -> None:
+    projections = all_projections()
+    for projection in projections:
+        caught_up(known, projection)
+    crashing = [_CrashingOnce(projections[0], calls=3), *projections[1:]]  # in its 3rd batch
+    with pytest.raises(RuntimeError, match="killed mid-rebuild"):
+        rebuild_all(known.store, known.log, crashing, batch=5)
+    stopped = {p.name: plan_of(known.store, p).building for p in projections}
+    assert all(row is not None and row.position == 10 for row in stopped.values())
+    head = OrderedLog(known.container.pathways).head()
+    assert rebuild_all(known.store, known.log, all_projections(), batch=5) == head - 10
+    for projection in projections:
+        row = stopped[projection.name]
+        assert row is not None
+        generation = row.generation
+        assert live_generation(known.store, projection.name, fresh=True) == generation
         assert table_rows(known, projection, generation) == table_rows(known, projection, 1), (
             projection.name)
