@@ -20,6 +20,7 @@ from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from projections.workers import ProjectionWorkers
 from services.application import Pathways
 from services.audit.trail import AuditTrail
+from services.integration.envelope import Envelopes, envelopes_for
 from services.integrity.service import Integrity, integrity_for
 from services.queries import PathwayQueries
 from services.settings import Settings, load_settings
@@ -46,6 +47,11 @@ class Container:
     def audit(self) -> AuditTrail:
         """Every auditor's read (history, as-of, step-through, export) goes through it."""
         return AuditTrail(self.pathways)
+
+    @cached_property
+    def envelopes(self) -> Envelopes:
+        """CloudEvents envelopes of stored events: the relay and the HTTP feed share them."""
+        return envelopes_for(self.settings)
 
     @property
     def storage(self) -> str:

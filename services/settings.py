@@ -77,8 +77,12 @@ class Settings(BaseSettings):
     checkpoint_key: SecretStr | None = None
     checkpoint_interval_seconds: Annotated[float, Field(ge=0.2, le=3600)] = 5.0
     create_event_tables: bool = True
+    # The service's URL as platform teams reach it: each event's ``dataschema`` points below it
+    # (default ``http://<host>:<port>``, the embedded default's own address).
+    public_url: Annotated[str | None, Field(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")] = None
 
-    @field_validator("database_url", "cipher_key", "checkpoint_key", mode="before")
+    @field_validator("database_url", "cipher_key", "checkpoint_key", "public_url",
+                     mode="before")
     @classmethod
     def _blank_means_unset(cls, value: Any) -> Any:
         """``CAREPATH_DATABASE_URL=`` in a compose file means "not set", not "empty DSN"."""
@@ -171,6 +175,12 @@ class Settings(BaseSettings):
         if self.checkpoint_key is None:
             return DEVELOPMENT_KEY
         return parse_signer(self.checkpoint_key.get_secret_value())
+
+    @property
+    def base_url(self) -> str:
+        """The public URL, or where ``carepath serve`` listens (no trailing slash)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return (self.public_url or f"http://{host}:{self.port}").rstrip("/")
 
     @property
     def stores_plaintext(self) -> bool:

@@ -312,3 +312,16 @@ def test_a_service_that_may_not_create_tables_tells_the_store_so() -> None:
     settings = load_settings(database_url="postgresql://carepath@db:5432/carepath",
                              create_event_tables=False)
     assert eventsourcing_env(settings, "Pathways")["CREATE_TABLE"] == "n"
+
+
+def test_the_public_url_is_where_serve_listens_unless_set() -> None:
+    assert load_settings().base_url == "http://127.0.0.1:8000"
+    assert load_settings(public_url="https://care.example.org/").base_url == (
+        "https://care.example.org")
+    assert load_settings(public_url="").public_url is None
+
+
+@pytest.mark.parametrize("url", ["care.example.org", "ftp://care.example.org",
+                                 "https://care example.org", "https://care.example.org/?a=1"])
+def test_a_public_url_that_is_not_an_http_url_is_refused(url: str) -> None:
+    assert "CAREPATH_PUBLIC_URL: String should match pattern" in error_of(public_url=url)
