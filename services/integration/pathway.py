@@ -12,9 +12,9 @@ What each leaves out of the stored event, and why:
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.pathway import events as e
 from domain.values import Format, Frequency
@@ -54,6 +54,9 @@ from services.integration.event import IntegrationEvent
 
 
 class PathwayOpened(IntegrationEvent, frozen=True):
+    """A course of care began: the clinician, the protocol and its version, the format and
+    channel, the referral date."""
+
     publishes = e.PathwayOpened
     therapist_id: StaffId
     protocol_id: ProtocolId
@@ -64,24 +67,33 @@ class PathwayOpened(IntegrationEvent, frozen=True):
 
 
 class ConsentRecorded(IntegrationEvent, frozen=True):
+    """The client (or, for ipt-a, a guardian) consented to these kinds of care or data use."""
+
     publishes = e.ConsentRecorded
     kinds: tuple[ConsentKind, ...]
     given_by: Consenter
 
 
 class ConsentWithdrawn(IntegrationEvent, frozen=True):
+    """Consent of these kinds was withdrawn; care they cover is suspended until recorded again."""
+
     publishes = e.ConsentWithdrawn
     kinds: tuple[ConsentKind, ...]
     given_by: Consenter
 
 
 class DiagnosisRecorded(IntegrationEvent, frozen=True):
+    """An ICD-10 diagnosis and its severity."""
+
     publishes = e.DiagnosisRecorded
     icd10: Icd10
     severity: Severity
 
 
 class MeasureRecorded(IntegrationEvent, frozen=True):
+    """A scored measure (PHQ-9, GAD-7, HAM-D-17): item scores, total, band; the first is the
+    baseline."""
+
     publishes = e.MeasureRecorded
     instrument: Instrument
     items: tuple[Count, ...]
@@ -91,6 +103,9 @@ class MeasureRecorded(IntegrationEvent, frozen=True):
 
 
 class SafetyFlagRaised(IntegrationEvent, frozen=True):
+    """A suicide-risk flag was raised (IPT-17): urgent or routine, by whom or by which measure
+    (PHQ-9 item 9)."""
+
     publishes = e.SafetyFlagRaised
     flag_id: Positive
     tier: Tier
@@ -99,26 +114,36 @@ class SafetyFlagRaised(IntegrationEvent, frozen=True):
 
 
 class SafetyFlagAcknowledged(IntegrationEvent, frozen=True):
+    """A clinician acknowledged the safety flag."""
+
     publishes = e.SafetyFlagAcknowledged
     flag_id: Positive
 
 
 class RiskAssessmentRecorded(IntegrationEvent, frozen=True):
+    """The risk behind a safety flag was assessed (the safety plan stays in the clinical record)."""
+
     publishes = e.RiskAssessmentRecorded
     flag_id: Positive
     risk_level: RiskLevel
 
 
 class SafetyFlagResolved(IntegrationEvent, frozen=True):
+    """An assessed safety flag was resolved (IPT-18: the only way risk clears)."""
+
     publishes = e.SafetyFlagResolved
     flag_id: Positive
 
 
 class SickRoleAssigned(IntegrationEvent, frozen=True):
+    """The sick role was given, bounded by the course's time limit."""
+
     publishes = e.SickRoleAssigned
 
 
 class MedicationNeedAssessed(IntegrationEvent, frozen=True):
+    """The need for medication was assessed."""
+
     publishes = e.MedicationNeedAssessed
     outcome: MedicationOutcome
 
@@ -134,6 +159,9 @@ class InventoryEntry(BaseModel, frozen=True, extra="forbid"):
 
 
 class InventoryRecorded(IntegrationEvent, frozen=True):
+    """The interpersonal inventory: each relationship's closeness, quality and recent change,
+    without who it is."""
+
     publishes = e.InventoryRecorded
     relationships: tuple[InventoryEntry, ...]
 
@@ -145,11 +173,16 @@ class InventoryRecorded(IntegrationEvent, frozen=True):
 
 
 class FormulationShared(IntegrationEvent, frozen=True):
+    """The interpersonal formulation was shared, linking symptoms to a problem area."""
+
     publishes = e.FormulationShared
     problem_area: ProblemArea
 
 
 class FocusChosen(IntegrationEvent, frozen=True):
+    """The focus of treatment: a primary problem area, an optional secondary, and the client's
+    agreement."""
+
     publishes = e.FocusChosen
     primary: ProblemArea
     secondary: ProblemArea | None
@@ -157,6 +190,9 @@ class FocusChosen(IntegrationEvent, frozen=True):
 
 
 class ContractSigned(IntegrationEvent, frozen=True):
+    """The treatment contract: sessions, frequency, length, start, course window, foci, measures,
+    who signed."""
+
     publishes = e.ContractSigned
     sessions: Positive
     frequency: Frequency
@@ -176,6 +212,8 @@ class ContractSigned(IntegrationEvent, frozen=True):
 
 
 class ContractRenegotiated(IntegrationEvent, frozen=True):
+    """The contract's terms after a renegotiation, and which of them changed."""
+
     publishes = e.ContractRenegotiated
     sessions: Positive
     frequency: Frequency
@@ -186,6 +224,8 @@ class ContractRenegotiated(IntegrationEvent, frozen=True):
 
 
 class SessionHeld(IntegrationEvent, frozen=True):
+    """A session was held: its number, phase, minutes, channel, kind, focus and techniques."""
+
     publishes = e.SessionHeld
     number: Positive
     phase: Phase
@@ -199,21 +239,30 @@ class SessionHeld(IntegrationEvent, frozen=True):
 
 
 class SessionMissed(IntegrationEvent, frozen=True):
+    """A session was missed: how, and with how many hours' notice."""
+
     publishes = e.SessionMissed
     kind: MissKind
-    notice_hours: float | None
+    notice_hours: Annotated[float, Field(ge=0)] | None
 
 
 class TerminationDiscussed(IntegrationEvent, frozen=True):
+    """The ending of treatment was discussed, at this session."""
+
     publishes = e.TerminationDiscussed
     at_session: Positive
 
 
 class GoodbyeLetterShared(IntegrationEvent, frozen=True):
+    """dit: the therapist's goodbye letter was shared (the letter stays in the clinical record)."""
+
     publishes = e.GoodbyeLetterShared
 
 
 class AcuteCourseCompleted(IntegrationEvent, frozen=True):
+    """The acute course completed: the measure, baseline and final totals, the outcome and the
+    next step."""
+
     publishes = e.AcuteCourseCompleted
     instrument: Instrument
     baseline_total: Count
@@ -223,6 +272,8 @@ class AcuteCourseCompleted(IntegrationEvent, frozen=True):
 
 
 class MaintenanceScheduled(IntegrationEvent, frozen=True):
+    """A maintenance (ipt-m) contract: its protocol, frequency, sessions and start."""
+
     publishes = e.MaintenanceScheduled
     protocol_id: ProtocolId
     protocol_version: Positive
@@ -240,6 +291,8 @@ class MaintenanceScheduled(IntegrationEvent, frozen=True):
 
 
 class RecurrenceSuspected(IntegrationEvent, frozen=True):
+    """In maintenance, a measure crossed the recurrence threshold (IPT-28)."""
+
     publishes = e.RecurrenceSuspected
     instrument: Instrument
     total: Count
@@ -247,11 +300,15 @@ class RecurrenceSuspected(IntegrationEvent, frozen=True):
 
 
 class DeviationRecorded(IntegrationEvent, frozen=True):
+    """A soft rule was overridden with a reason; the rule id names it (the reason stays home)."""
+
     publishes = e.DeviationRecorded
     rule: RuleId
 
 
 class PathwayClosed(IntegrationEvent, frozen=True):
+    """The pathway closed, and why (a code)."""
+
     publishes = e.PathwayClosed
     reason: CloseReason
 
