@@ -19,6 +19,7 @@ from services.http import (
     ops,
     problems,
     queries,
+    schemas,
 )
 from services.http.headers import CorrelationMiddleware
 from services.http.limits import BodyLimitMiddleware
@@ -55,6 +56,8 @@ TAGS = [
     {"name": "ops", "description": "Health and the protocol table."},
     audit.TAG,
     {"name": "integrity", "description": "Tamper evidence: verify, checkpoints, evidence."},
+    {"name": "events", "description": "For platform teams: the CloudEvents every stored event"
+                                      " is published as, and their JSON Schemas."},
 ]
 
 
@@ -90,6 +93,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(dashboard.router)
     audit.install(app)  # /audit: histories, as-of, steps, exports and the audit page
     app.include_router(integrity.router)
+    app.include_router(schemas.router)  # /schemas/events: the integration events' schemas
     metrics.install(app)  # /metrics: read-side lag, open flags, commands by outcome and rule
     fast_commands.install(app)  # the command routes' happy path, ahead of the routes above
     return app

@@ -38,7 +38,7 @@ def test_the_openapi_document_shows_each_command_schema_and_event(client: TestCl
     assert document["info"]["title"].startswith("carepath")
     assert document["info"]["description"]
     assert {tag["name"] for tag in document["tags"]} == {"commands", "queries", "ops", "audit",
-                                                          "integrity"}
+                                                          "integrity", "events"}
     for route in ROUTES:
         operation = paths[f"/pathways/{{pathway_id}}/{route.path}"]["post"]
         schema = operation["requestBody"]["content"]["application/json"]["schema"]
