@@ -25,6 +25,7 @@ Extension attributes are CloudEvents Integers and Strings; positions therefore s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,9 +59,20 @@ def event_id(aggregate_id: object, version: int) -> str:
 
 def rfc3339(moment: datetime) -> str:
     """A UTC time as RFC 3339 text with ``Z`` (naive times are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat()[:-6] + "Z"
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What every envelope of one stored event class shares."""
+
+    published: type[IntegrationEvent]
+    type: str
+    source: str
+    dataschema: str
+    version: int
 
 
 class Envelopes:
@@ -70,6 +82,7 @@ class Envelopes:
     def __init__(self, public_url: str) -> None:
         self.public_url = public_url.rstrip("/")
         """The service's URL as subscribers reach it: ``dataschema`` points below it."""
+        self._kinds: dict[type[Any], _Kind] = {}
 
     def dataschema(self, event: type[IntegrationEvent]) -> str:
         return self.public_url + schema_path(event)
@@ -77,25 +90,32 @@ class Envelopes:
     def envelope(self, logged: LoggedEvent) -> dict[str, Any]:
         """The envelope as a JSON-ready dict (attributes in the order documented above)."""
         event = logged.event
-        published = integration_event_for(type(event))
-        aggregate_id = event.originator_id
+        kind = self._kinds.get(type(event)) or self._kind(type(event))
+        aggregate_id = str(event.originator_id)
         version = event.originator_version
         return {
             "specversion": SPECVERSION,
-            "id": event_id(aggregate_id, version),
-            "source": source_of(published),
-            "type": published.cloudevents_type(),
-            "subject": str(aggregate_id),
+            "id": f"{aggregate_id}:{version}",
+            "source": kind.source,
+            "type": kind.type,
+            "subject": aggregate_id,
             "time": rfc3339(event.occurred_at),
             "recordedtime": rfc3339(event.timestamp),
             "datacontenttype": CONTENT_TYPE,
-            "dataschema": self.dataschema(published),
+            "dataschema": kind.dataschema,
             "aggregateversion": version,
             "position": logged.position,
             "correlationid": event.meta.correlation_id,
-            "schemaversion": published.version,
-            "data": published.from_event(event).model_dump(mode="json"),
+            "schemaversion": kind.version,
+            "data": kind.published.from_event(event).model_dump(mode="json"),
         }
+
+    def _kind(self, event_class: type[Any]) -> _Kind:
+        published = integration_event_for(event_class)
+        kind = self._kinds[event_class] = _Kind(
+            published, published.cloudevents_type(), source_of(published),
+            self.dataschema(published), published.version)
+        return kind
 
     def json(self, logged: LoggedEvent) -> bytes:
         """The envelope as the JSON bytes a broker message or an SSE event carries."""
