@@ -12,7 +12,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+from pydantic import ValidationError
+
 from services.integration.catalogue import by_type
+from services.integration.event import IntegrationEvent
 
 _REQUIRED = ("specversion", "id", "source", "type")
 _NAME = re.compile(r"^[a-z0-9]+$")
@@ -96,7 +100,8 @@ _CORE: dict[str, Callable[[Any], list[str]]] = {
 
 def envelope_problems(event: Any) -> list[str]:
     """What in ``event`` breaks CloudEvents 1.0 or carepath's envelope (every attribute of
-    ``services.integration.envelope`` present, a type we publish, ``data`` an object)."""
+    ``services.integration.envelope`` present, a type we publish, ``data`` an object that
+    the type's integration event accepts, field by field, at its current version)."""
     problems = cloudevent_problems(event)
     if problems:
         return problems
@@ -110,11 +115,25 @@ def envelope_problems(event: Any) -> list[str]:
         problems.append("recordedtime: must be an RFC 3339 timestamp")
     if event.get("datacontenttype") not in (None, "application/json"):
         problems.append("datacontenttype: carepath's data is application/json")
-    if by_type(event["type"]) is None:
+    published = by_type(event["type"])
+    if published is None:
         problems.append(f"type: {event['type']!r} is not an event carepath publishes")
     if not isinstance(event.get("data"), Mapping):
         problems.append("data: a JSON object")
+    elif published is not None and event.get("schemaversion") == published.version:
+        problems.extend(_data_problems(published, event["data"]))
     return problems
+
+
+def _data_problems(published: type[IntegrationEvent], data: Mapping[str, Any]) -> list[str]:
+    """What in ``data`` the current version of its integration event refuses (an older
+    version's data is checked against the schema its ``dataschema`` names, not here)."""
+    try:
+        published.model_validate_json(orjson.dumps(data))
+    except ValidationError as error:
+        return [f"data.{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+                for item in error.errors(include_url=False)]
+    return []
 
 
 def check_envelope(event: Any) -> None:

@@ -81,12 +81,29 @@ def test_our_envelope_passes_and_a_stranger_does_not() -> None:
     ({"datacontenttype": "text/plain"}, "datacontenttype: carepath's data is application/json"),
     ({"data": [1, 2]}, "data: a JSON object"),
     ({"type": "org.carepath.pathway.SessionHeld.v9"}, "type: "),
+    ({"data": {**OURS["data"], "client_ref": "c-1"}}, "data.client_ref: Extra inputs"),
 ])
 def test_a_broken_carepath_envelope_is_refused_with_the_reason(change: dict[str, Any],
                                                                problem: str) -> None:
     with pytest.raises(InvalidCloudEvent) as caught:
         check_envelope({**OURS, **change})
     assert any(found.startswith(problem) for found in caught.value.problems)
+
+
+def test_the_data_is_checked_field_by_field_against_its_integration_event() -> None:
+    held = next(item for item in logged() if item.type == "SessionHeld")
+    envelope = Envelopes("http://127.0.0.1:8000").envelope(held)
+    data = {**envelope["data"], "minutes": 0, "kind": "chat"}
+    del data["phase"]
+    assert sorted(envelope_problems({**envelope, "data": data})) == [
+        "data.kind: Input should be 'routine' or 'safety'",
+        "data.minutes: Input should be greater than or equal to 1",
+        "data.phase: Field required"]
+
+
+def test_data_of_an_older_schema_version_is_left_to_its_dataschema() -> None:
+    envelope = {**OURS, "schemaversion": 0, "data": {"anything": 1}}
+    assert envelope_problems(envelope) == []
 
 
 def test_an_envelope_without_an_attribute_we_always_send_is_refused() -> None:
