@@ -12,17 +12,27 @@ remitter has responded); every count comes from ``AcuteCourseCompleted``'s outco
 Each count filters on the clinical time of its own fact: completions on ``completed_at``,
 reviews on the time the review session was held, measures on their own time. Pathways closed as
 entered in error are left out. Query functions take a ``Tx`` scoped to the live tables.
+
+The mean trajectory counts one point per pathway and session number: the first measure of the
+instrument taken there (a second one before the next session, a repeat after missed weeks, is
+on the pathway's own trajectory but not averaged twice). The projection keeps those points
+summed by instrument, stage, session, therapist and protocol (``trajectory``), so the
+dashboard's trajectory reads a few hundred rows at any caseload size; a date range or a focus
+reads the measures themselves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime, time
+from typing import Literal
 from uuid import UUID
 
 from domain.vocabulary import NO_RESPONSE, PARTIAL, REMISSION, RESPONSE, Instrument
-from projections.rows import Where, counted, parse_time
+from projections.outcomes.points import TABLES as POINT_TABLES
+from projections.rollup import Tally, in_key_order, rollup, tally
+from projections.rows import ENTERED_IN_ERROR, Where, counted, parse_time
 from projections.store import Tx
 
 NAME = "outcomes"
@@ -42,16 +52,21 @@ TABLES = {
         last_measured_at TEXT, review_session INTEGER NOT NULL, reviewed_at TEXT,
         improved_by_review INTEGER NOT NULL, completed_at TEXT, outcome TEXT,
         outcome_instrument TEXT, outcome_baseline INTEGER, outcome_final INTEGER,
-        next_step TEXT, closed_at TEXT, closed_reason TEXT);
-        CREATE INDEX IF NOT EXISTS {pathways}_completed ON {pathways} (completed_at);
-        CREATE INDEX IF NOT EXISTS {pathways}_reviewed ON {pathways} (reviewed_at)""",
+        next_step TEXT, closed_at TEXT, closed_reason TEXT, points TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS {pathways}_completions ON {pathways} (protocol, therapist,
+            completed_at, closed_reason, focus, outcome, phq9_baseline, phq9_latest,
+            gad7_baseline, gad7_latest);
+        CREATE INDEX IF NOT EXISTS {pathways}_reviews ON {pathways} (protocol, therapist,
+            reviewed_at, closed_reason, focus, phq9_baseline, improved_by_review)""",
     "measures": """CREATE TABLE IF NOT EXISTS {measures} (
         pathway_id TEXT NOT NULL, version INTEGER NOT NULL, instrument TEXT NOT NULL,
         total INTEGER NOT NULL, band TEXT NOT NULL, stage TEXT NOT NULL,
-        session INTEGER NOT NULL, occurred_at TEXT NOT NULL,
+        session INTEGER NOT NULL, occurred_at TEXT NOT NULL, therapist TEXT NOT NULL,
+        protocol TEXT NOT NULL, first_at_session INTEGER NOT NULL,
         PRIMARY KEY (pathway_id, version));
-        CREATE INDEX IF NOT EXISTS {measures}_by_instrument
-            ON {measures} (instrument, stage, session)""",
+        CREATE INDEX IF NOT EXISTS {measures}_by_time
+            ON {measures} (instrument, stage, occurred_at)""",
+    **POINT_TABLES,
 }
 GROUP_COLUMNS: dict[str, str] = {"protocol": "protocol", "focus": "focus",
                                  "therapist": "therapist"}
@@ -147,12 +162,55 @@ def mean_trajectory(tx: Tx, *, instrument: Instrument = "phq9", stage: Stage = "
                     therapist: str | None = None, protocol: str | None = None,
                     focus: str | None = None, since: datetime | date | None = None,
                     until: datetime | date | None = None) -> list[TrajectoryPoint]:
-    """The mean total by session number (``since``/``until`` on the measures' times)."""
-    where = _filters(Where().equal("m.instrument", instrument).equal("m.stage", stage),
-                     therapist, protocol, focus, "p.").within("m.occurred_at", since, until)
-    rows = tx.all("SELECT m.session, COUNT(DISTINCT m.pathway_id), AVG(m.total)"
-                  " FROM {measures} m JOIN {pathways} p ON p.pathway_id = m.pathway_id"
-                  + where.sql + " GROUP BY m.session ORDER BY m.session", where.params)
+    """The mean total by session number over pathways, each counted once per session (its
+    first measure there); ``since``/``until`` select the measures by their own time."""
+    where = (Where().equal("instrument", instrument).equal("stage", stage)
+             .equal("therapist", therapist).equal("protocol", protocol))
+    days = _days(since), _days(until)
+    if focus is None and since is None and until is None:
+        source = "{trajectory}"
+    elif focus is None and (since is None or days[0]) and (until is None or days[1]):
+        source = "{trajectory_days}"
+        for condition, day in (("day >= :since_day", days[0]), ("day < :until_day", days[1])):
+            if day is not None:
+                where.parts.append(condition)
+                where.params[condition.rsplit(":", 1)[1]] = day.isoformat()
+    else:
+        return _measured_trajectory(tx, instrument=instrument, stage=stage, therapist=therapist,
+                                    protocol=protocol, focus=focus, since=since, until=until)
+    rows = tx.all(f"SELECT session, SUM(pathways), SUM(total) FROM {source}" + where.sql
+                  + " GROUP BY session HAVING SUM(pathways) > 0 ORDER BY session",
+                  where.params)
+    return [TrajectoryPoint(int(r[0]), int(r[1]), int(r[2]) / int(r[1])) for r in rows]
+
+
+def _days(moment: datetime | date | None) -> date | None:
+    """The day ``moment`` starts (UTC), if it is a day's start; None otherwise."""
+    if moment is None or not isinstance(moment, datetime):
+        return moment
+    utc = moment.astimezone(UTC)
+    return utc.date() if utc.time() == time() else None
+
+
+def _measured_trajectory(tx: Tx, *, instrument: Instrument, stage: Stage,
+                         therapist: str | None, protocol: str | None, focus: str | None,
+                         since: datetime | date | None, until: datetime | date | None
+                         ) -> list[TrajectoryPoint]:
+    """``mean_trajectory`` read from the measures themselves (a focus, or a range that does
+    not fall on days' starts)."""
+    where = (Where().equal("m.instrument", instrument).equal("m.stage", stage)
+             .also("m.first_at_session = 1").equal("m.therapist", therapist)
+             .equal("m.protocol", protocol).within("m.occurred_at", since, until))
+    if focus is None:
+        where.also("m.pathway_id NOT IN (SELECT pathway_id FROM {pathways}"
+                   " WHERE closed_reason = :entered_in_error)")
+        where.params["entered_in_error"] = ENTERED_IN_ERROR
+        source = "{measures} m"
+    else:
+        counted(where.equal("p.focus", focus), "p.closed_reason")
+        source = "{measures} m JOIN {pathways} p ON p.pathway_id = m.pathway_id"
+    rows = tx.all(f"SELECT m.session, COUNT(*), AVG(m.total) FROM {source}" + where.sql
+                  + " GROUP BY m.session ORDER BY m.session", where.params)
     return [TrajectoryPoint(int(r[0]), int(r[1]), float(r[2])) for r in rows]
 
 
@@ -173,32 +231,74 @@ _REVIEWS = ("SELECT {key}, COUNT(*), SUM(CASE WHEN improved_by_review = 0 THEN 1
             " FROM {{pathways}}{where}{group}")
 
 
+_COUNTS = (11, 2)
+"""How many counts a completions row and a reviews row carry."""
+
+
+def _tallies(tx: Tx, columns: Sequence[str], *, therapist: str | None, protocol: str | None,
+             focus: str | None, since: datetime | date | None, until: datetime | date | None
+             ) -> tuple[Tally, Tally]:
+    """The completions' and the reviews' counts grouped by ``columns`` (none: one group)."""
+    key = ", ".join(columns) or "NULL"
+    group = f" GROUP BY {key}" if columns else ""  # PostgreSQL refuses GROUP BY a constant
+    width = len(columns) or 1
+    done = _filters(Where().also("completed_at IS NOT NULL"), therapist, protocol, focus
+                    ).within("completed_at", since, until)
+    done.params.update(remission=REMISSION, response=RESPONSE, partial=PARTIAL,
+                       no_response=NO_RESPONSE, **RELIABLE_CHANGE)
+    completions = tally(tx.all(_COMPLETIONS.format(key=key, where=done.sql, group=group),
+                               done.params), width)
+    seen = _filters(Where().also("reviewed_at IS NOT NULL").also("phq9_baseline IS NOT NULL"),
+                    therapist, protocol, focus).within("reviewed_at", since, until)
+    reviews = tally(tx.all(_REVIEWS.format(key=key, where=seen.sql, group=group), seen.params),
+                    width)
+    return completions, reviews
+
+
+def _groups(completions: Tally, reviews: Tally, position: int | None) -> list[OutcomeGroup]:
+    """Groups keyed by the column at ``position`` of the tallies' keys (None: all in one),
+    their counts added up, in key order."""
+    summed = rollup((completions, reviews), position, _COUNTS)
+    return [_group(key, *summed[key]) for key in in_key_order(summed)]
+
+
 def outcome_summary(tx: Tx, *, by: GroupBy | None = None, therapist: str | None = None,
                     protocol: str | None = None, focus: str | None = None,
                     since: datetime | date | None = None,
                     until: datetime | date | None = None) -> list[OutcomeGroup]:
     """Outcomes grouped ``by`` protocol, focus or therapist (one group of all when None),
     in key order: completions that fall in [``since``, ``until``), reviews held in it."""
-    key = GROUP_COLUMNS[by] if by else "NULL"
-    group = f" GROUP BY {key}" if by else ""  # PostgreSQL refuses GROUP BY a constant
-    done = _filters(Where().also("completed_at IS NOT NULL"), therapist, protocol, focus
-                    ).within("completed_at", since, until)
-    done.params.update(remission=REMISSION, response=RESPONSE, partial=PARTIAL,
-                       no_response=NO_RESPONSE, **RELIABLE_CHANGE)
-    statement = _COMPLETIONS.format(key=key, where=done.sql, group=group)
-    completions = {r[0]: r[1:] for r in tx.all(statement, done.params)}
-    seen = _filters(Where().also("reviewed_at IS NOT NULL").also("phq9_baseline IS NOT NULL"),
-                    therapist, protocol, focus).within("reviewed_at", since, until)
-    statement = _REVIEWS.format(key=key, where=seen.sql, group=group)
-    reviews = {r[0]: r[1:] for r in tx.all(statement, seen.params)}
-    keys = sorted(set(completions) | set(reviews), key=lambda k: (k is not None, k or ""))
-    return [_group(k, completions.get(k), reviews.get(k)) for k in keys]
+    columns = [GROUP_COLUMNS[by]] if by else []
+    completions, reviews = _tallies(tx, columns, therapist=therapist, protocol=protocol,
+                                    focus=focus, since=since, until=until)
+    return _groups(completions, reviews, 0 if by else None)
 
 
-def _group(key: str | None, done: tuple[Any, ...] | None,
-           reviews: tuple[Any, ...] | None) -> OutcomeGroup:
-    c = [int(value or 0) for value in done] if done else [0] * 11
-    reviewed, off_track = (int(reviews[0]), int(reviews[1] or 0)) if reviews else (0, 0)
+@dataclass(frozen=True)
+class OutcomeSummaries:
+    """``outcome_summary`` for everyone, by protocol and by therapist, read together."""
+
+    everyone: OutcomeGroup
+    by_protocol: list[OutcomeGroup]
+    by_therapist: list[OutcomeGroup]
+
+
+def outcome_summaries(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+                      focus: str | None = None, since: datetime | date | None = None,
+                      until: datetime | date | None = None) -> OutcomeSummaries:
+    """What the dashboard shows, from one query of each kind grouped by protocol and
+    therapist, added up in Python (the counts add; the rates are made from the sums)."""
+    completions, reviews = _tallies(tx, ["protocol", "therapist"], therapist=therapist,
+                                    protocol=protocol, focus=focus, since=since, until=until)
+    everyone = _groups(completions, reviews, None)
+    return OutcomeSummaries(
+        everyone=everyone[0] if everyone else _group(None, [0] * _COUNTS[0], [0, 0]),
+        by_protocol=_groups(completions, reviews, 0),
+        by_therapist=_groups(completions, reviews, 1))
+
+
+def _group(key: str | None, c: list[int], reviews: list[int]) -> OutcomeGroup:
+    reviewed, off_track = reviews
     return OutcomeGroup(
         key=key, completed=c[0], remission=c[1], response=c[2], partial=c[3], no_response=c[4],
         phq9_paired=c[5], phq9_improved=c[6], phq9_deteriorated=c[7], gad7_paired=c[8],

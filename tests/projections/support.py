@@ -57,6 +57,13 @@ def known_caseload(request: pytest.FixtureRequest,
 
 
 @contextmanager
+def stores(request: pytest.FixtureRequest, path: Any) -> Iterator[Known]:
+    """An empty log and read store of the fixture's kind, for a test module's own caseload."""
+    with _stores(request, path) as (container, store):
+        yield Known(container, store, OrderedLog(container.pathways), Caseload({}, {}))
+
+
+@contextmanager
 def _stores(request: pytest.FixtureRequest, path: Any
             ) -> Iterator[tuple[Container, ReadStore]]:
     if request.param == "postgres":

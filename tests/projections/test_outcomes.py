@@ -12,6 +12,7 @@ from projections.outcomes import OutcomesProjection
 from projections.outcomes.view import (
     mean_trajectory,
     not_on_track,
+    outcome_summaries,
     outcome_summary,
     trajectory,
 )
@@ -57,6 +58,18 @@ def test_outcomes_group_by_therapist_and_focus(known: Known,
     assert [(g.key, g.completed, g.reviewed, g.not_on_track) for g in by_focus] == [
         ("grief", 1, 1, 0), ("role_dispute", 1, 3, 2)]
     assert [(g.key, g.completed, g.partial) for g in only_tb] == [("ipt", 1, 1)]
+
+
+def test_the_summaries_read_together_equal_each_read_alone(
+        known: Known, outcomes: OutcomesProjection) -> None:
+    after_p1 = known.caseload.times["p1_completed"] + timedelta(microseconds=1)
+    with scoped(known, outcomes) as tx:
+        for filters in ({}, {"therapist": "t-b"}, {"protocol": "ipt"}, {"since": after_p1},
+                        {"until": after_p1}, {"focus": "grief"}, {"therapist": "nobody"}):
+            together = outcome_summaries(tx, **filters)
+            assert [together.everyone] == outcome_summary(tx, **filters)
+            assert together.by_protocol == outcome_summary(tx, by="protocol", **filters)
+            assert together.by_therapist == outcome_summary(tx, by="therapist", **filters)
 
 
 def test_each_count_filters_on_the_time_of_its_own_fact(known: Known,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from projections.outcomes.view import OutcomeGroup, mean_trajectory, outcome_summary
+from projections.outcomes.view import OutcomeGroup, mean_trajectory, outcome_summaries
 from projections.store import Tx
 from services.http.dashboard.filters import Filters
 from services.http.dashboard.panels.words import plural, rate
@@ -51,17 +51,16 @@ def _track_row(group: OutcomeGroup) -> list[Cell]:
 def build(tx: Tx, filters: Filters, now: datetime) -> Content:
     del now
     scope = filters.scope()
-    overall = next(iter(outcome_summary(tx, **scope)), None)
-    by_protocol = outcome_summary(tx, by="protocol", **scope)
-    by_therapist = outcome_summary(tx, by="therapist", **scope)
+    summaries = outcome_summaries(tx, **scope)
+    overall, by_protocol = summaries.everyone, summaries.by_protocol
+    by_therapist = summaries.by_therapist
     trajectory = mean_trajectory(tx, instrument="phq9", **scope)
-    completed = overall.completed if overall else 0
-    summary = (f"{plural(completed, 'pathway')} completed the acute course:"
-               f" remission {rate(overall.remission_rate) if overall else None},"
-               f" response {rate(overall.response_rate) if overall else None};"
-               f" {overall.not_on_track if overall else 0} of"
-               f" {overall.reviewed if overall else 0} reviewed at session 8 were not on track.")
-    groups = [*([overall] if overall else []), *by_protocol]
+    summary = (f"{plural(overall.completed, 'pathway')} completed the acute course:"
+               f" remission {rate(overall.remission_rate)},"
+               f" response {rate(overall.response_rate)};"
+               f" {overall.not_on_track} of {overall.reviewed} reviewed at session 8 were not"
+               " on track.")
+    groups = [overall, *by_protocol]
     outcome_columns = ["Group", "Completed", *(label for label, _ in OUTCOMES),
                        "Remission rate", "Response rate"]
     return Content(
@@ -82,7 +81,7 @@ def build(tx: Tx, filters: Filters, now: datetime) -> Content:
             Table(caption="Not on track at the session-8 review (no reliable improvement)",
                   columns=["Group", "Reviewed", "Not on track", "Rate"],
                   rows=[_track_row(g) for g in [*groups, *by_therapist]]),
-            Table(caption="Mean PHQ-9 by session (acute course)",
+            Table(caption="Mean PHQ-9 by session (acute course; each pathway's first PHQ-9 there)",
                   columns=["Session", "Pathways measured", "Mean PHQ-9"],
                   rows=[[f"Session {p.session}" if p.session else "Baseline", p.pathways,
                          round(p.mean_total, 1)]
