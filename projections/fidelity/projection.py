@@ -27,9 +27,10 @@ PATHWAY_COLUMNS = (
 MEASURED = frozenset({"phq9", "gad7"})
 """The instruments the cadence counts (the IPT Institute asks for PHQ-9/GAD-7)."""
 _UPSERT = upsert("pathways", PATHWAY_COLUMNS, ("pathway_id",))
-_DEVIATION = insert("deviations", ("pathway_id", "version", "rule", "occurred_at"))
+_DEVIATION = insert("deviations", ("pathway_id", "version", "rule", "occurred_at", "therapist",
+                                   "protocol"))
 _RENEGOTIATION = insert("renegotiations", ("pathway_id", "version", "changed", "sessions",
-                                           "at_session", "occurred_at"))
+                                           "at_session", "occurred_at", "therapist", "protocol"))
 Row = dict[str, Any]
 
 
@@ -114,7 +115,7 @@ _RELEVANT = frozenset({*_FOLDS, e.PathwayOpened, e.DeviationRecorded, e.Contract
 
 class FidelityProjection:
     name = NAME
-    version = 1
+    version = 2
     tables = TABLES
     handles = _RELEVANT
 
@@ -137,14 +138,16 @@ class FidelityProjection:
                 row["deviations"] += 1
                 deviations.append({"pathway_id": pathway_id, "rule": event.rule,
                                    "version": event.originator_version,
-                                   "occurred_at": iso(event.occurred_at)})
+                                   "occurred_at": iso(event.occurred_at),
+                                   "therapist": row["therapist"], "protocol": row["protocol"]})
             elif isinstance(event, e.ContractRenegotiated):
                 row["renegotiations"] += 1
                 _contract(row, event.sessions)
                 renegotiations.append({
                     "pathway_id": pathway_id, "version": event.originator_version,
                     "changed": ",".join(event.changed), "sessions": event.sessions,
-                    "at_session": row["sessions_held"], "occurred_at": iso(event.occurred_at)})
+                    "at_session": row["sessions_held"], "occurred_at": iso(event.occurred_at),
+                    "therapist": row["therapist"], "protocol": row["protocol"]})
             else:
                 _FOLDS[type(event)](row, event)
             row["last_activity_at"] = max(row["last_activity_at"], iso(event.occurred_at))

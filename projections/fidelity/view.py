@@ -14,16 +14,19 @@ rules table (``services.http.dashboard.rules``): rows here carry the id only.
 Pathway indicators count the pathways active in [``since``, ``until``) (opened before
 ``until``, last session, measure or contract change at or after ``since``); deviations and
 renegotiations count by their own time. Pathways closed as entered in error are left out.
+The summary reads one index that holds every column it needs (``_summary``), not the rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
-from projections.rows import Where, counted, maybe_flag
+from projections.rollup import Tally, in_key_order, rollup, tally
+from projections.rows import ENTERED_IN_ERROR, Where, counted, maybe_flag
 from projections.store import Tx
 
 NAME = "fidelity"
@@ -40,15 +43,20 @@ TABLES = {
         measure_every INTEGER NOT NULL, last_measure_session INTEGER,
         max_measure_gap INTEGER NOT NULL, completed INTEGER NOT NULL, closed_reason TEXT,
         deviations INTEGER NOT NULL, renegotiations INTEGER NOT NULL,
-        initial_within_cap INTEGER, ending_in_time INTEGER, cadence_met INTEGER)""",
+        initial_within_cap INTEGER, ending_in_time INTEGER, cadence_met INTEGER);
+        CREATE INDEX IF NOT EXISTS {pathways}_summary ON {pathways} (protocol, therapist,
+            closed_reason, last_activity_at, opened_at, initial_within_cap, ending_in_time,
+            cadence_met);
+        CREATE INDEX IF NOT EXISTS {pathways}_closed ON {pathways} (closed_reason)""",
     "deviations": """CREATE TABLE IF NOT EXISTS {deviations} (
         pathway_id TEXT NOT NULL, version INTEGER NOT NULL, rule TEXT NOT NULL,
-        occurred_at TEXT NOT NULL, PRIMARY KEY (pathway_id, version));
+        occurred_at TEXT NOT NULL, therapist TEXT NOT NULL, protocol TEXT NOT NULL,
+        PRIMARY KEY (pathway_id, version));
         CREATE INDEX IF NOT EXISTS {deviations}_by_rule ON {deviations} (rule, occurred_at)""",
     "renegotiations": """CREATE TABLE IF NOT EXISTS {renegotiations} (
         pathway_id TEXT NOT NULL, version INTEGER NOT NULL, changed TEXT NOT NULL,
         sessions INTEGER NOT NULL, at_session INTEGER NOT NULL, occurred_at TEXT NOT NULL,
-        PRIMARY KEY (pathway_id, version))""",
+        therapist TEXT NOT NULL, protocol TEXT NOT NULL, PRIMARY KEY (pathway_id, version))""",
 }
 
 
@@ -119,8 +127,48 @@ _SUMMARY = (
     " SUM(CASE WHEN cadence_met IS NOT NULL THEN 1 ELSE 0 END),"
     " SUM(CASE WHEN cadence_met = 1 THEN 1 ELSE 0 END)"
     " FROM {{pathways}}{where}{group}")
-_RECORDED = ("SELECT {key}, COUNT(*) FROM {{{table}}} r JOIN {{pathways}} p"
-             " ON p.pathway_id = r.pathway_id{where}{group}")
+_RECORDED = "SELECT {key}, COUNT(*) FROM {{{table}}} r{where}{group}"
+
+
+def _recorded(therapist: str | None, protocol: str | None, since: datetime | date | None,
+              until: datetime | date | None) -> Where:
+    """Deviations or renegotiations (``r``) by their own time, of pathways not entered in
+    error (the few such pathways are read once, by their index)."""
+    where = (Where().equal("r.therapist", therapist).equal("r.protocol", protocol)
+             .within("r.occurred_at", since, until)
+             .also("r.pathway_id NOT IN (SELECT pathway_id FROM {pathways}"
+                   " WHERE closed_reason = :entered_in_error)"))
+    where.params["entered_in_error"] = ENTERED_IN_ERROR
+    return where
+
+
+_COUNTS = (7, 1, 1)
+"""Counts of an indicators row, a deviations row and a renegotiations row."""
+
+
+def _tallies(tx: Tx, columns: Sequence[str], *, therapist: str | None, protocol: str | None,
+             since: datetime | date | None, until: datetime | date | None) -> list[Tally]:
+    """The indicators', deviations' and renegotiations' counts grouped by ``columns``."""
+    width = len(columns) or 1
+    key = ", ".join(columns) or "NULL"
+    active = (_scope(Where(), therapist, protocol).since("last_activity_at", since)
+              .until("opened_at", until))
+    group = f" GROUP BY {key}" if columns else ""  # PostgreSQL refuses GROUP BY a constant
+    tallies = [tally(tx.all(_SUMMARY.format(key=key, where=active.sql, group=group),
+                            active.params), width)]
+    recorded_key = ", ".join(f"r.{column}" for column in columns) or "NULL"
+    for table in ("deviations", "renegotiations"):
+        where = _recorded(therapist, protocol, since, until)
+        statement = _RECORDED.format(key=recorded_key, table=table, where=where.sql,
+                                     group=f" GROUP BY {recorded_key}" if columns else "")
+        tallies.append(tally(tx.all(statement, where.params), width))
+    return tallies
+
+
+def _groups(tallies: list[Tally], position: int | None) -> list[FidelityGroup]:
+    summed = rollup(tallies, position, _COUNTS)
+    return [_group(key, summed[key][0], summed[key][1][0], summed[key][2][0])
+            for key in in_key_order(summed)]
 
 
 def fidelity_summary(tx: Tx, *, by: GroupBy | None = None, therapist: str | None = None,
@@ -128,26 +176,35 @@ def fidelity_summary(tx: Tx, *, by: GroupBy | None = None, therapist: str | None
                      until: datetime | date | None = None) -> list[FidelityGroup]:
     """Structural fidelity grouped ``by`` therapist or protocol (one group of all when None),
     in key order."""
-    key, group = (by, f" GROUP BY {by}") if by else ("NULL", "")
-    active = (_scope(Where(), therapist, protocol).since("last_activity_at", since)
-              .until("opened_at", until))
-    indicators = {r[0]: r[1:] for r in tx.all(
-        _SUMMARY.format(key=key, where=active.sql, group=group), active.params)}
-    recorded = []
-    for table in ("deviations", "renegotiations"):
-        where = _scope(Where(), therapist, protocol, "p.").within("r.occurred_at", since, until)
-        statement = _RECORDED.format(key=f"p.{by}" if by else "NULL", table=table,
-                                     where=where.sql, group=f" GROUP BY p.{by}" if by else "")
-        recorded.append({r[0]: int(r[1]) for r in tx.all(statement, where.params)})
-    keys = sorted(set(indicators) | set(recorded[0]) | set(recorded[1]),
-                  key=lambda k: (k is not None, k or ""))
-    return [_group(k, indicators.get(k), recorded[0].get(k, 0), recorded[1].get(k, 0))
-            for k in keys]
+    tallies = _tallies(tx, [by] if by else [], therapist=therapist, protocol=protocol,
+                       since=since, until=until)
+    return _groups(tallies, 0 if by else None)
 
 
-def _group(key: str | None, row: tuple[Any, ...] | None, deviations: int,
-           renegotiations: int) -> FidelityGroup:
-    n = [int(value or 0) for value in row] if row else [0] * 7
+@dataclass(frozen=True)
+class FidelitySummaries:
+    """``fidelity_summary`` for everyone, by protocol and by therapist, read together."""
+
+    everyone: FidelityGroup
+    by_protocol: list[FidelityGroup]
+    by_therapist: list[FidelityGroup]
+
+
+def fidelity_summaries(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+                       since: datetime | date | None = None,
+                       until: datetime | date | None = None) -> FidelitySummaries:
+    """What the dashboard shows, from one query of each kind grouped by protocol and
+    therapist, added up in Python."""
+    tallies = _tallies(tx, ["protocol", "therapist"], therapist=therapist, protocol=protocol,
+                       since=since, until=until)
+    everyone = _groups(tallies, None)
+    return FidelitySummaries(
+        everyone=everyone[0] if everyone else _group(None, [0] * _COUNTS[0], 0, 0),
+        by_protocol=_groups(tallies, 0), by_therapist=_groups(tallies, 1))
+
+
+def _group(key: str | None, n: list[int], deviations: int, renegotiations: int
+           ) -> FidelityGroup:
     return FidelityGroup(
         key=key, pathways=n[0], initial_decided=n[1], initial_within_cap=n[2],
         ending_decided=n[3], ending_in_time=n[4], cadence_decided=n[5], cadence_met=n[6],
@@ -160,10 +217,9 @@ def deviations_by_rule(tx: Tx, *, therapist: str | None = None, protocol: str | 
                        since: datetime | date | None = None,
                        until: datetime | date | None = None) -> list[DeviationCount]:
     """Deviations recorded in [``since``, ``until``) by rule id, most frequent first."""
-    where = _scope(Where(), therapist, protocol, "p.").within("d.occurred_at", since, until)
-    rows = tx.all("SELECT d.rule, COUNT(*), COUNT(DISTINCT d.pathway_id) FROM {deviations} d"
-                  " JOIN {pathways} p ON p.pathway_id = d.pathway_id" + where.sql
-                  + " GROUP BY d.rule ORDER BY COUNT(*) DESC, d.rule", where.params)
+    where = _recorded(therapist, protocol, since, until)
+    rows = tx.all("SELECT r.rule, COUNT(*), COUNT(DISTINCT r.pathway_id) FROM {deviations} r"
+                  + where.sql + " GROUP BY r.rule ORDER BY COUNT(*) DESC, r.rule", where.params)
     return [DeviationCount(str(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 

@@ -5,11 +5,17 @@ rule id, renegotiations; per therapist and protocol."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from projections.fidelity import FidelityProjection
-from projections.fidelity.view import deviations_by_rule, fidelity_summary, pathway_fidelity
+from projections.fidelity.view import (
+    deviations_by_rule,
+    fidelity_summaries,
+    fidelity_summary,
+    pathway_fidelity,
+)
 from tests.projections.support import Known, caught_up, known_caseload, scoped, table_rows
 
 
@@ -50,6 +56,18 @@ def test_the_summary_groups_by_therapist_and_protocol(known: Known,
     assert [_counts(g) for g in by_therapist] == [
         ("t-a", 3, 2, 2, 1, 1, 3, 3, 1, 0), ("t-b", 3, 2, 1, 2, 2, 2, 1, 2, 1)]
     assert [_counts(g) for g in by_protocol] == [("ipt", 3, 2, 1, 2, 2, 2, 1, 2, 1)]
+
+
+def test_the_summaries_read_together_equal_each_read_alone(
+        known: Known, fidelity: FidelityProjection) -> None:
+    middle = datetime(2026, 2, 1, tzinfo=UTC)
+    with scoped(known, fidelity) as tx:
+        for filters in ({}, {"therapist": "t-b"}, {"protocol": "ipt"}, {"since": middle},
+                        {"until": middle}, {"therapist": "nobody"}):
+            together = fidelity_summaries(tx, **filters)
+            assert [together.everyone] == fidelity_summary(tx, **filters)
+            assert together.by_protocol == fidelity_summary(tx, by="protocol", **filters)
+            assert together.by_therapist == fidelity_summary(tx, by="therapist", **filters)
 
 
 def test_deviations_are_counted_by_rule_id(known: Known, fidelity: FidelityProjection) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from projections.fidelity.view import FidelityGroup, deviations_by_rule, fidelity_summary
+from projections.fidelity.view import FidelityGroup, deviations_by_rule, fidelity_summaries
 from projections.store import Tx
 from services.http.dashboard.filters import Filters
 from services.http.dashboard.panels.words import plural, rate
@@ -30,9 +30,8 @@ def build(tx: Tx, filters: Filters, now: datetime) -> Content:
     del now
     scope = filters.scope()
     deviations = deviations_by_rule(tx, **scope)
-    overall = fidelity_summary(tx, **scope)
-    groups = [*overall, *fidelity_summary(tx, by="protocol", **scope),
-              *fidelity_summary(tx, by="therapist", **scope)]
+    summaries = fidelity_summaries(tx, **scope)
+    groups = [summaries.everyone, *summaries.by_protocol, *summaries.by_therapist]
     total = sum(d.deviations for d in deviations)
     top = f", most often {deviations[0].rule}." if deviations else "."
     summary = f"{plural(total, 'deviation')} recorded under {plural(len(deviations), 'rule')}{top}"
