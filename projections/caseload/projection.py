@@ -40,7 +40,7 @@ class CaseloadProjection:
     """``caseload``: active pathways per therapist by phase and protocol, and what is due."""
 
     name = "caseload"
-    version = 1
+    version = 2
     tables = DDL
     handles = frozenset(CATALOGUE)
 

@@ -4,7 +4,9 @@ is overdue on them (outreach, a measure, an unacknowledged safety flag).
 A pathway is active until it is closed. A measure is overdue in the acute course (middle and
 termination) when the protocol's cadence has passed (IPT-15: every 4 sessions or 28 days):
 the sessions count is decided when the rows are written; the days are judged at ``as_of``,
-the moment the caller asks about (its clock, never the projection's).
+the moment the caller asks about (its clock, never the projection's). The counts read one
+index that holds every column they need (``_counts``), not the rows, which also carry each
+pathway's folded state.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ CREATE TABLE IF NOT EXISTS {caseload} (
     measure_due_by TEXT,
     fold TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS {caseload}_therapist ON {caseload} (therapist, phase)
+CREATE INDEX IF NOT EXISTS {caseload}_therapist ON {caseload} (therapist, phase);
+CREATE INDEX IF NOT EXISTS {caseload}_counts ON {caseload} (therapist, phase, protocol,
+    outreach_due, measure_due_now, measure_due_by, unacknowledged_flags)
 """}
 COLUMNS = ("id", "therapist", "protocol", "phase", "outreach_due", "unacknowledged_flags",
            "measure_due_now", "measure_due_by")

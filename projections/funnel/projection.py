@@ -22,7 +22,7 @@ class FunnelProjection:
     """``funnel``: phases reached per pathway, and the phase each dropout left from."""
 
     name = "funnel"
-    version = 1
+    version = 2
     tables = DDL
     handles = frozenset(CATALOGUE)
 
