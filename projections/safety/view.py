@@ -12,12 +12,13 @@ the time they were raised.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from domain.vocabulary import URGENT, Tier
-from projections.rows import Where, parse_time, percentile
+from projections.rows import Where, iso, parse_time, percentile
 from projections.store import Tx
 
 NAME = "safety"
@@ -82,20 +83,31 @@ def _status(acknowledged_at: str | None, assessed_at: str | None) -> Status:
     return "acknowledged" if acknowledged_at is not None else "unacknowledged"
 
 
-def open_flags(tx: Tx, *, now: datetime | None = None, therapist: str | None = None,
-               protocol: str | None = None, tier: Tier | None = None,
-               include_closed: bool = True) -> list[OpenFlag]:
-    """Every flag not resolved: urgent first, then oldest first."""
+def _open(therapist: str | None, protocol: str | None, tier: Tier | None,
+          include_closed: bool) -> Where:
     where = (Where().also("resolved = 0").equal("therapist", therapist)
              .equal("protocol", protocol).equal("tier", tier))
     if not include_closed:
         where.also("pathway_closed = 0")
+    return where
+
+
+def open_flags(tx: Tx, *, now: datetime | None = None, therapist: str | None = None,
+               protocol: str | None = None, tier: Tier | None = None,
+               include_closed: bool = True, limit: int | None = None) -> list[OpenFlag]:
+    """Every flag not resolved (the first ``limit``, if given): urgent first, then oldest
+    first."""
+    where = _open(therapist, protocol, tier, include_closed)
     where.params["urgent"] = URGENT
+    first = ""
+    if limit is not None:
+        first = " LIMIT :limit"
+        where.params["limit"] = limit
     rows = tx.all(
         "SELECT pathway_id, flag_id, therapist, protocol, tier, source, raised_at,"
         " acknowledged_at, assessed_at, risk_level, pathway_closed FROM {flags}" + where.sql
         + " ORDER BY CASE WHEN tier = :urgent THEN 0 ELSE 1 END, raised_at, pathway_id,"
-        " flag_id", where.params)
+        " flag_id" + first, where.params)
     flags = []
     for r in rows:
         raised = datetime.fromisoformat(r[6])
@@ -106,6 +118,23 @@ def open_flags(tx: Tx, *, now: datetime | None = None, therapist: str | None = N
             age_seconds=None if now is None else (now - raised).total_seconds(),
             pathway_closed=bool(r[10])))
     return flags
+
+
+def open_flag_ages(tx: Tx, *, now: datetime, under_seconds: Sequence[float],
+                   therapist: str | None = None, protocol: str | None = None,
+                   include_closed: bool = True) -> dict[tuple[str, int], int]:
+    """Open flags counted by tier and age band: band ``i`` holds the flags open for less than
+    ``under_seconds[i]`` (and not less than the band before), the last band every older one.
+    Counted by the database, however many flags are open."""
+    where = _open(therapist, protocol, None, include_closed)
+    bands = []
+    for index, seconds in enumerate(under_seconds):
+        where.params[f"band{index}"] = iso(now - timedelta(seconds=seconds))
+        bands.append(f" WHEN raised_at > :band{index} THEN {index}")
+    band = f"CASE{''.join(bands)} ELSE {len(under_seconds)} END"
+    rows = tx.all(f"SELECT tier, {band}, COUNT(*) FROM {{flags}}{where.sql}"
+                  f" GROUP BY tier, {band}", where.params)
+    return {(str(tier), int(index)): int(count) for tier, index, count in rows}
 
 
 def response_times(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,

@@ -21,6 +21,7 @@ from services.cli.serve import banner
 from services.composition import Container
 from services.http.dashboard import live
 from services.http.dashboard.panels import PANELS
+from services.http.dashboard.panels import safety as safety_panel
 from services.http.dashboard.rules import BY_ID
 from services.settings import load_settings
 from tests.http.support import OPEN, THERAPIST, TestClient, at, make_client
@@ -109,6 +110,16 @@ def test_the_safety_panel_lists_the_urgent_flag_and_filters_by_therapist(
     assert [(row[1], row[6]) for row in flags] == [("Urgent", "t-1")]
     assert dashboard.get("/ops/dashboard/safety", params={"therapist": "t-2"}
                          ).json()["tables"][0]["rows"] == []
+
+
+def test_the_safety_panel_counts_every_open_flag_when_it_lists_only_the_first(
+        dashboard: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety_panel, "LISTED", 0)
+    body = dashboard.get("/ops/dashboard/safety").json()
+    assert body["tables"][0]["rows"] == []
+    assert body["tables"][0]["caption"].startswith("Open safety flags, the 0 most pressing of 1")
+    assert body["summary"].startswith("1 open flag: 1 urgent, 0 routine.")
+    assert sum(sum(series["values"]) for series in body["chart"]["series"]) == 1
 
 
 def test_the_fidelity_panel_says_what_structural_fidelity_is(dashboard: TestClient) -> None:

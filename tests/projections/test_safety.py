@@ -4,12 +4,17 @@ PostgreSQL: open flags oldest urgent first, and the waits to acknowledge and to 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from projections.safety import SafetyProjection
-from projections.safety.view import open_flag_counts, open_flags, response_times
+from projections.safety.view import (
+    open_flag_ages,
+    open_flag_counts,
+    open_flags,
+    response_times,
+)
 from tests.projections.support import Known, caught_up, known_caseload, scoped, table_rows
 
 
@@ -64,6 +69,28 @@ def test_open_flags_are_counted_by_tier(known: Known, safety: SafetyProjection) 
     with scoped(known, safety) as tx:
         assert open_flag_counts(tx) == {"urgent": 1, "routine": 1}
         assert open_flags(tx, therapist="t-a", tier="urgent") == []
+
+
+def test_the_most_pressing_flags_come_first_when_fewer_are_asked_for(
+        known: Known, safety: SafetyProjection) -> None:
+    with scoped(known, safety) as tx:
+        [first] = open_flags(tx, limit=1)
+    assert (first.pathway_id, first.tier) == (str(known.caseload.ids["p6"]), "urgent")
+
+
+def test_open_flags_are_counted_by_tier_and_age_band(known: Known,
+                                                     safety: SafetyProjection) -> None:
+    day, p5_raised = 86_400.0, known.caseload.times["p5_flag2"]  # P6's was raised 7 days before
+    with scoped(known, safety) as tx:
+        def bands(now: datetime, therapist: str | None = None) -> dict[tuple[str, int], int]:
+            return open_flag_ages(tx, now=now, under_seconds=[day, 3 * day], therapist=therapist)
+
+        assert bands(p5_raised + timedelta(hours=1)) == {("routine", 0): 1, ("urgent", 2): 1}
+        assert bands(p5_raised + timedelta(days=1)) == {("routine", 1): 1, ("urgent", 2): 1}
+        # a flag raised after "now" (clinical times run ahead within the clock skew) is new
+        assert bands(p5_raised - timedelta(days=6, hours=12)) == {("urgent", 0): 1,
+                                                                  ("routine", 0): 1}
+        assert bands(p5_raised + timedelta(days=2), therapist="t-a") == {("routine", 1): 1}
 
 
 def test_a_rebuild_in_small_batches_equals_one_big_batch(known: Known,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from projections.safety.view import OpenFlag, Waits, open_flags, response_times
+from projections.safety.view import OpenFlag, Waits, open_flag_ages, open_flags, response_times
 from projections.store import Tx
 from services.http.dashboard.filters import Filters
 from services.http.dashboard.panels.words import age, pathway_code, plural, words
@@ -12,12 +12,11 @@ from services.http.dashboard.shapes import Cell, Chart, Content, PanelSpec, Seri
 
 TIERS = (("urgent", "Urgent"), ("routine", "Routine"))
 BUCKETS = ((24 * 3600, "Under 1 day"), (3 * 24 * 3600, "1 to 3 days"),
-           (7 * 24 * 3600, "3 to 7 days"), (float("inf"), "Over 7 days"))
-
-
-def _bucket(flag: OpenFlag) -> str:
-    seconds = flag.age_seconds or 0.0
-    return next(label for limit, label in BUCKETS if seconds < limit)
+           (7 * 24 * 3600, "3 to 7 days"), (None, "Over 7 days"))
+"""Age bands: under each number of seconds, the last one older than the one before it."""
+LISTED = 100
+"""Open flags listed in the table, the most pressing first; the chart and the summary count
+every one."""
 
 
 def _flag_row(flag: OpenFlag) -> list[Cell]:
@@ -32,22 +31,28 @@ def _wait_row(step: str, waits: Waits, waiting: int) -> list[Cell]:
 
 
 def build(tx: Tx, filters: Filters, now: datetime) -> Content:
-    flags = open_flags(tx, now=now, therapist=filters.therapist, protocol=filters.protocol)
-    times = response_times(tx, therapist=filters.therapist, protocol=filters.protocol,
-                           since=filters.since, until=filters.before)
-    urgent = [flag for flag in flags if flag.tier == "urgent"]
-    oldest = f" The oldest urgent flag is {age(urgent[0].age_seconds)} old." if urgent else ""
-    summary = (f"{plural(len(flags), 'open flag')}: {len(urgent)} urgent,"
-               f" {len(flags) - len(urgent)} routine.{oldest}")
+    who = filters.who()
+    flags = open_flags(tx, now=now, limit=LISTED, **who)
+    ages = open_flag_ages(tx, now=now, under_seconds=[s for s, _ in BUCKETS if s], **who)
+    times = response_times(tx, since=filters.since, until=filters.before, **who)
+    counts = {tier: sum(n for (t, _), n in ages.items() if t == tier) for tier, _ in TIERS}
+    total = sum(ages.values())
+    first = flags[0] if flags else None
+    oldest = (f" The oldest urgent flag is {age(first.age_seconds)} old."
+              if first is not None and first.tier == "urgent" else "")
+    summary = (f"{plural(total, 'open flag')}: {counts['urgent']} urgent,"
+               f" {counts['routine']} routine.{oldest}")
+    listed = ("urgent first, oldest first" if total <= len(flags) else
+              f"the {len(flags)} most pressing of {total}: urgent first, oldest first")
     return Content(
         summary=summary,
         chart=Chart(kind="bar", categories=[label for _, label in BUCKETS],
                     series=[Series(name=label, values=[
-                        sum(1 for f in flags if f.tier == tier and _bucket(f) == bucket)
-                        for _, bucket in BUCKETS]) for tier, label in TIERS],
+                        ages.get((tier, band), 0) for band in range(len(BUCKETS))])
+                        for tier, label in TIERS],
                     x_title="Open for", y_title="Open flags"),
         tables=[
-            Table(caption="Open safety flags, urgent first, oldest first",
+            Table(caption=f"Open safety flags, {listed}",
                   columns=["Flag (pathway code)", "Tier", "Open for", "Status", "Raised on",
                            "Source", "Therapist", "Protocol", "Pathway"],
                   rows=[_flag_row(flag) for flag in flags]),
