@@ -114,15 +114,42 @@ def contracts(tx: Tx, *, therapist: str | None = None, protocol: str | None = No
     return [_contract(r) for r in rows]
 
 
-def due_sessions(tx: Tx, *, now: datetime | date, days: int = DUE_WITHIN_DAYS,
-                 therapist: str | None = None, protocol: str | None = None
-                 ) -> list[DueSession]:
-    """Sessions due by ``days`` after ``now`` (overdue ones included), soonest first."""
-    today = now.date() if isinstance(now, datetime) else now
+def contract_counts(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+                    active_only: bool = True) -> dict[str, int]:
+    """How many maintenance contracts of each frequency (of open pathways unless
+    ``active_only`` is False), counted by the database."""
+    where = _scope(therapist, protocol)
+    if active_only:
+        where.also("closed_at IS NULL")
+    rows = tx.all("SELECT frequency, COUNT(*) FROM {pathways}" + where.sql
+                  + " GROUP BY frequency ORDER BY frequency", where.params)
+    return {str(frequency): int(count) for frequency, count in rows}
+
+
+def _today(now: datetime | date) -> date:
+    return now.date() if isinstance(now, datetime) else now
+
+
+def _due_by(therapist: str | None, protocol: str | None, horizon: date) -> Where:
     where = _scope(therapist, protocol).also("next_due_on IS NOT NULL")
     where.parts.append("next_due_on <= :horizon")
-    where.params["horizon"] = (today + timedelta(days=days)).isoformat()
-    rows = tx.all(_CONTRACT + where.sql + " ORDER BY next_due_on, pathway_id", where.params)
+    where.params["horizon"] = horizon.isoformat()
+    return where
+
+
+def due_sessions(tx: Tx, *, now: datetime | date, days: int = DUE_WITHIN_DAYS,
+                 therapist: str | None = None, protocol: str | None = None,
+                 limit: int | None = None) -> list[DueSession]:
+    """Sessions due by ``days`` after ``now`` (overdue ones included), soonest first (the
+    first ``limit``, if given)."""
+    today = _today(now)
+    where = _due_by(therapist, protocol, today + timedelta(days=days))
+    first = ""
+    if limit is not None:
+        first = " LIMIT :limit"
+        where.params["limit"] = limit
+    rows = tx.all(_CONTRACT + where.sql + " ORDER BY next_due_on, pathway_id" + first,
+                  where.params)
     due = []
     for row in rows:
         contract = _contract(row)
@@ -133,15 +160,54 @@ def due_sessions(tx: Tx, *, now: datetime | date, days: int = DUE_WITHIN_DAYS,
     return due
 
 
+def due_counts(tx: Tx, *, now: datetime | date, weeks: int, therapist: str | None = None,
+               protocol: str | None = None) -> list[int]:
+    """Sessions due, counted by the database: overdue first, then in each of the ``weeks``
+    seven-day spans from ``now``'s day."""
+    today = _today(now)
+    where = _due_by(therapist, protocol, today + timedelta(days=7 * weeks - 1))
+    spans = []
+    for week in range(weeks + 1):
+        where.params[f"before{week}"] = (today + timedelta(days=7 * week)).isoformat()
+        spans.append(f" WHEN next_due_on < :before{week} THEN {week}")
+    span = f"CASE{''.join(spans)} END"
+    rows = tx.all(f"SELECT {span}, COUNT(*) FROM {{pathways}}{where.sql} GROUP BY {span}",
+                  where.params)
+    counts = [0] * (weeks + 1)
+    for index, count in rows:
+        counts[int(index)] = int(count)
+    return counts
+
+
+def _recurred(therapist: str | None, protocol: str | None, since: datetime | date | None,
+              until: datetime | date | None) -> Where:
+    return (Where().equal("p.therapist", therapist).equal("p.protocol", protocol)
+            .within("r.occurred_at", since, until))
+
+
+_RECURRED = " FROM {recurrences} r JOIN {pathways} p ON p.pathway_id = r.pathway_id"
+
+
+def recurrence_count(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+                     since: datetime | date | None = None,
+                     until: datetime | date | None = None) -> int:
+    """How many suspected recurrences ``recurrences`` would list without a limit."""
+    where = _recurred(therapist, protocol, since, until)
+    return int(tx.scalar("SELECT COUNT(*)" + _RECURRED + where.sql, where.params) or 0)
+
+
 def recurrences(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
-                since: datetime | date | None = None, until: datetime | date | None = None
-                ) -> list[Recurrence]:
-    """Suspected recurrences in [``since``, ``until``), the latest first."""
-    where = (Where().equal("p.therapist", therapist).equal("p.protocol", protocol)
-             .within("r.occurred_at", since, until))
+                since: datetime | date | None = None, until: datetime | date | None = None,
+                limit: int | None = None) -> list[Recurrence]:
+    """Suspected recurrences in [``since``, ``until``), the latest first (the first
+    ``limit``, if given)."""
+    where = _recurred(therapist, protocol, since, until)
+    first = ""
+    if limit is not None:
+        first = " LIMIT :limit"
+        where.params["limit"] = limit
     rows = tx.all("SELECT r.pathway_id, p.therapist, p.protocol, r.instrument, r.total,"
-                  " r.threshold, r.occurred_at FROM {recurrences} r JOIN {pathways} p"
-                  " ON p.pathway_id = r.pathway_id" + where.sql
-                  + " ORDER BY r.occurred_at DESC, r.pathway_id", where.params)
+                  " r.threshold, r.occurred_at" + _RECURRED + where.sql
+                  + " ORDER BY r.occurred_at DESC, r.pathway_id" + first, where.params)
     return [Recurrence(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]))
             for r in rows]

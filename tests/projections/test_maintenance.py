@@ -9,7 +9,15 @@ from datetime import date, timedelta
 import pytest
 
 from projections.maintenance import MaintenanceProjection
-from projections.maintenance.view import INTERVAL_DAYS, contracts, due_sessions, recurrences
+from projections.maintenance.view import (
+    INTERVAL_DAYS,
+    contract_counts,
+    contracts,
+    due_counts,
+    due_sessions,
+    recurrence_count,
+    recurrences,
+)
 from tests.projections.support import Known, caught_up, known_caseload, scoped, table_rows
 
 
@@ -57,6 +65,30 @@ def test_sessions_due_in_the_next_seven_days_depend_on_now(
     assert [(d.number, d.days_until, d.overdue) for d in overdue] == [(2, -2, True)]
 
 
+def test_sessions_due_are_counted_overdue_then_week_by_week(
+        known: Known, maintenance: MaintenanceProjection) -> None:
+    due_on: date = known.caseload.times["p1_maintenance_session"].date() + timedelta(days=28)
+    with scoped(known, maintenance) as tx:
+        def counts(days_before: int, **who: str) -> list[int]:
+            return due_counts(tx, now=due_on - timedelta(days=days_before), weeks=3, **who)
+
+        assert counts(0) == [0, 1, 0, 0]  # due today: the first week
+        assert counts(7) == [0, 0, 1, 0]  # due in 7 days: the second
+        assert counts(20) == [0, 0, 0, 1]
+        assert counts(21) == [0, 0, 0, 0]  # beyond the third week
+        assert counts(-1) == [1, 0, 0, 0]  # overdue
+        assert counts(0, therapist="t-b") == [0, 0, 0, 0]
+        assert [d.due_on for d in due_sessions(tx, now=due_on, limit=1)] == [due_on]
+        assert due_sessions(tx, now=due_on, limit=0) == []
+
+
+def test_contracts_are_counted_by_frequency(known: Known,
+                                            maintenance: MaintenanceProjection) -> None:
+    with scoped(known, maintenance) as tx:
+        assert contract_counts(tx) == {"monthly": 1}
+        assert contract_counts(tx, protocol="dit") == {}
+
+
 def test_recurrences_are_listed_with_their_measure(known: Known,
                                                    maintenance: MaintenanceProjection) -> None:
     held = known.caseload.times["p1_maintenance_session"]
@@ -66,6 +98,10 @@ def test_recurrences_are_listed_with_their_measure(known: Known,
     assert [(r.pathway_id, r.instrument, r.total, r.threshold) for r in found] == [
         (str(known.caseload.ids["p1"]), "phq9", 11, 10)]
     assert none_after == []
+    with scoped(known, maintenance) as tx:
+        assert recurrence_count(tx) == 1
+        assert recurrence_count(tx, since=held + timedelta(days=1)) == 0
+        assert recurrences(tx, limit=0) == []
 
 
 def test_a_rebuild_in_small_batches_equals_one_big_batch(

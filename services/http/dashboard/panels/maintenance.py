@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
 
-from projections.maintenance.view import DueSession, contracts, due_sessions, recurrences
+from projections.maintenance.view import (
+    DueSession,
+    contract_counts,
+    due_counts,
+    due_sessions,
+    recurrence_count,
+    recurrences,
+)
 from projections.store import Tx
 from services.http.dashboard.filters import Filters
 from services.http.dashboard.panels.words import pathway_code, plural, words
@@ -14,10 +20,9 @@ from services.http.dashboard.shapes import Cell, Chart, Content, PanelSpec, Seri
 WITHIN_DAYS = 7
 CHART_WEEKS = 6
 """The chart looks further ahead than the table, so a quiet week still shows what comes."""
-
-
-def _week(due: DueSession, weeks: list[str]) -> str:
-    return "Overdue" if due.overdue else weeks[1 + due.days_until // 7]
+LISTED = 100
+"""Rows listed in each table, the soonest (or latest) first; the summary and the chart count
+every one."""
 
 
 def _due_row(due: DueSession) -> list[Cell]:
@@ -26,38 +31,46 @@ def _due_row(due: DueSession) -> list[Cell]:
             due.contract.therapist, due.contract.protocol, pathway_code(due.contract.pathway_id)]
 
 
+def _of(listed: int, total: int) -> str:
+    return "" if total <= listed else f" (the first {listed} of {total})"
+
+
 def build(tx: Tx, filters: Filters, now: datetime) -> Content:
-    scope = filters.who()
-    ahead = due_sessions(tx, now=now, days=7 * CHART_WEEKS - 1, **scope)
-    due = [d for d in ahead if d.days_until < WITHIN_DAYS]
-    active = contracts(tx, **scope)
-    found = recurrences(tx, since=filters.since, until=filters.before, **scope)
+    who = filters.who()
+    per_week = due_counts(tx, now=now, weeks=CHART_WEEKS, **who)  # overdue, then each week
+    overdue, due_count = per_week[0], per_week[0] + per_week[1]
+    due = due_sessions(tx, now=now, days=WITHIN_DAYS - 1, limit=LISTED, **who)
+    active = contract_counts(tx, **who)
+    dated = {"since": filters.since, "until": filters.before}
+    found = recurrences(tx, limit=LISTED, **dated, **who)
+    recurred = recurrence_count(tx, **dated, **who)
     today = now.date()
     weeks = ["Overdue", *(f"From {(today + timedelta(days=7 * n)).isoformat()}"
                           for n in range(CHART_WEEKS))]
-    per_week = Counter(_week(d, weeks) for d in ahead)
-    overdue = per_week["Overdue"]
-    summary = (f"{plural(len(due), 'maintenance session')} due within {WITHIN_DAYS} days"
-               f" ({overdue} overdue) across {plural(len(active), 'active contract')};"
-               f" {plural(len(found), 'suspected recurrence')}."
+    quiet = due_count == 0 and sum(per_week) > 0  # none this week: say when the next is
+    ahead = due_sessions(tx, now=now, days=7 * CHART_WEEKS - 1, limit=1, **who) if quiet else []
+    summary = (f"{plural(due_count, 'maintenance session')} due within {WITHIN_DAYS} days"
+               f" ({overdue} overdue) across {plural(sum(active.values()), 'active contract')};"
+               f" {plural(recurred, 'suspected recurrence')}."
                + (f" The next session is due on {ahead[0].due_on.isoformat()}."
-                  if ahead and not due else ""))
+                  if ahead else ""))
     return Content(
         summary=summary,
         chart=Chart(kind="bar", categories=weeks,
-                    series=[Series(name="Sessions due", values=[per_week[w] for w in weeks])],
+                    series=[Series(name="Sessions due", values=list(per_week))],
                     x_title=f"Due (the next {CHART_WEEKS} weeks, 7 days each)",
                     y_title="Maintenance sessions"),
         tables=[
-            Table(caption=f"Maintenance sessions due within {WITHIN_DAYS} days, soonest first",
+            Table(caption=f"Maintenance sessions due within {WITHIN_DAYS} days, soonest first"
+                          + _of(len(due), due_count),
                   columns=["Due on", "When", "Session", "Frequency", "Therapist", "Protocol",
                            "Pathway code"],
                   rows=[_due_row(d) for d in due]),
             Table(caption="Active maintenance contracts by frequency",
                   columns=["Frequency", "Contracts"],
-                  rows=[[words(f), n] for f, n in sorted(Counter(
-                      c.frequency for c in active).items())]),
-            Table(caption="Suspected recurrences (IPT-28), latest first",
+                  rows=[[words(f), n] for f, n in sorted(active.items())]),
+            Table(caption="Suspected recurrences (IPT-28), latest first"
+                          + _of(len(found), recurred),
                   columns=["Recorded on", "Measure", "Total", "Threshold", "Therapist",
                            "Pathway code"],
                   rows=[[r.occurred_at.date().isoformat(), r.instrument.upper(), r.total,
