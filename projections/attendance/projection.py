@@ -34,7 +34,7 @@ class AttendanceProjection:
     """``attendance``: appointments kept and missed per week and therapist; waiting times."""
 
     name = "attendance"
-    version = 1
+    version = 2
     tables = DDL
     handles = frozenset({PathwayOpened, SessionHeld, SessionMissed, ContractSigned})
 

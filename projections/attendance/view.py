@@ -2,14 +2,15 @@
 and therapist, and the time from referral to the first session and to the contract.
 
 Weeks are ISO weeks of the clinical time (UTC). Waiting times are stored per pathway in days
-(from the referral date's midnight UTC); medians and 90th percentiles are computed here, in
-Python, so both databases answer the same.
+(from the referral date's midnight UTC). A median or a 90th percentile is read as the one or
+two values around its rank (``ORDER BY ... LIMIT 2 OFFSET rank``, along an index holding the
+values in order) and interpolated here, as numpy does by default, so both databases answer the
+same and neither sends every waiting time.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -40,7 +41,12 @@ CREATE TABLE IF NOT EXISTS {waits} (
     days_to_first_session DOUBLE PRECISION,
     days_to_contract DOUBLE PRECISION
 );
-CREATE INDEX IF NOT EXISTS {waits}_referral ON {waits} (referral_date)
+CREATE INDEX IF NOT EXISTS {waits}_referral ON {waits} (referral_date, therapist, protocol,
+    days_to_first_session, days_to_contract);
+CREATE INDEX IF NOT EXISTS {waits}_first_session ON {waits} (days_to_first_session, therapist,
+    protocol, referral_date);
+CREATE INDEX IF NOT EXISTS {waits}_contract ON {waits} (days_to_contract, therapist, protocol,
+    referral_date)
 """,
 }
 COUNTS = ("held", "no_shows", "late_cancellations", "cancelled_by_therapist")
@@ -81,20 +87,6 @@ class WaitingTimes:
     to_contract: Durations
 
 
-def percentile(values: Sequence[float], fraction: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default, Excel's PERCENTILE.INC)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = fraction * (len(ordered) - 1)
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def durations(values: Sequence[float]) -> Durations:
-    return Durations(len(values), percentile(values, 0.5), percentile(values, 0.9))
-
-
 def weekly_attendance(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
                       since: date | None = None, until: date | None = None
                       ) -> list[WeekAttendance]:
@@ -118,11 +110,28 @@ def waiting_times(tx: Tx, *, therapist: str | None = None, protocol: str | None 
                   since: date | None = None, until: date | None = None) -> WaitingTimes:
     """Referral to first session and to contract, for pathways referred in the range."""
     where, params = where_opened(therapist, protocol, since, until, column="referral_date")
-    rows = tx.all(f"SELECT days_to_first_session, days_to_contract FROM {{waits}}"
-                  f" WHERE {where}", params)
-    return WaitingTimes(
-        to_first_session=durations([float(r[0]) for r in rows if r[0] is not None]),
-        to_contract=durations([float(r[1]) for r in rows if r[1] is not None]))
+    counts = tx.one(f"SELECT COUNT(days_to_first_session), COUNT(days_to_contract)"
+                    f" FROM {{waits}} WHERE {where}", params) or (0, 0)
+    first, contract = (
+        Durations(int(n), *(_ranked(tx, column, where, params, count=int(n), fraction=fraction)
+                            for fraction in (0.5, 0.9)))
+        for column, n in zip(("days_to_first_session", "days_to_contract"), counts, strict=True))
+    return WaitingTimes(to_first_session=first, to_contract=contract)
+
+
+def _ranked(tx: Tx, column: str, where: str, params: dict[str, object], *, count: int,
+            fraction: float) -> float | None:
+    """The ``fraction`` quantile of ``column`` over ``count`` values, as ``percentile``
+    computes it, from the (at most) two values around its rank."""
+    if not count:
+        return None
+    rank = fraction * (count - 1)
+    low = math.floor(rank)
+    values = [float(r[0]) for r in tx.all(
+        f"SELECT {column} FROM {{waits}} WHERE {where} AND {column} IS NOT NULL"
+        f" ORDER BY {column} LIMIT 2 OFFSET :low", {**params, "low": low})]
+    high = values[1] if rank > low else values[0]
+    return values[0] + (high - values[0]) * (rank - low)
 
 
 def week_of(day: date) -> tuple[str, str]:

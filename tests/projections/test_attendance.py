@@ -13,7 +13,7 @@ from projections.attendance import (
     waiting_times,
     weekly_attendance,
 )
-from projections.attendance.view import percentile
+from projections.rows import percentile
 from tests.projections.known_caseload import Known, known, scoped, table_rows
 
 __all__ = ["known"]
