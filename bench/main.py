@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="lag: pathways seeded before the timed commands")
     p.add_argument("--endpoint-pathways", type=int, default=10_000,
                    help="endpoints: pathways in the read models")
-    p.add_argument("--endpoint-rounds", type=int, default=20,
+    p.add_argument("--endpoint-rounds", type=int, default=100,
                    help="endpoints: requests to each endpoint (interleaved)")
     p.add_argument("--verify-events", type=int, default=1_000_000,
                    help="verify: events in the log (default 1,000,000)")
