@@ -1,0 +1,121 @@
+"""The feed's fast path writes the same envelope as ``Envelopes.json``, for every event type,
+whatever shape the stored row has."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import orjson
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from domain.pathway.events import CATALOGUE
+from projections.log import LoggedEvent
+from services.feed.rows import RowEnvelopes, copied_fields, subject_text
+from services.integration import INTEGRATION_EVENTS, check_envelope
+from services.integration.envelope import Envelopes
+from services.store.mapper import CanonicalMapper
+from tests.events.catalogue_events import logged, stored_rows
+
+ENVELOPES = Envelopes("https://carepath.test")
+
+
+class _Log:
+    """What RowEnvelopes asks of the ordered log on its slow path: the mapper's decode."""
+
+    def __init__(self, mapper: Any) -> None:
+        self.mapper = mapper
+
+    def decode(self, rows: list[Any]) -> list[LoggedEvent]:
+        return [LoggedEvent(row.id, self.mapper.to_domain_event(row)) for row in rows]
+
+
+def _rows(stored: tuple[StoredEvent, ...]) -> list[tuple[int, Any, int, str, bytes]]:
+    return [(position, row.originator_id, row.originator_version, row.topic, row.state)
+            for position, row in enumerate(stored, start=1)]
+
+
+def _encoder(mapper: Any | None = None) -> RowEnvelopes:
+    mapper = mapper or CanonicalMapper()
+    return RowEnvelopes(ENVELOPES, _Log(mapper), mapper)  # type: ignore[arg-type]
+
+
+def test_the_rows_cover_every_event_type_of_the_catalogue() -> None:
+    """Guards the next test: it is only as good as the rows it sees."""
+    assert {row.topic for row in stored_rows()} == {cls.TOPIC for cls in CATALOGUE}
+
+
+def test_every_row_gives_the_envelope_the_relay_sends() -> None:
+    positions, fast = _encoder().encode(_rows(stored_rows()))
+    slow = [ENVELOPES.json(item) for item in logged()]
+
+    assert positions == list(range(1, len(slow) + 1))
+    for ours, theirs in zip(fast, slow, strict=True):
+        assert orjson.loads(ours) == orjson.loads(theirs)
+        check_envelope(orjson.loads(ours))
+
+
+def test_most_types_are_copied_by_name_and_the_rest_reshaped_by_their_own_model() -> None:
+    copied = [model for model in INTEGRATION_EVENTS
+              if copied_fields(model, model.publishes) is not None]
+
+    assert len(copied) >= len(INTEGRATION_EVENTS) - 4
+    assert {"InventoryRecorded", "ContractSigned"}.isdisjoint(m.__name__ for m in copied)
+
+
+def test_a_sqlite_row_names_its_pathway_as_the_canonical_uuid_text() -> None:
+    pathway_id = UUID(str(stored_rows()[0].originator_id))
+
+    assert subject_text(pathway_id.hex) == str(pathway_id).encode()
+    assert subject_text(pathway_id) == str(pathway_id).encode()
+
+
+def test_a_row_stored_at_an_older_class_version_is_upcast_as_the_mapper_does() -> None:
+    measure = next(row for row in stored_rows() if row.topic == "carepath:MeasureRecorded")
+    state = orjson.loads(measure.state)
+    band = state.pop("band")
+    state.pop("class_version")
+    old = StoredEvent(measure.originator_id, measure.originator_version, measure.topic,
+                      orjson.dumps(state))
+
+    _, (envelope,) = _encoder().encode(_rows((old,)))
+
+    assert orjson.loads(envelope)["data"]["band"] == band
+
+
+def test_integral_hours_are_written_as_the_model_writes_them() -> None:
+    missed = next(row for row in stored_rows() if row.topic == "carepath:SessionMissed"
+                  and b'"notice_hours":12' in row.state)
+
+    _, (envelope,) = _encoder().encode(_rows((missed,)))
+
+    assert b'"notice_hours":12.0' in envelope
+
+
+def test_encrypted_rows_are_decrypted_first() -> None:
+    from eventsourcing.cryptography import AESCipher  # noqa: PLC0415
+    from eventsourcing.utils import Environment  # noqa: PLC0415
+
+    key = AESCipher.create_key(32)
+    cipher = AESCipher(Environment(env={"CIPHER_KEY": key}))
+    mapper = CanonicalMapper(cipher=cipher)
+    rows = [mapper.to_stored_event(item.event) for item in logged()[:40]]
+
+    _, envelopes = _encoder(mapper).encode(_rows(tuple(rows)))
+
+    assert [orjson.loads(e) for e in envelopes] == [
+        orjson.loads(ENVELOPES.json(item)) for item in logged()[:40]]
+
+
+def test_events_of_a_class_nothing_publishes_are_left_out(
+        caplog: pytest.LogCaptureFixture) -> None:
+    first, second = stored_rows()[:2]
+    unpublished = StoredEvent(second.originator_id, second.originator_version,
+                              "carepath:PathwayEvent", second.state)
+
+    positions, envelopes = _encoder().encode(_rows((first, unpublished, first)))
+
+    assert positions == [1, 3]
+    assert len(envelopes) == 2
+    assert "not published" in caplog.text
