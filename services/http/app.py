@@ -9,11 +9,14 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 
 from services.composition import Container
+from services.feed.pages import EventFeed
+from services.feed.signal import LogSignal
 from services.http import (
     audit,
     commands,
     dashboard,
     fast_commands,
+    feed,
     integrity,
     metrics,
     ops,
@@ -94,6 +97,9 @@ def create_app(container: Container) -> FastAPI:
     audit.install(app)  # /audit: histories, as-of, steps, exports and the audit page
     app.include_router(integrity.router)
     app.include_router(schemas.router)  # /schemas/events: the integration events' schemas
+    signal = LogSignal()  # streams of the feed wake on this process's saves
+    container.pathways.on_saved.append(signal.notify)
+    feed.install(app, EventFeed(container.pathways, container.envelopes), signal)
     metrics.install(app)  # /metrics: read-side lag, open flags, commands by outcome and rule
     fast_commands.install(app)  # the command routes' happy path, ahead of the routes above
     return app
