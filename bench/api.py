@@ -36,7 +36,7 @@ import httpx
 from bench.carepath import CarepathWorkload, as_url
 from bench.database import fresh_database
 from bench.runner import RunResult, run_workload
-from services.http.commands import ROUTES
+from services.commands import ROUTES
 
 P50_BAR_MS = 0.7
 THROUGHPUT_BAR = 0.8

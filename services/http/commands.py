@@ -9,7 +9,6 @@ pathway's version as ``ETag``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -17,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.pathway import commands as c
 from services.application import CommandResult
+from services.commands import ROUTES, CommandRoute
 from services.http.body import StrictJsonRoute
 from services.http.headers import CallerDep, ExpectedVersion, PathwayId, PathwaysDep
 from services.http.strict import refuse_coercions
@@ -44,56 +44,6 @@ OPEN_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/pathways", tags=["commands"], route_class=StrictJsonRoute)
-
-
-@dataclass(frozen=True)
-class CommandRoute:
-    path: str
-    command: type[c.Command]
-    summary: str
-    records: str
-
-
-ROUTES: tuple[CommandRoute, ...] = (
-    CommandRoute("consents", c.RecordConsent, "Record consent", "ConsentRecorded"),
-    CommandRoute("withdraw-consent", c.WithdrawConsent, "Withdraw consent", "ConsentWithdrawn"),
-    CommandRoute("diagnoses", c.RecordDiagnosis, "Record a diagnosis", "DiagnosisRecorded"),
-    CommandRoute("measures", c.RecordMeasure, "Record a scored measure",
-                 "MeasureRecorded, with SafetyFlagRaised when PHQ-9 item 9 >= 1 and"
-                 " RecurrenceSuspected in maintenance"),
-    CommandRoute("safety-flags", c.RaiseSafetyFlag, "Raise a safety flag", "SafetyFlagRaised"),
-    CommandRoute("safety-flags/acknowledge", c.AcknowledgeSafetyFlag,
-                 "Acknowledge a safety flag", "SafetyFlagAcknowledged"),
-    CommandRoute("risk-assessments", c.RecordRiskAssessment, "Record a risk assessment",
-                 "RiskAssessmentRecorded"),
-    CommandRoute("safety-flags/resolve", c.ResolveSafetyFlag, "Resolve a safety flag",
-                 "SafetyFlagResolved"),
-    CommandRoute("sick-role", c.AssignSickRole, "Assign the sick role", "SickRoleAssigned"),
-    CommandRoute("medication-need", c.AssessMedicationNeed, "Assess the need for medication",
-                 "MedicationNeedAssessed"),
-    CommandRoute("inventory", c.RecordInventory, "Record the interpersonal inventory",
-                 "InventoryRecorded"),
-    CommandRoute("formulation", c.ShareFormulation, "Share the interpersonal formulation",
-                 "FormulationShared"),
-    CommandRoute("focus", c.ChooseFocus, "Choose the focus",
-                 "FocusChosen, after DeviationRecorded when a reason overrides a soft rule"),
-    CommandRoute("contract", c.SignContract, "Sign the treatment contract", "ContractSigned"),
-    CommandRoute("contract/renegotiate", c.RenegotiateContract, "Renegotiate the contract",
-                 "ContractRenegotiated"),
-    CommandRoute("sessions", c.HoldSession, "Hold a session",
-                 "SessionHeld, after DeviationRecorded when a reason overrides a soft rule"),
-    CommandRoute("missed-sessions", c.RecordMissedSession, "Record a missed session",
-                 "SessionMissed, after DeviationRecorded when a reason overrides a soft rule"),
-    CommandRoute("termination-discussions", c.DiscussTermination, "Discuss the ending",
-                 "TerminationDiscussed"),
-    CommandRoute("goodbye-letter", c.ShareGoodbyeLetter, "Share the goodbye letter (dit)",
-                 "GoodbyeLetterShared"),
-    CommandRoute("completion", c.CompleteAcuteCourse, "Complete the acute course",
-                 "AcuteCourseCompleted"),
-    CommandRoute("maintenance", c.ScheduleMaintenance, "Schedule maintenance (ipt-m)",
-                 "MaintenanceScheduled"),
-    CommandRoute("close", c.ClosePathway, "Close the pathway", "PathwayClosed"),
-)
 
 
 def answer(result: CommandResult, headers: Iterable[tuple[bytes, bytes]]) -> Response:
@@ -141,14 +91,10 @@ def _endpoint(route: CommandRoute) -> Callable[..., Awaitable[Response]]:
 
     # Why: FastAPI reads the body type from the annotation, and it differs per route.
     endpoint.__annotations__["command"] = route.command
-    endpoint.__name__ = endpoint.__qualname__ = _snake(route.command.__name__)
+    endpoint.__name__ = endpoint.__qualname__ = route.name
     endpoint.__doc__ = (f"{route.summary}. Records {route.records}.\n\nA clinical rule it"
                         " breaks answers 422 with the rule id; nothing is recorded.")
     return endpoint
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")
 
 
 for _route in ROUTES:
@@ -156,5 +102,5 @@ for _route in ROUTES:
         f"/{{pathway_id}}/{_route.path}", _endpoint(_route), methods=["POST"], status_code=201,
         response_model=CommandOutcome, responses=COMMAND_RESPONSES,
         summary=f"{_route.summary} (records {_route.records.split(',')[0]})",
-        operation_id=_snake(_route.command.__name__),
+        operation_id=_route.name,
     )

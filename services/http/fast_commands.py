@@ -34,8 +34,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 from domain.pathway import commands as c
 from services.application import Caller, CommandResult, Pathways
+from services.commands import ROUTES, CommandRoute
 from services.http.body import parse, require_json
-from services.http.commands import ROUTES, CommandRoute, answer, location
+from services.http.commands import answer, location
 from services.http.headers import (
     MAX_IF_MATCH,
     is_role,

@@ -13,10 +13,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from domain.pathway import commands as c
+from services.commands import ROUTES
 from services.composition import bootstrap
 from services.courses import CourseWriter, course
 from services.http import create_app
-from services.http.commands import ROUTES
 from services.settings import load_settings
 from tests.journeys import INVENTORY, NOW, PHQ9_MODERATE, START
 

@@ -22,11 +22,11 @@ from starlette.types import Message, Receive, Scope, Send
 
 from domain.pathway import commands as c
 from services.application import Pathways
+from services.commands import ROUTES
 from services.composition import bootstrap
 from services.courses import PHQ9_PARTIAL, PHQ9_REMISSION, CourseWriter, course
 from services.errors import StoreUnavailable
 from services.http import create_app, fast_commands
-from services.http.commands import ROUTES
 from services.http.fast_commands import FastCommands
 from services.settings import load_settings
 from tests.http.support import OPEN, THERAPIST, TestClient, body_of

@@ -12,7 +12,7 @@ import pytest
 from domain.context import ROLES
 from domain.pathway import commands as c
 from domain.protocols import ACUTE_PROTOCOLS
-from services.http.commands import ROUTES
+from services.commands import ROUTES
 from tests.http.support import OPEN, THERAPIST, TestClient, valid_bodies
 
 

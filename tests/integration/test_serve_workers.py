@@ -19,7 +19,7 @@ import pytest
 
 from bench.api import free_port
 from bench.carepath import initial_phase, middle_and_ending
-from services.http.commands import ROUTES
+from services.commands import ROUTES
 
 HEADERS = {"X-Actor-Id": "t-1", "X-Actor-Role": "therapist"}
 PATHS = {route.command: route.path for route in ROUTES}
