@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,22 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
-from services.errors import (
-    ConcurrencyConflict,
-    IdempotencyKeyReused,
-    PathwayNotFound,
-    ReadModelBehind,
-    StoreUnavailable,
-    VersionMismatch,
-    VersionNotFound,
-)
+from services.errors import StoreUnavailable
+from services.problems import KNOWN, REASON_HINT, TYPE_PREFIX, field_errors, problem_of
 
 PROBLEM_JSON = "application/problem+json"
-TYPE_PREFIX = "urn:carepath:problem:"
-MAX_LISTED_ERRORS = 50
-REASON_HINT = ("This command accepts a `reason`: send it again with one to record each rule"
-               " above as a deviation.")
+__all__ = ["PROBLEM_JSON", "REASON_HINT", "TYPE_PREFIX", "BadRequestField", "field_path",
+           "install", "problem"]
 
 log = logging.getLogger("carepath.http")
 
@@ -65,27 +55,20 @@ def field_path(loc: Sequence[int | str]) -> str:
     return path or "body"
 
 
-def _errors(pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"field": field, "reason": reason} for field, reason in pairs][:MAX_LISTED_ERRORS]
+_errors = field_errors
 
 
 # ----- handlers ----------------------------------------------------------------------------
 
-def _reason_required(request: Request, exc: ReasonRequired) -> JSONResponse:
-    deviations = [{"rule": rule, "sentence": sentence} for rule, sentence in exc.deviations]
-    return problem(request, 422, "reason-required", "A soft rule needs a reason", exc.sentence,
-                   rule=exc.rule, deviations=deviations, hint=REASON_HINT)
-
-
-def _rule_violation(request: Request, exc: RuleViolation) -> JSONResponse:
-    return problem(request, 422, "rule-violation", "The command breaks a clinical rule",
-                   exc.sentence, rule=exc.rule)
-
-
-def _invalid_command(request: Request, exc: InvalidCommand) -> JSONResponse:
-    field = exc.field if exc.field == "body" else f"body.{exc.field}"
-    return problem(request, 422, "invalid-command", "A value is out of its domain",
-                   f"{field}: {exc.reason}", errors=_errors([(field, exc.reason)]))
+def _known(request: Request, exc: Exception) -> JSONResponse:
+    """An application-layer refusal, described once for every edge (``services.problems``)."""
+    details = problem_of(exc)
+    if details is None:  # registered only for the classes problem_of describes
+        return _unexpected(request, exc)
+    if isinstance(exc, StoreUnavailable):
+        log.warning("503 on %s %s: %s", request.method, request.url.path, exc.reason)
+    return JSONResponse(details.body(request.url.path), status_code=details.status,
+                        media_type=PROBLEM_JSON, headers=details.headers or None)
 
 
 def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -112,50 +95,6 @@ def _bad_field(request: Request, exc: BadRequestField) -> JSONResponse:
     title = _FIELD_TITLES.get(exc.slug, "The request is not valid")
     return problem(request, exc.status, exc.slug, title, f"{exc.field}: {exc.reason}",
                    errors=_errors([(exc.field, exc.reason)]))
-
-
-def _not_found(request: Request, exc: PathwayNotFound) -> JSONResponse:
-    return problem(request, 404, "pathway-not-found", "No such pathway",
-                   f"There is no pathway {str(exc.pathway_id)[:100]!r}.")
-
-
-def _version_not_found(request: Request, exc: VersionNotFound) -> JSONResponse:
-    return problem(request, 404, "version-not-found", "No such version",
-                   f"The pathway has no version {exc.version}: the latest is {exc.latest}.",
-                   latest=exc.latest)
-
-
-def _version_mismatch(request: Request, exc: VersionMismatch) -> JSONResponse:
-    return problem(request, 412, "version-mismatch", "The pathway has changed", str(exc),
-                   headers={"ETag": f'"{exc.actual}"'}, expected=exc.expected, actual=exc.actual)
-
-
-def _conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:
-    return problem(request, 409, "concurrency-conflict", "Concurrent changes", str(exc),
-                   attempts=exc.attempts)
-
-
-def _key_reused(request: Request, exc: IdempotencyKeyReused) -> JSONResponse:
-    return problem(request, 422, "idempotency-key-reused",
-                   "The idempotency key belongs to another request",
-                   "This Idempotency-Key was already used for a different request; use a new"
-                   " key for a new request, and the same key only to retry the same one.")
-
-
-def _behind(request: Request, exc: ReadModelBehind) -> JSONResponse:
-    return problem(request, 503, "read-model-behind", "The read model has not caught up yet",
-                   f"The {exc.read_model} read model has applied the log up to position"
-                   f" {exc.reached}, not yet {exc.position}; try again in {exc.retry_after} s.",
-                   headers={"Retry-After": str(exc.retry_after)}, reached=exc.reached)
-
-
-def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
-    log.warning("503 on %s %s: %s", request.method, request.url.path, exc.reason)
-    return problem(request, 503, "store-unavailable", "The event store is unavailable",
-                   f"The pathways cannot be read or written now; try again in"
-                   f" {exc.retry_after} s. Retrying a command with the same Idempotency-Key is"
-                   " safe: it is recorded at most once.",
-                   headers={"Retry-After": str(exc.retry_after)})
 
 
 _HTTP_TYPES = {
@@ -200,18 +139,9 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 _HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Any], JSONResponse]], ...] = (
-    (ReasonRequired, _reason_required),
-    (RuleViolation, _rule_violation),
-    (InvalidCommand, _invalid_command),
+    *((kind, _known) for kind, _ in KNOWN),
     (RequestValidationError, _request_validation),
     (BadRequestField, _bad_field),
-    (VersionNotFound, _version_not_found),
-    (PathwayNotFound, _not_found),
-    (VersionMismatch, _version_mismatch),
-    (ConcurrencyConflict, _conflict),
-    (IdempotencyKeyReused, _key_reused),
-    (StoreUnavailable, _unavailable),
-    (ReadModelBehind, _behind),
     (HTTPException, _http),
     (Exception, _unexpected),
 )

@@ -1,0 +1,134 @@
+"""The application layer's refusals as RFC 9457 problem details, for every edge alike.
+
+A clinical refusal keeps its rule id (``IPT-xx``) as an extension member, because rule ids are
+a public contract. The HTTP edge sends these as ``application/problem+json`` with the status
+as the HTTP status; the broker edge replies with the same document (``status`` inside).
+Submitted values are never echoed back: they may be PHI, huge, or not representable in JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
+from services.errors import (
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    PathwayNotFound,
+    ReadModelBehind,
+    StoreUnavailable,
+    VersionMismatch,
+    VersionNotFound,
+)
+
+TYPE_PREFIX = "urn:carepath:problem:"
+MAX_LISTED_ERRORS = 50
+REASON_HINT = ("This command accepts a `reason`: send it again with one to record each rule"
+               " above as a deviation.")
+
+
+@dataclass(frozen=True)
+class ProblemDetails:
+    status: int
+    slug: str
+    title: str
+    detail: str
+    extensions: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body(self, instance: str) -> dict[str, Any]:
+        return {"type": TYPE_PREFIX + self.slug, "title": self.title, "status": self.status,
+                "detail": self.detail, "instance": instance, **self.extensions}
+
+
+def field_errors(pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"field": name, "reason": reason} for name, reason in pairs][:MAX_LISTED_ERRORS]
+
+
+def _reason_required(exc: ReasonRequired) -> ProblemDetails:
+    deviations = [{"rule": rule, "sentence": sentence} for rule, sentence in exc.deviations]
+    return ProblemDetails(422, "reason-required", "A soft rule needs a reason", exc.sentence,
+                          {"rule": exc.rule, "deviations": deviations, "hint": REASON_HINT})
+
+
+def _rule_violation(exc: RuleViolation) -> ProblemDetails:
+    return ProblemDetails(422, "rule-violation", "The command breaks a clinical rule",
+                          exc.sentence, {"rule": exc.rule})
+
+
+def _invalid_command(exc: InvalidCommand) -> ProblemDetails:
+    name = exc.field if exc.field == "body" else f"body.{exc.field}"
+    return ProblemDetails(422, "invalid-command", "A value is out of its domain",
+                          f"{name}: {exc.reason}",
+                          {"errors": field_errors([(name, exc.reason)])})
+
+
+def _not_found(exc: PathwayNotFound) -> ProblemDetails:
+    return ProblemDetails(404, "pathway-not-found", "No such pathway",
+                          f"There is no pathway {str(exc.pathway_id)[:100]!r}.")
+
+
+def _version_not_found(exc: VersionNotFound) -> ProblemDetails:
+    return ProblemDetails(404, "version-not-found", "No such version",
+                          f"The pathway has no version {exc.version}: the latest is"
+                          f" {exc.latest}.", {"latest": exc.latest})
+
+
+def _version_mismatch(exc: VersionMismatch) -> ProblemDetails:
+    return ProblemDetails(412, "version-mismatch", "The pathway has changed", str(exc),
+                          {"expected": exc.expected, "actual": exc.actual},
+                          {"ETag": f'"{exc.actual}"'})
+
+
+def _conflict(exc: ConcurrencyConflict) -> ProblemDetails:
+    return ProblemDetails(409, "concurrency-conflict", "Concurrent changes", str(exc),
+                          {"attempts": exc.attempts})
+
+
+def _key_reused(_exc: IdempotencyKeyReused) -> ProblemDetails:
+    return ProblemDetails(422, "idempotency-key-reused",
+                          "The idempotency key belongs to another request",
+                          "This Idempotency-Key was already used for a different request; use"
+                          " a new key for a new request, and the same key only to retry the"
+                          " same one.")
+
+
+def _behind(exc: ReadModelBehind) -> ProblemDetails:
+    return ProblemDetails(503, "read-model-behind", "The read model has not caught up yet",
+                          f"The {exc.read_model} read model has applied the log up to position"
+                          f" {exc.reached}, not yet {exc.position}; try again in"
+                          f" {exc.retry_after} s.", {"reached": exc.reached},
+                          {"Retry-After": str(exc.retry_after)})
+
+
+def _unavailable(exc: StoreUnavailable) -> ProblemDetails:
+    return ProblemDetails(503, "store-unavailable", "The event store is unavailable",
+                          f"The pathways cannot be read or written now; try again in"
+                          f" {exc.retry_after} s. Retrying a command with the same"
+                          " Idempotency-Key is safe: it is recorded at most once.",
+                          headers={"Retry-After": str(exc.retry_after)})
+
+
+KNOWN: tuple[tuple[type[Exception], Callable[[Any], ProblemDetails]], ...] = (
+    (ReasonRequired, _reason_required),
+    (RuleViolation, _rule_violation),
+    (InvalidCommand, _invalid_command),
+    (VersionNotFound, _version_not_found),
+    (PathwayNotFound, _not_found),
+    (VersionMismatch, _version_mismatch),
+    (ConcurrencyConflict, _conflict),
+    (IdempotencyKeyReused, _key_reused),
+    (StoreUnavailable, _unavailable),
+    (ReadModelBehind, _behind),
+)
+"""Most specific first: the first class that matches describes the refusal."""
+
+
+def problem_of(exc: Exception) -> ProblemDetails | None:
+    """The problem document of an application-layer refusal (None: not one of them)."""
+    for kind, describe in KNOWN:
+        if isinstance(exc, kind):
+            return describe(exc)
+    return None
