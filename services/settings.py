@@ -35,7 +35,7 @@ _DSN_SUPPORTED = frozenset({"host", "port", "user", "password", "dbname", "conne
 _DSN_REQUIRED = ("host", "user", "dbname")
 _ASCII_END = 0x80
 _MIN_DISTINCT_KEY_BYTES = 8
-_SECRET_FIELDS = frozenset({"database_url", "cipher_key", "checkpoint_key"})
+_SECRET_FIELDS = frozenset({"database_url", "cipher_key", "checkpoint_key", "broker_url"})
 _LINE = "\n  "
 _KEY_HINT = (
     "generate one with: "
@@ -80,8 +80,14 @@ class Settings(BaseSettings):
     # The service's URL as platform teams reach it: each event's ``dataschema`` points below it
     # (default ``http://<host>:<port>``, the embedded default's own address).
     public_url: Annotated[str | None, Field(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")] = None
+    # The broker (services/broker): where every stored event is published and commands are
+    # also taken by request/reply. Unset: no broker (the HTTP event feed still serves).
+    broker_url: SecretStr | None = None
+    broker_prefix: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")] = "carepath"
+    relay_in_process: bool = True
+    broker_commands: bool = True
 
-    @field_validator("database_url", "cipher_key", "checkpoint_key", "public_url",
+    @field_validator("database_url", "cipher_key", "checkpoint_key", "public_url", "broker_url",
                      mode="before")
     @classmethod
     def _blank_means_unset(cls, value: Any) -> Any:
@@ -96,6 +102,16 @@ class Settings(BaseSettings):
         """Reject DSNs the eventsourcing PostgreSQL store could not use exactly as written."""
         if value is not None:
             postgres_params(value.get_secret_value())
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _check_broker_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """A URL of a broker family the relay speaks (NATS, RabbitMQ, Redis)."""
+        if value is not None:
+            from services.broker.url import broker_family  # noqa: PLC0415
+
+            broker_family(value.get_secret_value())
         return value
 
     @field_validator("cipher_key")

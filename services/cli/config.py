@@ -29,6 +29,10 @@ def _shown(name: str, value: Any) -> str:
     if value is None:
         return "(not set)"
     if isinstance(value, SecretStr):
+        if name == "broker_url":
+            from services.broker.url import redacted  # noqa: PLC0415
+
+            return redacted(value.get_secret_value())
         return redacted_dsn(value) if name == "database_url" else "<redacted>"
     return str(value)
 
