@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from projections.follower import FollowerOptions, wait_for
 from projections.leader import AdvisoryLeadership, FileLeadership, Leadership
@@ -23,8 +24,12 @@ from services.audit.trail import AuditTrail
 from services.integration.envelope import Envelopes, envelopes_for
 from services.integrity.service import Integrity, integrity_for
 from services.queries import PathwayQueries
-from services.settings import Settings, load_settings
+from services.settings import ConfigurationError, Settings, load_settings
 from services.store.environment import eventsourcing_env, read_store_conninfo
+
+if TYPE_CHECKING:
+    from services.broker.relay import RelayOptions
+    from services.broker.runtime import BrokerRuntime
 
 log = logging.getLogger("carepath")
 PLAINTEXT_WARNING = (
@@ -155,3 +160,34 @@ def open_read_store(settings: Settings) -> ReadStore:
                                busy_timeout_seconds=settings.database_timeout_seconds)
     return PostgresReadStore(conninfo, pool_size=settings.pool_size,
                              timeout_seconds=settings.database_timeout_seconds)
+
+
+def broker_runtime(container: Container, *, relay: bool, commands: bool,
+                   options: RelayOptions | None = None) -> BrokerRuntime:
+    """The broker edge of ``CAREPATH_BROKER_URL``: the relay (led by one copy across
+    processes, by the same locks as the read models, woken by this process's saves and, on
+    PostgreSQL, by NOTIFY) and the command handlers, as asked."""
+    from projections.wakeup import Listener, Wakeups  # noqa: PLC0415 - only with a broker
+    from services.broker.names import Names  # noqa: PLC0415
+    from services.broker.runtime import BrokerRuntime  # noqa: PLC0415
+
+    settings = container.settings
+    if settings.broker_url is None:
+        msg = "CAREPATH_BROKER_URL: not set; the broker edge needs a broker"
+        raise ConfigurationError(msg)
+    runtime = BrokerRuntime(settings.broker_url.get_secret_value(),
+                            Names(settings.broker_prefix),
+                            timeout_seconds=settings.database_timeout_seconds)
+    if commands:
+        runtime.serve_commands(container.pathways)
+    if relay:
+        log_ = OrderedLog(container.pathways)
+        worker = runtime.add_relay(container.read_store, log_, container.envelopes,
+                                   leadership_for(settings), options)
+        container.pathways.on_saved.append(worker.wake)
+        conninfo, channel = read_store_conninfo(settings), log_.wake_channel
+        if conninfo is not None and channel is not None:
+            wakeups = Wakeups()
+            wakeups.subscribe(worker.wake)
+            runtime.listener = Listener(conninfo, channel, wakeups)
+    return runtime

@@ -8,11 +8,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 
-from services.composition import Container
+from services.composition import Container, broker_runtime
 from services.feed.pages import EventFeed
 from services.feed.signal import LogSignal
 from services.http import (
     audit,
+    broker,
     commands,
     dashboard,
     fast_commands,
@@ -75,18 +76,26 @@ def create_app(container: Container) -> FastAPI:
     """The API over one container; the container is closed when the application shuts down."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if container.settings.projections_in_process:  # the read models' workers, threads
             container.start_projections()
         container.integrity.start_sealing()  # signed checkpoints of the log, periodically
+        settings = container.settings
+        if settings.broker_url is not None:  # the relay and broker commands, as configured
+            app.state.broker = broker_runtime(container, relay=settings.relay_in_process,
+                                              commands=settings.broker_commands)
+            await app.state.broker.start()
         try:
             yield
         finally:
+            if app.state.broker is not None:
+                await app.state.broker.stop()
             container.close()
 
     app = DocumentedAPI(title="carepath: IPT care pathways", version=_version(),
                         description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
     app.state.container = container
+    app.state.broker = None
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(CorrelationMiddleware)
@@ -101,5 +110,6 @@ def create_app(container: Container) -> FastAPI:
     container.pathways.on_saved.append(signal.notify)
     feed.install(app, EventFeed(container.pathways, container.envelopes), signal)
     metrics.install(app)  # /metrics: read-side lag, open flags, commands by outcome and rule
+    broker.install(app)  # /ops/relay, the AsyncAPI document, the relay's lag on /metrics
     fast_commands.install(app)  # the command routes' happy path, ahead of the routes above
     return app
