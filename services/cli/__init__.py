@@ -15,7 +15,7 @@ from pathlib import Path
 
 from eventsourcing.persistence import OperationalError
 
-from services.cli import audit, integrity, projections, schemas
+from services.cli import audit, broker, integrity, projections, schemas
 from services.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, settings_from, version_text
 from services.cli.config import CHECK_EPILOG, check_config_command, storage_description
 from services.cli.demo import DEMO_EPILOG, demo_command
@@ -40,6 +40,8 @@ examples:
   carepath audit history <pathway-id>   a pathway's story: who, when, which rules
   carepath verify                       prove the stored events untouched (or name the break)
   carepath schemas check                the published event schemas match the models
+  carepath relay run                    publish every event on CAREPATH_BROKER_URL
+  carepath asyncapi -o asyncapi.json    the AsyncAPI document of the events and commands
   carepath <command> --help             more about one command
 """
 
@@ -116,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(commands, _data_dir_option)
     integrity.add_parsers(commands, _data_dir_option)
     schemas.add_parser(commands)
+    broker.add_parsers(commands, _data_dir_option)
     return parser
 
 

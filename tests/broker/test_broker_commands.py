@@ -1,0 +1,148 @@
+"""Commands by request/reply on the broker: the same checks, refusals, idempotency and actor
+as over HTTP, through the same application layer; on NATS, RabbitMQ and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import orjson
+import pytest
+
+from projections.log import OrderedLog
+from services.broker.connection import make_broker
+from services.broker.names import Names
+from services.commands import BY_NAME
+from services.composition import Container, bootstrap, broker_runtime
+from services.settings import load_settings
+from tests.broker.support import URLS, new_names, reachable, run
+from tests.http.support import OPEN
+
+Ask = Callable[[str, Any], Awaitable[dict[str, Any]]]
+THERAPIST = {"id": "t-1", "role": "therapist"}
+MEASURE = {"occurred_at": "2026-01-06T09:00:00Z", "instrument": "phq9",
+           "items": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
+EARLY_SESSION = {"occurred_at": "2026-01-12T09:00:00Z", "number": 1, "minutes": 50,
+                 "focus_addressed": "role_dispute"}
+
+
+@asynccontextmanager
+async def answering(family: str, container: Container, names: Names) -> AsyncIterator[Ask]:
+    """The service answering commands on the broker, and a client asking it."""
+    runtime = broker_runtime(container, relay=False, commands=True)
+    await runtime.start()
+    await runtime.connected.wait()
+    client = make_broker(URLS[family])
+    await client.start()
+
+    async def ask(command: str, request: Any) -> dict[str, Any]:
+        body = request if isinstance(request, bytes) else orjson.dumps(request)
+        subject = names.command_subject(BY_NAME[command])
+        where = {"nats": {"subject": subject}, "rabbit": {"queue": subject},
+                 "redis": {"list": subject}}[family]
+        reply = await client.request(body, timeout=10, **where)  # type: ignore[call-arg]
+        answer: dict[str, Any] = orjson.loads(reply.body)
+        return answer
+
+    try:
+        yield ask
+    finally:
+        await client.stop()
+        await runtime.stop()
+
+
+@pytest.fixture(params=["nats", "rabbit", "redis"])
+def family(request: pytest.FixtureRequest) -> str:
+    chosen: str = request.param
+    reachable(URLS[chosen])
+    return chosen
+
+
+@pytest.fixture
+def container(family: str, tmp_path: Path) -> Any:
+    names = new_names()
+    container = bootstrap(load_settings(data_dir=tmp_path / "data", broker_url=URLS[family],
+                                        broker_prefix=names.prefix))
+    yield container
+    container.close()
+
+
+def names_of(container: Container) -> Names:
+    return Names(container.settings.broker_prefix)
+
+
+def test_a_command_is_accepted_and_a_retry_with_its_key_answers_the_first_result(
+        family: str, container: Container) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with answering(family, container, names_of(container)) as ask:
+            request = {"actor": THERAPIST, "idempotency_key": "open-1", "command": OPEN}
+            first = await ask("open_pathway", request)
+            again = await ask("open_pathway", request)
+            other = await ask("open_pathway", {**request, "command": {**OPEN, "client_age": 35}})
+            measured = await ask("record_measure", {
+                "actor": THERAPIST, "pathway_id": first["pathway_id"], "command": MEASURE})
+            return [first, again, other, measured]
+
+    first, again, other, measured = run(scenario())
+    assert first["status"] == 201
+    assert first["events"] == [{"version": 1, "type": "PathwayOpened"}]
+    assert first["idempotency_key"] == "open-1"
+    assert again == {**first, "status": 200, "replayed": True}
+    assert other["status"] == 422
+    assert other["type"] == "urn:carepath:problem:idempotency-key-reused"
+    assert measured["status"] == 201
+    assert measured["version"] == 2
+    assert measured["idempotency_key"]  # generated when absent, and returned
+    assert OrderedLog(container.pathways).head() == 2  # the retry recorded nothing
+
+
+def test_a_broken_rule_is_refused_with_its_rule_id_and_records_nothing(
+        family: str, container: Container) -> None:
+    async def scenario() -> dict[str, Any]:
+        async with answering(family, container, names_of(container)) as ask:
+            opened = await ask("open_pathway", {"actor": THERAPIST, "command": OPEN})
+            pathway = opened["pathway_id"]
+            await ask("record_measure", {"actor": THERAPIST, "pathway_id": pathway,
+                                         "command": MEASURE})
+            return await ask("hold_session", {"actor": THERAPIST, "pathway_id": pathway,
+                                              "command": EARLY_SESSION})
+
+    refused = run(scenario())
+    assert refused["status"] == 422
+    assert refused["rule"] == "IPT-01"
+    assert refused["type"] == "urn:carepath:problem:rule-violation"
+    assert "contract" in refused["detail"]
+    assert OrderedLog(container.pathways).head() == 2
+
+
+def test_requests_are_checked_as_http_checks_them(family: str, container: Container) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with answering(family, container, names_of(container)) as ask:
+            return [
+                await ask("open_pathway", {"actor": THERAPIST,
+                                           "command": {**OPEN, "client_age": "34"}}),
+                await ask("open_pathway", {"actor": {"id": "t-1", "role": "janitor"},
+                                           "command": OPEN}),
+                await ask("open_pathway", {"command": OPEN}),
+                await ask("open_pathway", b'{"actor": {}, "actor": {}}'),
+                await ask("open_pathway", b"not json"),
+                await ask("record_measure", {"actor": THERAPIST, "pathway_id": str(uuid4()),
+                                             "command": MEASURE}),
+            ]
+
+    lax, role, anonymous, repeated, garbage, unknown = run(scenario())
+    assert (lax["status"], lax["errors"][0]["field"]) == (422, "body.command.client_age")
+    assert role["status"] == 422
+    assert role["errors"][0]["field"] == "body.actor.role"
+    assert anonymous["status"] == 422
+    assert anonymous["errors"][0]["field"] == "body.actor"
+    assert (repeated["status"], repeated["type"]) == (
+        400, "urn:carepath:problem:duplicate-key")
+    assert (garbage["status"], garbage["type"]) == (400, "urn:carepath:problem:malformed-json")
+    assert unknown["status"] == 404
+    assert OrderedLog(container.pathways).head() == 0
+
+
