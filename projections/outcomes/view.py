@@ -276,25 +276,29 @@ def outcome_summary(tx: Tx, *, by: GroupBy | None = None, therapist: str | None 
 
 @dataclass(frozen=True)
 class OutcomeSummaries:
-    """``outcome_summary`` for everyone, by protocol and by therapist, read together."""
+    """``outcome_summary`` for everyone, by protocol, by therapist and by focus, read
+    together."""
 
     everyone: OutcomeGroup
     by_protocol: list[OutcomeGroup]
     by_therapist: list[OutcomeGroup]
+    by_focus: list[OutcomeGroup]
 
 
 def outcome_summaries(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
                       focus: str | None = None, since: datetime | date | None = None,
                       until: datetime | date | None = None) -> OutcomeSummaries:
-    """What the dashboard shows, from one query of each kind grouped by protocol and
-    therapist, added up in Python (the counts add; the rates are made from the sums)."""
-    completions, reviews = _tallies(tx, ["protocol", "therapist"], therapist=therapist,
-                                    protocol=protocol, focus=focus, since=since, until=until)
+    """What the dashboard shows, from one query of each kind grouped by protocol, therapist
+    and focus, added up in Python (the counts add; the rates are made from the sums)."""
+    completions, reviews = _tallies(tx, ["protocol", "therapist", "focus"],
+                                    therapist=therapist, protocol=protocol, focus=focus,
+                                    since=since, until=until)
     everyone = _groups(completions, reviews, None)
     return OutcomeSummaries(
         everyone=everyone[0] if everyone else _group(None, [0] * _COUNTS[0], [0, 0]),
         by_protocol=_groups(completions, reviews, 0),
-        by_therapist=_groups(completions, reviews, 1))
+        by_therapist=_groups(completions, reviews, 1),
+        by_focus=_groups(completions, reviews, 2))
 
 
 def _group(key: str | None, c: list[int], reviews: list[int]) -> OutcomeGroup:
@@ -308,16 +312,34 @@ def _group(key: str | None, c: list[int], reviews: list[int]) -> OutcomeGroup:
         not_on_track_rate=_rate(off_track, reviewed))
 
 
-def not_on_track(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
-                 focus: str | None = None, active_only: bool = True) -> list[NotOnTrack]:
-    """Pathways not on track, longest first (only those still in the acute course unless
-    ``active_only`` is False)."""
+def _off_track(therapist: str | None, protocol: str | None, focus: str | None,
+               active_only: bool) -> Where:
     where = _filters(Where().also("reviewed_at IS NOT NULL").also("improved_by_review = 0")
                      .also("phq9_baseline IS NOT NULL"), therapist, protocol, focus)
     if active_only:
         where.also("completed_at IS NULL").also("closed_at IS NULL")
+    return where
+
+
+def not_on_track(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+                 focus: str | None = None, active_only: bool = True,
+                 limit: int | None = None) -> list[NotOnTrack]:
+    """Pathways not on track, longest first (only those still in the acute course unless
+    ``active_only`` is False; the first ``limit``, if given)."""
+    where = _off_track(therapist, protocol, focus, active_only)
+    first = ""
+    if limit is not None:
+        first = " LIMIT :limit"
+        where.params["limit"] = limit
     rows = tx.all("SELECT pathway_id, therapist, protocol, focus, sessions_held, phq9_baseline,"
                   " phq9_latest, reviewed_at, last_measured_at FROM {pathways}" + where.sql
-                  + " ORDER BY reviewed_at, pathway_id", where.params)
+                  + " ORDER BY reviewed_at, pathway_id" + first, where.params)
     return [NotOnTrack(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
                        datetime.fromisoformat(r[7]), parse_time(r[8])) for r in rows]
+
+
+def not_on_track_count(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+                       focus: str | None = None, active_only: bool = True) -> int:
+    """How many pathways ``not_on_track`` would list without a limit."""
+    where = _off_track(therapist, protocol, focus, active_only)
+    return int(tx.scalar("SELECT COUNT(*) FROM {pathways}" + where.sql, where.params) or 0)

@@ -12,6 +12,7 @@ from projections.outcomes import OutcomesProjection
 from projections.outcomes.view import (
     mean_trajectory,
     not_on_track,
+    not_on_track_count,
     outcome_summaries,
     outcome_summary,
     trajectory,
@@ -70,6 +71,7 @@ def test_the_summaries_read_together_equal_each_read_alone(
             assert [together.everyone] == outcome_summary(tx, **filters)
             assert together.by_protocol == outcome_summary(tx, by="protocol", **filters)
             assert together.by_therapist == outcome_summary(tx, by="therapist", **filters)
+            assert together.by_focus == outcome_summary(tx, by="focus", **filters)
 
 
 def test_each_count_filters_on_the_time_of_its_own_fact(known: Known,
@@ -91,6 +93,9 @@ def test_not_on_track_lists_active_pathways_past_the_review_without_reliable_imp
     assert [(p.pathway_id, p.sessions_held, p.phq9_baseline, p.phq9_latest) for p in listed] == [
         (str(ids["p2"]), 9, 12, 10), (str(ids["p4"]), 11, 14, 14)]
     assert [p.pathway_id for p in for_ta] == [str(ids["p2"])]
+    with scoped(known, outcomes) as tx:
+        assert [p.pathway_id for p in not_on_track(tx, limit=1)] == [str(ids["p2"])]
+        assert (not_on_track_count(tx), not_on_track_count(tx, therapist="t-a")) == (2, 1)
 
 
 def test_a_trajectory_has_every_measure_with_its_session_and_stage(

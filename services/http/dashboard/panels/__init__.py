@@ -1,7 +1,7 @@
 """The dashboard's panels in page order, one module each, each reading one read model.
 
-Safety comes first: it is the panel a manager acts on today. Outcomes and fidelity, whose
-tables are wide, come last and take a whole row each.
+Safety comes first: it is the panel a manager acts on today. Outcomes, trajectories and
+fidelity, whose tables are wide, come last and take a whole row each.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from services.http.dashboard.panels import (
     maintenance,
     outcomes,
     safety,
+    trajectories,
 )
 from services.http.dashboard.shapes import PanelSpec
 
 PANELS: tuple[PanelSpec, ...] = (
     safety.PANEL, caseload.PANEL, funnel.PANEL, attendance.PANEL, maintenance.PANEL,
-    outcomes.PANEL, fidelity.PANEL,
+    outcomes.PANEL, trajectories.PANEL, fidelity.PANEL,
 )
 BY_ID: dict[str, PanelSpec] = {panel.id: panel for panel in PANELS}

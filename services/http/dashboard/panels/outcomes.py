@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from projections.outcomes.view import OutcomeGroup, mean_trajectory, outcome_summaries
+from projections.outcomes.view import OutcomeGroup, outcome_summaries
 from projections.store import Tx
 from services.http.dashboard.filters import Filters
-from services.http.dashboard.panels.words import plural, rate
+from services.http.dashboard.panels.words import plural, rate, words
 from services.http.dashboard.shapes import Cell, Chart, Content, PanelSpec, Series, Table
 
 
@@ -34,8 +34,9 @@ OUTCOMES: tuple[tuple[str, Callable[[OutcomeGroup], int]], ...] = (
     ("No response", _no_response))
 
 
-def _outcome_row(group: OutcomeGroup) -> list[Cell]:
-    return [group.key or "All", group.completed, *(count(group) for _, count in OUTCOMES),
+def _outcome_row(group: OutcomeGroup, label: str | None = None) -> list[Cell]:
+    return [label or group.key or "All", group.completed,
+            *(count(group) for _, count in OUTCOMES),
             rate(group.remission_rate), rate(group.response_rate)]
 
 
@@ -54,7 +55,6 @@ def build(tx: Tx, filters: Filters, now: datetime) -> Content:
     summaries = outcome_summaries(tx, **scope)
     overall, by_protocol = summaries.everyone, summaries.by_protocol
     by_therapist = summaries.by_therapist
-    trajectory = mean_trajectory(tx, instrument="phq9", **scope)
     summary = (f"{plural(overall.completed, 'pathway')} completed the acute course:"
                f" remission {rate(overall.remission_rate)},"
                f" response {rate(overall.response_rate)};"
@@ -74,6 +74,10 @@ def build(tx: Tx, filters: Filters, now: datetime) -> Content:
                   rows=[_outcome_row(g) for g in groups]),
             Table(caption="Outcome at completion, by therapist", columns=outcome_columns,
                   rows=[_outcome_row(g) for g in by_therapist]),
+            Table(caption="Outcome at completion, by focus (problem area)",
+                  columns=outcome_columns,
+                  rows=[_outcome_row(g, words(g.key) if g.key else "No focus chosen")
+                        for g in summaries.by_focus]),
             Table(caption="Reliable change at completion (PHQ-9 by 6 points, GAD-7 by 4)",
                   columns=["Group", "PHQ-9 pairs", "PHQ-9 improved", "PHQ-9 deteriorated",
                            "GAD-7 pairs", "GAD-7 improved", "GAD-7 deteriorated"],
@@ -81,16 +85,11 @@ def build(tx: Tx, filters: Filters, now: datetime) -> Content:
             Table(caption="Not on track at the session-8 review (no reliable improvement)",
                   columns=["Group", "Reviewed", "Not on track", "Rate"],
                   rows=[_track_row(g) for g in [*groups, *by_therapist]]),
-            Table(caption="Mean PHQ-9 by session (acute course; each pathway's first PHQ-9 there)",
-                  columns=["Session", "Pathways measured", "Mean PHQ-9"],
-                  rows=[[f"Session {p.session}" if p.session else "Baseline", p.pathways,
-                         round(p.mean_total, 1)]
-                        for p in trajectory]),
         ])
 
 
 PANEL = PanelSpec(
     id="outcomes", title="Outcomes", projection="outcomes", build=build,
     description="Response and remission at completion, reliable improvement, and pathways"
-                " not on track by session 8, by protocol and therapist.",
+                " not on track by session 8, by protocol, therapist and focus.",
     note="Completions are filtered by their completion date, reviews by the review's date.")
