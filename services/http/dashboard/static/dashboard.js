@@ -73,11 +73,17 @@
       node.setAttribute("aria-label", "none");
     } else {
       node.textContent = String(value);
-      if (typeof value === "number") {
+      if (numeric(value)) {
         node.className = "num";
       }
     }
     return node;
+  }
+
+  // Counts, scores and shares line up on the right, their column's header with them.
+  const SHARE = /^-?\d+(\.\d+)?%$/;
+  function numeric(value) {
+    return typeof value === "number" || (typeof value === "string" && SHARE.test(value));
   }
 
   function table(spec) {
@@ -85,11 +91,15 @@
     node.append(element("caption", spec.caption));
     const head = element("thead");
     const headRow = element("tr");
-    for (const column of spec.columns) {
+    spec.columns.forEach((column, index) => {
       const th = element("th", column);
       th.scope = "col";
+      const values = spec.rows.map((row) => row[index]).filter((v) => v !== null);
+      if (index > 0 && values.length > 0 && values.every(numeric)) {
+        th.className = "num";
+      }
       headRow.append(th);
-    }
+    });
     head.append(headRow);
     const body = element("tbody");
     for (const row of spec.rows) {
