@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import aio_pika
 import nats
@@ -55,36 +54,44 @@ async def nats_forget(url: str, names: Names) -> None:
 
 
 class RabbitTap:
-    """A queue bound to every event subject, declared before the relay publishes."""
+    """A queue bound to every event subject, declared before the relay publishes; each step
+    connects on its own, so the steps may run in different event loops."""
 
     def __init__(self, url: str, names: Names) -> None:
         self.url, self.names = url, names
-        self.connection: Any = None
-        self.queue: Any = None
+        self.queue = f"{names.events}.tap"
 
     async def open(self) -> None:
-        self.connection = await aio_pika.connect(self.url)
-        channel = await self.connection.channel()
-        exchange = await channel.declare_exchange(self.names.events, "topic", durable=True)
-        self.queue = await channel.declare_queue(f"{self.names.events}.tap", exclusive=True)
-        await self.queue.bind(exchange, f"{self.names.events}.#")
+        connection = await aio_pika.connect(self.url)
+        async with connection:
+            channel = await connection.channel()
+            exchange = await channel.declare_exchange(self.names.events, "topic", durable=True)
+            queue = await channel.declare_queue(self.queue, durable=True)
+            await queue.bind(exchange, f"{self.names.events}.#")
 
     async def drain(self, idle: float = 1.0) -> list[Received]:
+        connection = await aio_pika.connect(self.url)
         found: list[Received] = []
-        while True:
-            message = await self.queue.get(no_ack=True, fail=False, timeout=5)
-            if message is None:
-                await asyncio.sleep(idle)
-                message = await self.queue.get(no_ack=True, fail=False, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.get_queue(self.queue)
+            while True:
+                message = await queue.get(no_ack=True, fail=False, timeout=5)
                 if message is None:
-                    return found
-            headers = {k: str(v) for k, v in (message.headers or {}).items()}
-            found.append(Received(message.routing_key or "", headers, message.body))
+                    await asyncio.sleep(idle)
+                    message = await queue.get(no_ack=True, fail=False, timeout=5)
+                    if message is None:
+                        return found
+                headers = {k: str(v) for k, v in (message.headers or {}).items()}
+                headers["message_id"] = message.message_id or ""
+                found.append(Received(message.routing_key or "", headers, message.body))
 
     async def close(self) -> None:
-        channel = await self.connection.channel()
-        await channel.exchange_delete(self.names.events)
-        await self.connection.close()
+        connection = await aio_pika.connect(self.url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(self.queue)
+            await channel.exchange_delete(self.names.events)
 
 
 async def redis_all(url: str, names: Names) -> list[Received]:

@@ -82,6 +82,8 @@ def test_every_stored_event_arrives_once_in_log_order_as_a_valid_cloudevent(
         assert message.headers[EVENT_TYPE] == envelope["type"]
         if family == "nats":
             assert message.headers["Nats-Msg-Id"] == envelope["id"]
+        if family == "rabbit":
+            assert message.headers["message_id"] == envelope["id"]
         versions[envelope["subject"]].append(envelope["aggregateversion"])
     for each in versions.values():  # per pathway: 1, 2, 3, ... with no gap
         assert each == list(range(1, len(each) + 1))
