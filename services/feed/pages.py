@@ -25,7 +25,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from projections.log import OrderedLog, Position
 from projections.scan import RawRow
 from services.errors import StoreUnavailable
-from services.feed.rows import RowEnvelopes
+from services.feed.rows import Envelope, RowEnvelopes
 from services.integration import by_type
 from services.integration.envelope import Envelopes
 
@@ -45,8 +45,8 @@ class UnknownEventType(ValueError):
 class Page:
     positions: list[Position]
     """Each event's log position, in log order."""
-    events: list[bytes]
-    """Each event's envelope, JSON bytes."""
+    events: list[Envelope]
+    """Each event's envelope (``services.feed.rows.encode`` writes them)."""
     next_after: Position
     """Where to read on from: the last event's position, or further (see the module)."""
     head: Position
@@ -81,7 +81,7 @@ class EventFeed:
         full = len(rows) >= limit
         last = rows[-1][0] if rows else after
         next_after = last if full or not classes else max(last, head)
-        positions, events = self._rows.encode(rows)
+        positions, events = self._rows.envelopes(rows)
         head = max(head, rows[-1][0]) if rows else head  # saves during the read
         return Page(positions, events, max(next_after, after), head, full)
 

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from services.errors import StoreUnavailable
 from services.feed.pages import DEFAULT_LIMIT, MAX_LIMIT, EventFeed, Page, UnknownEventType
+from services.feed.rows import encode
 from services.feed.signal import POLL_SECONDS, LogSignal
 from services.http.problems import BadRequestField
 from services.http.views import PROBLEM, View
@@ -94,8 +95,7 @@ def events(request: Request, after: After = 0, limit: Limit = DEFAULT_LIMIT,
     `Link` header) names the next page. An empty page with `next_after` equal to `head` means
     caught up: ask again later, or use the stream."""
     page = _page(feed_of(request), after, limit, types or [])
-    body = b'{"events":[%s],"next_after":%d,"head":%d}' % (
-        b",".join(page.events), page.next_after, page.head)
+    body = encode({"events": page.events, "next_after": page.next_after, "head": page.head})
     query = urlencode([("after", page.next_after), ("limit", limit),
                        *(("type", kind) for kind in types or ())])
     return Response(body, media_type="application/json",
@@ -135,8 +135,9 @@ async def _events(request: Request, page: Page, *, feed: EventFeed, signal: LogS
     quiet_since = loop.time()
     while True:
         if page.events:
-            yield b"".join(b"id: %d\ndata: %s\n\n" % pair
-                           for pair in zip(page.positions, page.events, strict=True))
+            yield b"".join(b"id: %d\ndata: %s\n\n" % (position, encode(envelope))
+                           for position, envelope in zip(page.positions, page.events,
+                                                         strict=True))
             quiet_since = loop.time()
         cursor = page.next_after
         if not page.full:
