@@ -11,7 +11,8 @@ from a log of ``--rebuild-events`` against a raw keyset scan, SQLite and Postgre
 (command committed -> visible in every read model under a steady command rate, PostgreSQL)
 and ``endpoints`` (the dashboard's JSON with ``--endpoint-pathways`` pathways read); issue
 8's ``verify`` (the whole-store verification of ``--verify-events`` against a raw keyset scan)
-and ``chain`` (a command with and without the hash tree).
+and ``chain`` (a command with and without the hash tree); issue 7's ``feed`` (``GET /events``
+paging through ``--feed-events`` against a raw keyset scan with the same page size).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench.carepath import MEAN_HISTORY, typical_event_bytes
 from bench.decoding import measure_decoding
 from bench.endpoints import BAR_MS as ENDPOINT_BAR_MS
 from bench.endpoints import run_endpoints
+from bench.feed import feed_sections
 from bench.history import BAR as HISTORY_BAR
 from bench.history import run_history
 from bench.lag import BAR_MS as LAG_BAR_MS
@@ -47,7 +49,7 @@ __all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CAREPATH_FACTORY = "bench.carepath:carepath_factory"
 SECTIONS = ("write", "history", "decode", "http", "rebuild", "lag", "endpoints", "verify",
-            "chain")
+            "chain", "feed")
 
 
 def load_factory(spec: str) -> WorkloadFactory:
@@ -148,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="verify: scan + verify rounds per store")
     p.add_argument("--chain-commands", type=int, default=300,
                    help="chain: command pairs (with and without the hash tree) per store")
+    p.add_argument("--feed-events", type=int, default=200_000,
+                   help="feed: events in the log GET /events pages through")
+    p.add_argument("--feed-repeat", type=int, default=3,
+                   help="feed: scan + paging rounds per store")
     return p
 
 
@@ -219,6 +225,7 @@ def _speed_sections(args: argparse.Namespace, lines: list[str], data: dict[str, 
         met = met and http.meets_bars()
     met = _read_side_sections(args, lines, sections, say) and met
     met = integrity_sections(args, lines, sections, say) and met
+    met = feed_sections(args, lines, sections, say) and met
     if sections:
         load = os.getloadavg()[0]
         lines.append(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end"

@@ -165,3 +165,21 @@ def test_the_verify_and_chain_sections_print_their_ratios_on_both_stores(
         assert sections[f"verify_{store}"]["events"] >= 600
         assert sections[f"verify_{store}"]["ratio"] > 0
         assert sections[f"chain_{store}"]["commands"] == 5
+
+
+def test_the_feed_section_prints_its_ratio_on_both_stores(
+    server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "feed.json"
+    argv = ["--dsn", server_dsn, "--quiet", "--sections", "feed", "--feed-events", "2500",
+            "--feed-repeat", "1", "--json", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "feed (sqlite): GET /events pages" in text
+    assert "feed (postgresql): GET /events pages" in text
+    assert "bar >= 0.25" in text
+    sections = json.loads(out.read_text(encoding="utf-8"))["sections"]
+    for store in ("sqlite", "postgresql"):
+        assert sections[f"feed_{store}"]["events"] >= 2500
+        assert sections[f"feed_{store}"]["page"] == 1000
+        assert sections[f"feed_{store}"]["ratio"] > 0
