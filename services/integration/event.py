@@ -47,11 +47,13 @@ class IntegrationEvent(BaseModel):
 
     @classmethod
     def from_event(cls, event: Any) -> Self:
-        """The integration event of a stored one: by default its fields of the same name
-        (a subclass that reshapes a value, say drops a nested PHI field, overrides this)."""
+        """The integration event of a stored one: ``fields_of`` it, validated."""
         return cls.model_validate(cls.fields_of(event))
 
     @classmethod
     def fields_of(cls, event: Any) -> dict[str, Any]:
-        """The stored event's values of this model's fields, by name."""
+        """The stored event's values of this model's fields, by name. A model that reshapes
+        a value (drops a nested PHI field, splits a code) overrides this, not ``from_event``:
+        the HTTP feed's fast path (``services/feed/rows.py``) runs ``fields_of`` over the
+        stored JSON without a validating round trip."""
         return {name: getattr(event, name) for name in cls.model_fields}

@@ -12,7 +12,7 @@ What each leaves out of the stored event, and why:
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -166,10 +166,10 @@ class InventoryRecorded(IntegrationEvent, frozen=True):
     relationships: tuple[InventoryEntry, ...]
 
     @classmethod
-    def from_event(cls, event: Any) -> Self:
-        return cls(relationships=tuple(
-            InventoryEntry.model_validate(relationship, from_attributes=True)
-            for relationship in event.relationships))
+    def fields_of(cls, event: Any) -> dict[str, Any]:
+        kept = InventoryEntry.model_fields
+        return {"relationships": tuple({name: getattr(relationship, name) for name in kept}
+                                       for relationship in event.relationships)}
 
 
 class FormulationShared(IntegrationEvent, frozen=True):
