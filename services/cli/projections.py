@@ -6,7 +6,8 @@ deployment runs it as a process of its own (``serve`` runs the same workers in-p
 live one and waits until it takes over, with a progress bar (plain lines when not a TTY): the
 running workers build it if they lead, this command otherwise; ``rebuild --all`` with no
 worker running builds every read model in one pass over the log (``rebuild_all``). ``status``
-prints each projection's position, lag and heartbeat, and a rebuild's progress.
+prints each projection's position, lag, heartbeat and leading worker (host:pid), and a
+rebuild's progress.
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def status_command(args: argparse.Namespace) -> int:
     finally:
         container.close()
     print(f"{'read model':<14} {'gen':>4} {'position':>10} {'head':>10} {'lag':>8}"
-          f" {'lag s':>8} {'heartbeat':>10}  rebuild")
+          f" {'lag s':>8} {'heartbeat':>10}  {'worker':<24} rebuild")
     for row in rows:
         print(_status_line(row))
     return 0
@@ -211,4 +212,5 @@ def _status_line(row: ProjectionStatus) -> str:
                    f" ETA {eta}")
     gen = "-" if row.live_generation is None else str(row.live_generation)
     return (f"{row.name:<14} {gen:>4} {row.position:>10,} {row.head:>10,}"
-            f" {row.lag_events:>8,} {row.lag_seconds:>8.1f} {beat:>10}  {rebuild}")
+            f" {row.lag_events:>8,} {row.lag_seconds:>8.1f} {beat:>10}"
+            f"  {row.worker or '-':<24} {rebuild}").rstrip()

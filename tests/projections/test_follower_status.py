@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from projections.follower import worker_name
 from projections.log import OrderedLog
 from projections.registry import all_projections
 from projections.status import projection_status
@@ -64,5 +65,8 @@ def test_the_cli_prints_status_and_rebuilds(tmp_path: Path,
     assert main(["projections", "status", "--data-dir", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("read model")
+    assert "worker" in lines[0]
     assert len(lines) == 1 + len(names)
+    rebuilt = next(line for line in lines if line.startswith(f"{names[0]} "))
+    assert worker_name() in rebuilt.split()  # the rebuild's follower led and beat
     assert main(["projections", "rebuild", "no-such", "--data-dir", str(tmp_path)]) == 2
