@@ -126,7 +126,7 @@ _RELEVANT = frozenset({*_FOLDS, e.MeasureRecorded, e.PathwayOpened})
 
 class OutcomesProjection:
     name = NAME
-    version = 2
+    version = 3
     tables = TABLES
     handles = _RELEVANT
 

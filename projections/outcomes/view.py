@@ -57,7 +57,9 @@ TABLES = {
             completed_at, closed_reason, focus, outcome, phq9_baseline, phq9_latest,
             gad7_baseline, gad7_latest);
         CREATE INDEX IF NOT EXISTS {pathways}_reviews ON {pathways} (protocol, therapist,
-            reviewed_at, closed_reason, focus, phq9_baseline, improved_by_review)""",
+            reviewed_at, closed_reason, focus, phq9_baseline, improved_by_review);
+        CREATE INDEX IF NOT EXISTS {pathways}_off_track ON {pathways} (reviewed_at, pathway_id)
+            WHERE improved_by_review = 0 AND completed_at IS NULL AND closed_at IS NULL""",
     "measures": """CREATE TABLE IF NOT EXISTS {measures} (
         pathway_id TEXT NOT NULL, version INTEGER NOT NULL, instrument TEXT NOT NULL,
         total INTEGER NOT NULL, band TEXT NOT NULL, stage TEXT NOT NULL,
