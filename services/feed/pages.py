@@ -25,6 +25,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from projections.log import OrderedLog, Position
 from projections.scan import RawRow
 from services.errors import StoreUnavailable
+from services.feed.ahead import ReadAhead
 from services.feed.rows import Envelope, RowEnvelopes
 from services.integration import by_type
 from services.integration.envelope import Envelopes
@@ -58,9 +59,12 @@ class Page:
 class EventFeed:
     """Reads pages of envelopes from the ordered log of one write application."""
 
-    def __init__(self, application: Any, envelopes: Envelopes) -> None:
+    def __init__(self, application: Any, envelopes: Envelopes, *,
+                 read_ahead: bool = True) -> None:
         self._log = OrderedLog(application)
         self._rows = RowEnvelopes(envelopes, self._log, application.mapper)
+        self._ahead: ReadAhead[Page] | None = (
+            ReadAhead(lambda page: page.full) if read_ahead else None)
 
     def topics(self, event_types: Sequence[str]) -> list[Any]:
         """The stored event classes of CloudEvents ``event_types`` (UnknownEventType)."""
@@ -73,8 +77,19 @@ class EventFeed:
         return classes
 
     def page(self, after: Position, limit: int, event_types: Sequence[str] = ()) -> Page:
-        """Up to ``limit`` envelopes after ``after`` (only of ``event_types``, if given)."""
+        """Up to ``limit`` envelopes after ``after`` (only of ``event_types``, if given).
+        After a full page the next one is read ahead (``services.feed.ahead``)."""
         classes = self.topics(event_types)
+        key = (after, limit, tuple(event_types))
+        page = None if self._ahead is None else self._ahead.take(key)
+        if page is None:
+            page = self._page(after, limit, classes)
+        if page.full and self._ahead is not None:
+            following = (page.next_after, limit, tuple(event_types))
+            self._ahead.start(following, lambda: self._page(page.next_after, limit, classes))
+        return page
+
+    def _page(self, after: Position, limit: int, classes: list[Any]) -> Page:
         with _outages_as_unavailable():
             head = self._log.head()
             rows = self._read(after, limit, classes)
