@@ -6,19 +6,23 @@ decoding a stored event costs several times its fetch, so a rebuild of all of th
 as many log scans as there are read models. Here each batch is read once and applied to every
 projection's new generation inside one transaction that also advances each generation's
 position (the same compare-and-set as ``catch_up``), so exactly-once holds per projection and
-a crash resumes from the last committed batch. The generations are built blue/green
+a crash resumes from the last committed batch. A batch is folded while only reading (its
+writes kept, ``Tx.deferring``) and written in a short transaction after: SQLite has one
+writer at a time, and rebuilds in other processes (``rebuild_parallel``) write the same
+file. The generations are built blue/green
 (``rebuild.begin_rebuild``) and each becomes live in the transaction of the batch that reaches
 the head, as ``rebuild.build_step`` does for one.
 
 ``timings`` (optional) accumulates seconds spent reading, decoding, in each projection's fold
-and in committing, so a benchmark can say where a rebuild's time goes.
+and in writing and committing the rows (``write``), so a benchmark can say where a rebuild's
+time goes.
 """
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +35,7 @@ from projections.log import LoggedEvent, OrderedLog, Position
 from projections.projection import Projection, handled_types
 from projections.rebuild import begin_rebuild
 from projections.scan import RawRow
-from projections.store import ReadStore
+from projections.store import ReadStore, Write
 from projections.tracking import advance, lock_position, make_live
 
 BATCH = 20_000
@@ -44,18 +48,25 @@ class AllProgress:
     position: Position
     head: Position
     applied: int
+    processes: tuple[tuple[int, Position], ...] = ()
+    """Each process building them (``rebuild_parallel``) as its id and its position (none:
+    this process alone)."""
 
 
 def rebuild_all(store: ReadStore, log: OrderedLog, projections: Sequence[Projection], *,
                 batch: int = BATCH, progress: Callable[[AllProgress], None] | None = None,
-                timings: dict[str, float] | None = None) -> int:
+                timings: dict[str, float] | None = None,
+                generations: Mapping[str, int] | None = None) -> int:
     """Build a new generation of every projection from the whole log; they go live together
     at the head. Returns the events applied (each counted once, not once per projection).
 
-    The caller must be the only writer of the new generations (the workers' leadership of
-    each projection, or no worker running): the rows kept in memory between batches are
-    only right while nobody else writes them, and each batch checks it."""
-    generations = {p.name: begin_rebuild(store, p) for p in projections}
+    ``generations`` names the generation to build of each (begun by ``begin_rebuild``, not
+    live); by default the one under way, or a new one. The caller must be the only writer of
+    the new generations (the workers' leadership of each projection, or no worker running):
+    the rows kept in memory between batches are only right while nobody else writes them,
+    and each batch checks it."""
+    if generations is None:
+        generations = {p.name: begin_rebuild(store, p) for p in projections}
     clock = _Clock(timings)
     position, applied = _common_start(store, projections, generations), 0
     memory: dict[str, Any] = {}
@@ -67,8 +78,18 @@ def rebuild_all(store: ReadStore, log: OrderedLog, projections: Sequence[Project
             caught_up = len(rows) < batch
             last = rows[-1][0] if rows else position
             routes = _routes(projections, events)
+            writes: list[Write] = []
+            with store.reading() as reading:
+                folding = reading.remembering(memory).deferring(writes)
+                for projection in projections:
+                    handled = routes[handled_types(projection)]
+                    if handled:
+                        started = time.perf_counter()
+                        projection.apply(handled, folding.with_tables(
+                            tables_of(projection, generations[projection.name])))
+                        clock.add(projection.name, started)
+            started = time.perf_counter()
             with store.transaction() as tx:
-                remembering = tx.remembering(memory)
                 for projection in projections:
                     generation = generations[projection.name]
                     after = lock_position(tx, projection.name, generation)
@@ -76,18 +97,14 @@ def rebuild_all(store: ReadStore, log: OrderedLog, projections: Sequence[Project
                         msg = (f"projection {projection.name} generation {generation} moved"
                                f" to {after} while being rebuilt from {position}")
                         raise RuntimeError(msg)
+                tx.run(writes)
+                for projection in projections:
+                    generation = generations[projection.name]
                     if rows:
-                        handled = routes[handled_types(projection)]
-                        if handled:
-                            started = time.perf_counter()
-                            projection.apply(handled, remembering.with_tables(
-                                tables_of(projection, generation)))
-                            clock.add(projection.name, started)
                         advance(tx, projection.name, generation, position, last)
                     if caught_up:
                         make_live(tx, projection.name, generation)
-                started = time.perf_counter()
-            clock.add("commit", started)
+            clock.add("write", started)
             position, applied = last, applied + len(rows)
             batch_done()
             if progress is not None:
@@ -152,7 +169,7 @@ def _fewer_collections() -> Iterator[Callable[[], None]]:
 
 
 def _common_start(store: ReadStore, projections: Sequence[Projection],
-                  generations: dict[str, int]) -> Position:
+                  generations: Mapping[str, int]) -> Position:
     """Where every new generation stands (0 for a fresh rebuild; a resumed one must agree)."""
     with store.transaction() as tx:
         positions = {lock_position(tx, p.name, generations[p.name]) for p in projections}

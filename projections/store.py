@@ -28,6 +28,8 @@ from projections.bulk import bulk
 Dialect = Literal["sqlite", "postgresql"]
 Row = tuple[Any, ...]
 Params = Mapping[str, Any] | None
+Write = tuple[str, list[Mapping[str, Any]]]
+"""A deferred write: the statement with its tables filled in, and its rows (one or many)."""
 TABLE_PREFIX = "rm_"
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -53,10 +55,13 @@ class Tx:
 
     def __init__(self, connection: Any, dialect: Dialect,
                  tables: Mapping[str, str] | None = None,
-                 memory: dict[str, Any] | None = None) -> None:
+                 memory: dict[str, Any] | None = None,
+                 deferred: list[Write] | None = None) -> None:
         self._connection = connection
         self.dialect: Dialect = dialect
         self.tables: Mapping[str, str] = tables or {}
+        self.deferred = deferred
+        """Writes kept to run later (``deferring``), None: writes run at once."""
         self.memory = memory
         """Rows a rebuild keeps between its batches (None: read every batch's rows afresh).
 
@@ -66,33 +71,56 @@ class Tx:
 
     def with_tables(self, tables: Mapping[str, str]) -> Tx:
         """The same transaction, with ``{name}`` standing for these physical tables."""
-        return Tx(self._connection, self.dialect, tables, self.memory)
+        return Tx(self._connection, self.dialect, tables, self.memory, self.deferred)
 
     def remembering(self, memory: dict[str, Any]) -> Tx:
         """The same transaction, keeping rows in ``memory`` between batches (see ``memory``)."""
-        return Tx(self._connection, self.dialect, self.tables, memory)
+        return Tx(self._connection, self.dialect, self.tables, memory, self.deferred)
+
+    def deferring(self, writes: list[Write]) -> Tx:
+        """The same transaction for reading; its writes are appended to ``writes`` instead
+        of run, for ``run`` to run in another (write) transaction. A rebuild folds a batch
+        while reading, and holds SQLite's write lock only to write what it folded."""
+        return Tx(self._connection, self.dialect, self.tables, self.memory, writes)
+
+    def run(self, writes: Iterable[Write]) -> None:
+        """Run writes kept by a deferring transaction, in order, in this one."""
+        for text, rows in writes:
+            self._write(text, rows)
 
     def sql(self, statement: str) -> str:
         text = statement.format_map(self.tables) if self.tables else statement
         return _for_psycopg(text) if self.dialect == "postgresql" else text
 
     def execute(self, statement: str, params: Params = None) -> None:
+        if self.deferred is not None:
+            self.executemany(statement, [params or {}])
+            return
         self._connection.execute(self.sql(statement), params or {})
 
     def executemany(self, statement: str, rows: Iterable[Mapping[str, Any]]) -> None:
         rows = list(rows)
         if not rows:
             return
+        text = statement.format_map(self.tables) if self.tables else statement
+        if self.deferred is not None:
+            self.deferred.append((text, rows))
+            return
+        self._write(text, rows)
+
+    def _write(self, text: str, rows: list[Mapping[str, Any]]) -> None:
+        """``text``'s tables filled in already."""
         if self.dialect == "postgresql":
-            text = statement.format_map(self.tables) if self.tables else statement
             plan = bulk(text)
             if plan is not None and plan.takes(rows):
                 plan.write(self._connection, rows)
                 return
             with self._connection.cursor() as cursor:
                 cursor.executemany(_for_psycopg(text), rows)
+        elif len(rows) == 1:
+            self._connection.execute(text, rows[0])
         else:
-            self._connection.executemany(self.sql(statement), rows)
+            self._connection.executemany(text, rows)
 
     def all(self, statement: str, params: Params = None) -> list[Row]:
         cursor = self._connection.execute(self.sql(statement), params or {})

@@ -39,7 +39,7 @@ def test_one_pass_rebuild_matches_each_projection_caught_up_alone(known: Known) 
     head = OrderedLog(known.container.pathways).head()
     assert applied == head
     assert seen[-1] == head
-    assert {"read", "decode", "commit"} <= timings.keys()
+    assert {"read", "decode", "write"} <= timings.keys()
     for projection in projections:
         assert live_generation(known.store, projection.name, fresh=True) == 2
         with known.store.reading() as tx:
