@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild-repeat", type=int, default=1,
                    help="rebuild: scan + rebuild rounds per store (not --repeat: a 1M-event"
                         " rebuild takes minutes)")
+    p.add_argument("--rebuild-processes", type=int, default=None,
+                   help="rebuild: processes sharing the read models out (default: one per"
+                        " core)")
     p.add_argument("--lag-rate", type=float, default=50.0, help="lag: commands per second")
     p.add_argument("--lag-seconds", type=float, default=30.0, help="lag: seconds of commands")
     p.add_argument("--lag-pathways", type=int, default=1000,
@@ -242,11 +245,13 @@ def _read_side_sections(args: argparse.Namespace, lines: list[str], sections: di
     if "rebuild" in args.sections:
         say(f"rebuild: every read model from {args.rebuild_events:,} events ...")
         for result in run_rebuild(args.dsn, events=args.rebuild_events,
-                                  repeat=args.rebuild_repeat, say=say):
+                                  repeat=args.rebuild_repeat,
+                                  processes=args.rebuild_processes, say=say):
             lines.extend(result.render())
             sections[f"rebuild_{result.store}"] = {
                 "events": result.events, "scan_rate": result.scan_rate,
                 "rebuild_rate": result.rebuild_rate, "ratio": result.ratio,
+                "processes": result.processes, "one_process_rate": result.one_process_rate,
                 "bar": REBUILD_BAR, "stretch": REBUILD_STRETCH, "stages": result.stages}
             met = met and result.meets_bar()
     if "lag" in args.sections:

@@ -152,14 +152,15 @@ def leadership_for(settings: Settings) -> Callable[[str], Leadership]:
     return leadership
 
 
-def open_read_store(settings: Settings) -> ReadStore:
-    """The read models' database: a SQLite file beside the events, or the same PostgreSQL."""
+def open_read_store(settings: Settings, *, timeout_seconds: float | None = None) -> ReadStore:
+    """The read models' database: a SQLite file beside the events, or the same PostgreSQL
+    (``timeout_seconds``: a longer wait than the service's, for a rebuild's large writes)."""
     conninfo = read_store_conninfo(settings)
+    timeout = timeout_seconds or settings.database_timeout_seconds
     if conninfo is None:
         return SQLiteReadStore(settings.data_dir / READ_MODELS_FILE,
-                               busy_timeout_seconds=settings.database_timeout_seconds)
-    return PostgresReadStore(conninfo, pool_size=settings.pool_size,
-                             timeout_seconds=settings.database_timeout_seconds)
+                               busy_timeout_seconds=timeout)
+    return PostgresReadStore(conninfo, pool_size=settings.pool_size, timeout_seconds=timeout)
 
 
 def broker_runtime(container: Container, *, relay: bool, commands: bool,

@@ -5,9 +5,9 @@ deployment runs it as a process of its own (``serve`` runs the same workers in-p
 ``CAREPATH_PROJECTIONS_IN_PROCESS=false``). ``rebuild`` builds a new generation beside the
 live one and waits until it takes over, with a progress bar (plain lines when not a TTY): the
 running workers build it if they lead, this command otherwise; ``rebuild --all`` with no
-worker running builds every read model in one pass over the log (``rebuild_all``). ``status``
-prints each projection's position, lag, heartbeat and leading worker (host:pid), and a
-rebuild's progress.
+worker running builds every read model in one pass over the log per process, the read models
+shared out between processes (one per core, ``--processes``). ``status`` prints each
+projection's position, lag, heartbeat and leading worker (host:pid), and a rebuild's progress.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from projections.follower import Follower, FollowerOptions
 from projections.log import OrderedLog
 from projections.projection import Projection
 from projections.rebuild import begin_rebuild, plan_of
-from projections.rebuild_all import rebuild_all
 from projections.registry import all_projections
 from projections.status import ProjectionStatus, projection_status
 from services.cli.common import EXIT_CONFIG, settings_from
 from services.composition import Container, bootstrap, leadership_for
+from services.rebuild_worker import rebuild_in_processes
 
 PROJECTIONS_EPILOG = """\
 examples:
@@ -60,6 +60,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     rebuild = sub.add_parser("rebuild", help="rebuild one read model (or --all) blue/green")
     rebuild.add_argument("name", nargs="?", help="the read model to rebuild")
     rebuild.add_argument("--all", action="store_true", help="rebuild every read model")
+    rebuild.add_argument("--processes", type=_positive, default=None, metavar="N",
+                         help="--all with no worker running: processes sharing the read"
+                              " models out (default: one per core)")
     rebuild.set_defaults(handler=rebuild_command)
     status = sub.add_parser("status", help="position, lag and heartbeat per read model")
     status.set_defaults(handler=status_command)
@@ -88,7 +91,8 @@ def rebuild_command(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     container = bootstrap(settings_from(args))
     try:
-        if len(chosen) > 1 and rebuild_together(container, chosen, sys.stdout):
+        if len(chosen) > 1 and rebuild_together(container, chosen, sys.stdout,
+                                                processes=args.processes):
             return 0
         for projection in chosen:
             rebuild(container, projection, sys.stdout)
@@ -97,8 +101,10 @@ def rebuild_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def rebuild_together(container: Container, projections: list[Projection], out: TextIO) -> bool:
-    """Rebuild ``projections`` in one pass over the log (``rebuild_all``), if no running
+def rebuild_together(container: Container, projections: list[Projection], out: TextIO, *,
+                     processes: int | None = None) -> bool:
+    """Rebuild ``projections`` together, shared out between ``processes`` processes (default
+    one per core) each making one pass over the log (``rebuild_in_processes``), if no running
     worker leads any of them; False (nothing done) if one does: the workers then build each
     (``rebuild``), since only the leader of a read model may write it."""
     leaderships = [leadership_for(container.settings)(p.name) for p in projections]
@@ -107,15 +113,22 @@ def rebuild_together(container: Container, projections: list[Projection], out: T
             print("read models: running workers lead some of them; they rebuild each",
                   file=out, flush=True)
             return False
-        log = OrderedLog(container.pathways)
         bar = Bar(out, "every read model", None)
-        rebuild_all(container.read_store, log, projections,
-                    progress=lambda done: bar.show(done.position, done.head))
-        bar.done(log.head())
+        rebuild_in_processes(container, projections, processes=processes,
+                             progress=lambda done: bar.show(done.position, done.head))
+        bar.done(OrderedLog(container.pathways).head())
         return True
     finally:
         for leadership in leaderships:
             leadership.release()
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        msg = f"must be 1 or more, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _chosen(args: argparse.Namespace) -> list[Projection] | None:
