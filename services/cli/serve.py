@@ -73,15 +73,17 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def build_read_models(container: Container) -> None:
-    """After a large demo on the embedded store, fill every read model in one pass over the log
-    (each event decoded once for all of them), so the dashboard has its numbers at start.
+    """After a large demo on the embedded store, fill every read model, shared out between
+    processes each making one pass over the log (``rebuild_in_processes``), so the dashboard
+    has its numbers at start.
 
     Only where no read model has been built yet: otherwise the workers catch up as usual.
     """
     from projections.log import OrderedLog  # noqa: PLC0415
-    from projections.rebuild_all import AllProgress, rebuild_all  # noqa: PLC0415
+    from projections.rebuild_all import AllProgress  # noqa: PLC0415
     from projections.registry import all_projections  # noqa: PLC0415
     from projections.status import projection_status  # noqa: PLC0415
+    from services.rebuild_worker import rebuild_in_processes  # noqa: PLC0415
 
     log = OrderedLog(container.pathways)
     projections = all_projections()
@@ -101,7 +103,7 @@ def build_read_models(container: Container) -> None:
 
     print(f"  read models: building all {len(projections)} from {log.head():,} events",
           flush=True)
-    rebuild_all(container.read_store, log, projections, progress=progress)
+    rebuild_in_processes(container, projections, progress=progress)
 
 
 def worker_app() -> FastAPI:
