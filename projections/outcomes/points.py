@@ -41,8 +41,15 @@ def _adding(table: str, key: tuple[str, ...]) -> str:
             f" total = {{{table}}}.total + excluded.total")
 
 
+def _emptied(table: str, key: tuple[str, ...]) -> str:
+    return (f"DELETE FROM {{{table}}} WHERE {' AND '.join(f'{c} = :{c}' for c in key)}"
+            " AND pathways = 0")
+
+
 _ADD = _adding("trajectory", KEY)
 _ADD_DAYS = _adding("trajectory_days", (*KEY, "day"))
+_EMPTIED = _emptied("trajectory", KEY)
+_EMPTIED_DAYS = _emptied("trajectory_days", (*KEY, "day"))
 
 
 class Points:
@@ -63,7 +70,7 @@ class Points:
     def write(self, tx: Tx) -> None:
         every: Counter[tuple[Any, ...]] = Counter()
         totals: Counter[tuple[Any, ...]] = Counter()
-        days = []
+        days: list[Row] = []
         for key in sorted(self.pathways):
             pathways, total = self.pathways[key], self.total[key]
             if pathways or total:
@@ -71,6 +78,11 @@ class Points:
                 totals[key[:-1]] += total
                 days.append({**dict(zip((*KEY, "day"), key, strict=True)),
                              "pathways": pathways, "total": total})
-        tx.executemany(_ADD, [{**dict(zip(KEY, key, strict=True)), "pathways": every[key],
-                               "total": totals[key]} for key in sorted(every)])
+        sums: list[Row] = [{**dict(zip(KEY, key, strict=True)), "pathways": every[key],
+                 "total": totals[key]} for key in sorted(every) if every[key] or totals[key]]
+        tx.executemany(_ADD, sums)
         tx.executemany(_ADD_DAYS, days)
+        # A sum taken back to no pathway goes, as if never added: the rows do not depend on
+        # how the log was cut into batches (a rebuild's are larger than a follower's).
+        tx.executemany(_EMPTIED, [row for row in sums if row["pathways"] < 0])
+        tx.executemany(_EMPTIED_DAYS, [row for row in days if row["pathways"] < 0])
