@@ -1,12 +1,18 @@
 """How a rebuild's read models are shared out between processes: the ones sharing the pathway
 fold stay together, every process gets work, and one pass builds read models standing at one
-position."""
+position; the settings sent to a process load as the same settings."""
 
 from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
 
 from projections.projection import Projection
 from projections.rebuild_plan import plan
 from projections.registry import all_projections
+from services.rebuild_worker import settings_payload
+from services.settings import load_settings
 
 FAMILY = {"pathways", "caseload", "funnel"}
 
@@ -44,3 +50,13 @@ def test_read_models_stopped_at_different_positions_are_built_in_separate_passes
     positions = {p.name: 40 if p.name in FAMILY else 0 for p in projections}
     (share,) = _names(plan(projections, positions, 1))
     assert share == [{p.name for p in projections} - FAMILY, FAMILY]  # position 0 first
+
+
+def test_the_settings_a_rebuild_process_is_sent_load_as_the_same_settings(tmp_path: Path
+                                                                         ) -> None:
+    settings = load_settings(
+        data_dir=tmp_path, database_url="postgresql://u:secret@db:5432/care",
+        cipher_key=base64.b64encode(bytes(range(32))).decode())
+    payload = settings_payload(settings)
+    assert json.loads(json.dumps(payload)) == payload  # plain JSON, secrets included
+    assert load_settings(**payload) == settings
