@@ -16,12 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from projections.catch_up import position_of, schema_change
-from projections.log import LoggedEvent, OrderedLog, Position
+from projections.log import Position
 from projections.store import ReadStore
 from projections.tracking import advance, ensure_tracking, start_generation, tracked
 
 GENERATION = 1
 VERSION = 1
+HandOn = Callable[[Position], tuple[int, Position | None]]
+"""Read the batch after a position and hand it on: (events handed on, the position of the
+last event taken, None: nothing new)."""
 
 
 class PartlyTaken(RuntimeError):
@@ -53,20 +56,15 @@ def move_to(store: ReadStore, name: str, read_at: Position, to: Position) -> Non
             advance(tx, name, GENERATION, read_at, to)
 
 
-def hand_on_next_batch(store: ReadStore, log: OrderedLog, name: str,
-                       hand_on: Callable[[list[LoggedEvent]], Position | None], *,
-                       batch: int) -> int:
-    """Hand on the next batch after the tracked position; how many events were taken.
+def hand_on_next_batch(store: ReadStore, name: str, hand_on: HandOn) -> int:
+    """Hand on the next batch after the tracked position; how many events were handed on.
 
-    ``hand_on`` returns the position of the last event taken (all of them, normally), or
+    ``hand_on`` reads after the position it is given and returns what the receiver took, or
     raises :class:`PartlyTaken`: what was taken is recorded before the error goes on.
     """
     after = handed_position(store, name)
-    events = log.read(after, batch)
-    if not events:
-        return 0
     try:
-        taken = hand_on(events)
+        count, taken = hand_on(after)
     except PartlyTaken as error:
         if error.taken is not None and error.taken > after:
             move_to(store, name, after, error.taken)
@@ -74,4 +72,4 @@ def hand_on_next_batch(store: ReadStore, log: OrderedLog, name: str,
     if taken is None or taken <= after:
         return 0
     move_to(store, name, after, taken)
-    return sum(1 for event in events if event.position <= taken)
+    return max(count, 1)  # events no one publishes were passed over: still work done

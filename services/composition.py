@@ -171,6 +171,7 @@ def broker_runtime(container: Container, *, relay: bool, commands: bool,
     from projections.wakeup import Listener, Wakeups  # noqa: PLC0415 - only with a broker
     from services.broker.names import Names  # noqa: PLC0415
     from services.broker.runtime import BrokerRuntime  # noqa: PLC0415
+    from services.feed.pages import EventFeed  # noqa: PLC0415
 
     settings = container.settings
     if settings.broker_url is None:
@@ -183,8 +184,9 @@ def broker_runtime(container: Container, *, relay: bool, commands: bool,
         runtime.serve_commands(container.pathways)
     if relay:
         log_ = OrderedLog(container.pathways)
-        worker = runtime.add_relay(container.read_store, log_, container.envelopes,
-                                   leadership_for(settings), options)
+        feed = EventFeed(container.pathways, container.envelopes)  # the HTTP feed's reader
+        worker = runtime.add_relay(container.read_store, log_, feed, leadership_for(settings),
+                                   options)
         container.pathways.on_saved.append(worker.wake)
         conninfo, channel = read_store_conninfo(settings), log_.wake_channel
         if conninfo is not None and channel is not None:

@@ -1,33 +1,44 @@
-"""A stored event as the message the relay publishes: the contract's envelope and its address.
-
-The body is the CloudEvents envelope of ``services.integration`` (the same bytes the HTTP feed
-sends); the subject, the dedupe id and the headers come from the envelope's own attributes.
-"""
+"""Stored events as the messages the relay publishes: the contract's envelopes, read by the
+HTTP feed's reader (``services.feed``: envelope bytes straight from the stored rows, equal to
+``Envelopes.json``), each with its address and dedupe id taken from its own attributes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import orjson
 
-from projections.log import LoggedEvent
+from projections.log import Position
 from services.broker.names import Names
 from services.broker.outlets import Outgoing
-from services.integration import Envelopes, NotPublished
+from services.feed.pages import EventFeed
 
 
-class Encoder:
-    """``LoggedEvent`` -> :class:`Outgoing` (None for an event class nobody publishes)."""
+@dataclass(frozen=True, slots=True)
+class Batch:
+    messages: list[Outgoing]
+    next_after: Position
+    """Where the next batch starts: past events nobody publishes too."""
 
-    def __init__(self, envelopes: Envelopes, names: Names) -> None:
-        self.envelopes = envelopes
+
+def outgoing(position: Position, body: bytes, names: Names) -> Outgoing:
+    attributes = orjson.loads(body)
+    return Outgoing(
+        position=position, id=attributes["id"],
+        subject=names.event_subject(attributes["type"], attributes["subject"]), body=body,
+        correlation_id=attributes["correlationid"],
+        schema_version=attributes["schemaversion"], event_type=attributes["type"])
+
+
+class LogReader:
+    """The next batch of messages after a log position."""
+
+    def __init__(self, feed: EventFeed, names: Names) -> None:
+        self.feed = feed
         self.names = names
 
-    def __call__(self, logged: LoggedEvent) -> Outgoing | None:
-        try:
-            attributes = self.envelopes.envelope(logged)
-        except NotPublished:
-            return None
-        return Outgoing(
-            position=logged.position, id=attributes["id"],
-            subject=self.names.event_subject(attributes["type"], attributes["subject"]),
-            body=orjson.dumps(attributes), correlation_id=attributes["correlationid"],
-            schema_version=attributes["schemaversion"], event_type=attributes["type"])
+    def __call__(self, after: Position, limit: int) -> Batch:
+        page = self.feed.page(after, limit)
+        return Batch([outgoing(position, body, self.names)
+                      for position, body in zip(page.positions, page.events, strict=True)],
+                     page.next_after)

@@ -33,10 +33,11 @@ from projections.handoff import (
     prepare_handoff,
 )
 from projections.leader import Leadership
-from projections.log import LoggedEvent, OrderedLog, Position
+from projections.log import OrderedLog, Position
 from projections.store import ReadStore
 from projections.tracking import heartbeat
-from services.broker.outlets import Outgoing, Outlet, PublishFailed
+from services.broker.messages import Batch
+from services.broker.outlets import Outlet, PublishFailed
 
 log = logging.getLogger("carepath.relay")
 T = TypeVar("T")
@@ -55,12 +56,12 @@ class Relay:
     """Publishes the log through ``outlet`` while it leads (see the module)."""
 
     def __init__(self, store: ReadStore, log_: OrderedLog, outlet: Outlet,
-                 encode: Callable[[LoggedEvent], Outgoing | None], leadership: Leadership,
+                 read: Callable[[Position, int], Batch], leadership: Leadership,
                  *, name: str, options: RelayOptions | None = None) -> None:
         self.store = store
         self.log = log_
         self.outlet = outlet
-        self.encode = encode
+        self.read = read
         self.leadership = leadership
         self.name = name
         self.options = options or RelayOptions()
@@ -122,22 +123,24 @@ class Relay:
             self._synced = False
         if not self._synced:
             self._sync()
-        count = hand_on_next_batch(self.store, self.log, self.name, self._publish,
-                                   batch=self.options.batch)
+        count = hand_on_next_batch(self.store, self.name, self._publish)
         self.published += count
         self.last_error = None
         self._heartbeat()
         return count
 
-    def _publish(self, events: list[LoggedEvent]) -> Position | None:
-        messages = [message for message in map(self.encode, events) if message is not None]
-        if messages:
+    def _publish(self, after: Position) -> tuple[int, Position | None]:
+        batch = self.read(after, self.options.batch)
+        if batch.next_after <= after:
+            return 0, None
+        if batch.messages:
             try:
-                self._call(self.outlet.publish(messages, self.options.ack_timeout_seconds))
+                self._call(self.outlet.publish(batch.messages,
+                                               self.options.ack_timeout_seconds))
             except PublishFailed as error:
                 self._synced = False
                 raise PartlyTaken(error.acknowledged, error.reason) from error
-        return events[-1].position  # events not published (none today) are passed over
+        return len(batch.messages), batch.next_after  # past events nobody publishes too
 
     def _sync(self) -> None:
         """Resume after what the broker holds, when it can say (see the module)."""

@@ -34,12 +34,12 @@ from services.broker.connection import (
     make_broker,
     outlet_for,
 )
-from services.broker.messages import Encoder
+from services.broker.messages import LogReader
 from services.broker.names import Names
 from services.broker.relay import Relay, RelayOptions
 from services.broker.status import RelayStatus, relay_status
 from services.commands import OPEN, ROUTES
-from services.integration import Envelopes
+from services.feed.pages import EventFeed
 
 log = logging.getLogger("carepath.broker")
 CONNECT_BACKOFF_SECONDS = (0.2, 5.0)
@@ -76,12 +76,12 @@ class BrokerRuntime:
             self.handlers.append(handler)
             self._subscribe(handler)
 
-    def add_relay(self, store: ReadStore, log_: OrderedLog, envelopes: Envelopes,
+    def add_relay(self, store: ReadStore, log_: OrderedLog, feed: EventFeed,
                   leadership: Callable[[str], Leadership],
                   options: RelayOptions | None = None) -> Relay:
         name = relay_name(self.names)
         self.relay = Relay(store, log_, outlet_for(self.broker, self.names),
-                           Encoder(envelopes, self.names), leadership(name), name=name,
+                           LogReader(feed, self.names), leadership(name), name=name,
                            options=options)
         return self.relay
 

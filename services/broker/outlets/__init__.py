@@ -39,9 +39,16 @@ class Outgoing:
     event_type: str
 
     def headers(self) -> dict[str, Any]:
-        return {"content-type": CONTENT_TYPE, CORRELATION_ID: self.correlation_id,
-                LOG_POSITION: str(self.position), SCHEMA_VERSION: str(self.schema_version),
-                EVENT_TYPE: self.event_type, SUBJECT: self.subject}
+        """What every broker's message carries beside the envelope (each header costs the
+        publisher time: the type and subject are in the NATS subject and AMQP routing key)."""
+        return {CORRELATION_ID: self.correlation_id, LOG_POSITION: str(self.position),
+                SCHEMA_VERSION: str(self.schema_version)}
+
+    def described_headers(self) -> dict[str, Any]:
+        """The headers with the type, subject and content type, for a broker without
+        subjects (Redis) or headers of its own for them."""
+        return {**self.headers(), "content-type": CONTENT_TYPE, EVENT_TYPE: self.event_type,
+                SUBJECT: self.subject}
 
 
 class PublishFailed(RuntimeError):

@@ -100,7 +100,7 @@ class JetStreamOutlet:
                 headers[MSG_ID] = message.id
                 headers[EXPECTED_LAST_SEQUENCE] = str(expected)
                 futures.append(await self.js.publish_async(
-                    message.subject, message.body, headers=headers, wait_stall=timeout))
+                    message.subject, message.body, headers=headers))
                 expected += 1
             if futures:
                 await asyncio.wait(futures, timeout=timeout)

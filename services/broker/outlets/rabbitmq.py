@@ -17,7 +17,13 @@ from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
 
 from projections.log import Position
 from services.broker.names import Names
-from services.broker.outlets import CONTENT_TYPE, Outgoing, PublishFailed, acknowledged_prefix
+from services.broker.outlets import (
+    CONTENT_TYPE,
+    EVENT_TYPE,
+    Outgoing,
+    PublishFailed,
+    acknowledged_prefix,
+)
 
 
 class RabbitOutlet:
@@ -35,8 +41,9 @@ class RabbitOutlet:
         sends = [asyncio.ensure_future(self.broker.publish(
             message.body, exchange=self.exchange, routing_key=message.subject,
             message_id=message.id, correlation_id=message.correlation_id,
-            headers=dict(message.headers()), content_type=CONTENT_TYPE, persist=True,
-            mandatory=False, timeout=timeout)) for message in batch]
+            headers={**message.headers(), EVENT_TYPE: message.event_type},
+            content_type=CONTENT_TYPE, persist=True, mandatory=False, timeout=timeout))
+            for message in batch]
         if sends:
             await asyncio.wait(sends, timeout=timeout)
         for send in sends:

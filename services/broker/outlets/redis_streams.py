@@ -51,7 +51,7 @@ class RedisStreamOutlet:
         pipe = self.client.pipeline(transaction=False)
         for message in batch:
             data = await config.message_format.encode(
-                message=message.body, reply_to=None, headers=message.headers(),
+                message=message.body, reply_to=None, headers=message.described_headers(),
                 correlation_id=message.correlation_id)
             pipe.xadd(self.key, {DATA_KEY: data}, id=f"{message.position}-0")
         try:
