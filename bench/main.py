@@ -12,7 +12,9 @@ from a log of ``--rebuild-events`` against a raw keyset scan, SQLite and Postgre
 and ``endpoints`` (the dashboard's JSON with ``--endpoint-pathways`` pathways read); issue
 8's ``verify`` (the whole-store verification of ``--verify-events`` against a raw keyset scan)
 and ``chain`` (a command with and without the hash tree); issue 7's ``feed`` (``GET /events``
-paging through ``--feed-events`` against a raw keyset scan with the same page size).
+paging through ``--feed-events`` against a raw keyset scan with the same page size) and
+``relay`` (the broker relay against a raw pipelined JetStream publish of the same envelopes,
+and command accepted -> consumer received at a steady command rate, on the machine's NATS).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from bench.lag import run_lag
 from bench.rebuild import BAR as REBUILD_BAR
 from bench.rebuild import STRETCH as REBUILD_STRETCH
 from bench.rebuild import run_rebuild
+from bench.relay import relay_sections
 from bench.report import to_json
 from bench.suite import run_benchmark
 from bench.verify import integrity_sections
@@ -49,7 +52,7 @@ __all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CAREPATH_FACTORY = "bench.carepath:carepath_factory"
 SECTIONS = ("write", "history", "decode", "http", "rebuild", "lag", "endpoints", "verify",
-            "chain", "feed")
+            "chain", "feed", "relay")
 
 
 def load_factory(spec: str) -> WorkloadFactory:
@@ -157,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="feed: events in the log GET /events pages through")
     p.add_argument("--feed-repeat", type=int, default=3,
                    help="feed: scan + paging rounds per store")
+    p.add_argument("--relay-nats", default="nats://127.0.0.1:4222",
+                   help="relay: the NATS JetStream server (streams of its own, deleted after)")
+    p.add_argument("--relay-pathways", type=int, default=1000,
+                   help="relay: demo pathways in the log it publishes (about 27 events each)")
+    p.add_argument("--relay-rounds", type=int, default=3,
+                   help="relay: interleaved raw publish + relay rounds")
+    p.add_argument("--relay-rate", type=float, default=100.0,
+                   help="relay: commands per second for the latency")
+    p.add_argument("--relay-seconds", type=float, default=20.0,
+                   help="relay: seconds of commands for the latency")
     return p
 
 
@@ -229,6 +242,7 @@ def _speed_sections(args: argparse.Namespace, lines: list[str], data: dict[str, 
     met = _read_side_sections(args, lines, sections, say) and met
     met = integrity_sections(args, lines, sections, say) and met
     met = feed_sections(args, lines, sections, say) and met
+    met = relay_sections(args, lines, sections, say) and met
     if sections:
         load = os.getloadavg()[0]
         lines.append(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end"
