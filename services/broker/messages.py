@@ -1,17 +1,17 @@
 """Stored events as the messages the relay publishes: the contract's envelopes, read by the
-HTTP feed's reader (``services.feed``: envelope bytes straight from the stored rows, equal to
-``Envelopes.json``), each with its address and dedupe id taken from its own attributes."""
+HTTP feed's reader (``services.feed``: envelopes straight from the stored rows, byte for byte
+equal to ``Envelopes.json``), each with its address and dedupe id from its own attributes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import orjson
+from typing import Any
 
 from projections.log import Position
 from services.broker.names import Names
 from services.broker.outlets import Outgoing
 from services.feed.pages import EventFeed
+from services.feed.rows import encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,13 +21,19 @@ class Batch:
     """Where the next batch starts: past events nobody publishes too."""
 
 
-def outgoing(position: Position, body: bytes, names: Names) -> Outgoing:
-    attributes = orjson.loads(body)
+_ATTRIBUTES = ("id", "type", "subject", "correlationid", "schemaversion")
+
+
+def outgoing(position: Position, envelope: Any, names: Names) -> Outgoing:
+    """The message of one envelope as the feed's reader gives it (a struct, or a dict)."""
+    if isinstance(envelope, dict):
+        id_, type_, subject, correlation, schema = (envelope[a] for a in _ATTRIBUTES)
+    else:
+        id_, type_, subject, correlation, schema = (getattr(envelope, a) for a in _ATTRIBUTES)
     return Outgoing(
-        position=position, id=attributes["id"],
-        subject=names.event_subject(attributes["type"], attributes["subject"]), body=body,
-        correlation_id=attributes["correlationid"],
-        schema_version=attributes["schemaversion"], event_type=attributes["type"])
+        position=position, id=id_, subject=names.event_subject(type_, subject),
+        body=encode(envelope), correlation_id=correlation, schema_version=schema,
+        event_type=type_)
 
 
 class LogReader:
