@@ -16,16 +16,23 @@ from projections.rebuild import plan_of
 from projections.rebuild_all import AllProgress
 from projections.registry import all_projections
 from projections.tracking import tracked
+from services.demo.bulk import seed_bulk
 from services.rebuild_worker import rebuild_in_processes
 from tests.projections.support import Known, caught_up, known_caseload, table_rows
 
 pytestmark = pytest.mark.slow
 
 
+DEMO_PATHWAYS = 40
+"""Beside the known caseload, so that a process has hundreds of batches left when killed."""
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def known(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Known]:
-    yield from known_caseload(request, tmp_path_factory)
+    for known in known_caseload(request, tmp_path_factory):
+        seed_bulk(known.container.pathways, count=DEMO_PATHWAYS)
+        yield known
 
 
 @pytest.fixture
@@ -83,7 +90,7 @@ def test_a_killed_process_is_started_again_and_resumes_its_generations(alone: Kn
     projections = all_projections()
     newest = {p.name: _newest(alone, p.name) for p in projections}
     killer = _Killer()
-    rebuild_in_processes(alone.container, projections, processes=2, batch=1, progress=killer)
+    rebuild_in_processes(alone.container, projections, processes=2, batch=3, progress=killer)
     assert killer.killed is not None
     assert killer.killed not in dict(killer.seen[-1].processes)  # a new one took its place
     for projection in projections:  # the generations begun at the start, none begun again
@@ -99,14 +106,14 @@ def test_a_process_that_keeps_dying_stops_the_rebuild_and_the_next_one_resumes_i
     head = OrderedLog(alone.container.pathways).head()
     killer = _Killer()
     with pytest.raises(RuntimeError, match="ended early"):
-        rebuild_in_processes(alone.container, projections, processes=2, batch=1,
+        rebuild_in_processes(alone.container, projections, processes=2, batch=3,
                              progress=killer, restarts=0)
     stopped = {p.name: plan_of(alone.store, p).building for p in projections}
     halfway = {name: row for name, row in stopped.items() if row is not None}
     assert halfway, "the killed process's read models are still being built"
     assert all(0 < row.position < head for row in halfway.values())
     assert len(halfway) < len(projections), "the other process's read models went live"
-    rebuild_in_processes(alone.container, projections, processes=2, batch=1)
+    rebuild_in_processes(alone.container, projections, processes=2, batch=3)
     for name, row in halfway.items():
         assert live_generation(alone.store, name, fresh=True) == row.generation  # resumed
     _same_rows_as_alone(alone)
