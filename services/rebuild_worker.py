@@ -74,7 +74,9 @@ def _plain(value: Any) -> Any:
 def work(task: Mapping[str, Any], say: Callable[[dict[str, Any]], None],
          timings: dict[str, float] | None = None) -> int:
     """Build the task's passes; return the events applied by the pass that applied most."""
-    settings = load_settings(**task["opening"])
+    # The parent opened the store: its tables exist, and a worker only reads the log.
+    settings = load_settings(**task["opening"]).model_copy(
+        update={"create_event_tables": False})
     container = bootstrap(settings)
     store = open_read_store(settings, timeout_seconds=TIMEOUT_SECONDS)
     by_name = {projection.name: projection for projection in all_projections()}

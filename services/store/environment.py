@@ -58,6 +58,7 @@ def _sqlite_env(settings: Settings, app_name: str) -> dict[str, str]:
         "SQLITE_DBNAME": str(settings.data_dir / f"{app_name}.sqlite3"),
         "SQLITE_LOCK_TIMEOUT": str(_lock_wait(settings)),
         "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
+        "CREATE_TABLE": "y" if settings.create_event_tables else "n",
     }
 
 

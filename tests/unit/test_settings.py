@@ -116,6 +116,7 @@ def test_sqlite_env_puts_one_file_per_application_in_data_dir(tmp_path: Path) ->
         "SQLITE_DBNAME": str(data_dir / "pathways.sqlite3"),
         "SQLITE_LOCK_TIMEOUT": "2",
         "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
+        "CREATE_TABLE": "y",
     }
     assert data_dir.is_dir()
 
@@ -311,6 +312,11 @@ def test_checkpoint_interval_is_bounded() -> None:
 def test_a_service_that_may_not_create_tables_tells_the_store_so() -> None:
     settings = load_settings(database_url="postgresql://carepath@db:5432/carepath",
                              create_event_tables=False)
+    assert eventsourcing_env(settings, "Pathways")["CREATE_TABLE"] == "n"
+
+
+def test_a_process_that_only_reads_the_embedded_store_tells_it_so_too(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, create_event_tables=False)
     assert eventsourcing_env(settings, "Pathways")["CREATE_TABLE"] == "n"
 
 
