@@ -35,7 +35,8 @@ _DSN_SUPPORTED = frozenset({"host", "port", "user", "password", "dbname", "conne
 _DSN_REQUIRED = ("host", "user", "dbname")
 _ASCII_END = 0x80
 _MIN_DISTINCT_KEY_BYTES = 8
-_SECRET_FIELDS = frozenset({"database_url", "cipher_key", "checkpoint_key", "broker_url"})
+_SECRET_FIELDS = frozenset({"database_url", "cipher_key", "checkpoint_key", "broker_url",
+                            "auth_secret"})
 _LINE = "\n  "
 _KEY_HINT = (
     "generate one with: "
@@ -86,9 +87,18 @@ class Settings(BaseSettings):
     broker_prefix: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")] = "carepath"
     relay_in_process: bool = True
     broker_commands: bool = True
+    # Authentication (services/access): bearer JWTs from this issuer for this audience, signed
+    # with the HMAC secret or checked with the public key; the access log of record reads.
+    auth_issuer: Annotated[str, Field(min_length=1, max_length=200)] = "carepath-development"
+    auth_audience: Annotated[str, Field(min_length=1, max_length=200)] = "carepath"
+    auth_algorithm: Literal["HS256", "HS384", "HS512", "EdDSA", "RS256", "ES256"] = "HS256"
+    auth_secret: SecretStr | None = None
+    auth_public_key: str | None = None
+    auth_leeway_seconds: Annotated[int, Field(ge=0, le=300)] = 30
+    access_log: bool = True
 
     @field_validator("database_url", "cipher_key", "checkpoint_key", "public_url", "broker_url",
-                     mode="before")
+                     "auth_secret", "auth_public_key", mode="before")
     @classmethod
     def _blank_means_unset(cls, value: Any) -> Any:
         """``CAREPATH_DATABASE_URL=`` in a compose file means "not set", not "empty DSN"."""
@@ -157,10 +167,30 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("auth_secret")
+    @classmethod
+    def _check_auth_secret(cls, value: SecretStr | None,
+                           info: ValidationInfo) -> SecretStr | None:
+        """The HMAC secret tokens are signed with: random bytes, never a typed password."""
+        if value is None:
+            return None
+        from services.access.keys import SECRET_HINT, BadKey, hmac_secret  # noqa: PLC0415
+
+        try:
+            secret = hmac_secret(value.get_secret_value())
+        except BadKey as error:
+            raise ValueError(str(error)) from None
+        if info.data.get("environment") == "production" and looks_like_placeholder(secret):
+            msg = f"looks like a placeholder, not a random secret; {SECRET_HINT}"
+            raise ValueError(msg)
+        return value
+
     @model_validator(mode="after")
     def _check_together(self) -> Settings:
         """Rules across settings; each message names the variables to change."""
-        problems = []
+        from services.access.configuration import auth_problems  # noqa: PLC0415
+
+        problems = auth_problems(self)
         if (self.environment == "production" and self.cipher_key is None
                 and not self.allow_plaintext_storage):
             problems.append(

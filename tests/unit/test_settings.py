@@ -22,6 +22,9 @@ from services.store.environment import (
 RANDOM_KEY = base64.b64encode(bytes(range(100, 132))).decode()
 CHECKPOINT_KEY = new_signer("clinic.example/carepath", bytes(range(32))).text()
 PLACEHOLDER_KEY = base64.b64encode(b"changeme" * 4).decode()
+AUTH = {"auth_secret": base64.b64encode(bytes(range(200, 232))).decode(),
+        "auth_issuer": "https://id.clinic.example"}
+"""What production needs besides for tokens (tests/unit/test_access_settings.py)."""
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +61,8 @@ def test_values_come_from_carepath_prefixed_variables(monkeypatch: pytest.Monkey
     monkeypatch.setenv("CAREPATH_ENVIRONMENT", "production")
     monkeypatch.setenv("CAREPATH_CIPHER_KEY", RANDOM_KEY)
     monkeypatch.setenv("CAREPATH_CHECKPOINT_KEY", CHECKPOINT_KEY)
+    monkeypatch.setenv("CAREPATH_AUTH_SECRET", AUTH["auth_secret"])
+    monkeypatch.setenv("CAREPATH_AUTH_ISSUER", AUTH["auth_issuer"])
     monkeypatch.setenv("CAREPATH_TEST_PG_USER", "someone")  # unrelated variables are ignored
     settings = load_settings()
     assert settings.port == 9001
@@ -189,7 +194,7 @@ def test_placeholder_cipher_key_is_refused_in_production_only(key: str) -> None:
 
 def test_random_cipher_key_is_accepted_in_production() -> None:
     assert load_settings(cipher_key=RANDOM_KEY, environment="production",
-                         checkpoint_key=CHECKPOINT_KEY).cipher_key
+                         checkpoint_key=CHECKPOINT_KEY, **AUTH).cipher_key
 
 
 def test_production_without_a_cipher_key_refuses_to_start() -> None:
@@ -204,9 +209,9 @@ def test_production_without_a_key_starts_only_when_plaintext_is_accepted(
     monkeypatch.setenv("CAREPATH_ENVIRONMENT", "production")
     monkeypatch.setenv("CAREPATH_ALLOW_PLAINTEXT_STORAGE", "true")
     monkeypatch.setenv("CAREPATH_CHECKPOINT_KEY", CHECKPOINT_KEY)
-    settings = load_settings()
+    settings = load_settings(**AUTH)
     assert settings.stores_plaintext
-    assert not load_settings(cipher_key=RANDOM_KEY).stores_plaintext
+    assert not load_settings(cipher_key=RANDOM_KEY, **AUTH).stores_plaintext
 
 
 def test_development_without_a_key_needs_no_acceptance() -> None:
@@ -217,7 +222,7 @@ def test_accepted_plaintext_storage_is_announced_at_start_up(
     tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = load_settings(environment="production", allow_plaintext_storage=True,
-                             data_dir=tmp_path, checkpoint_key=CHECKPOINT_KEY)
+                             data_dir=tmp_path, checkpoint_key=CHECKPOINT_KEY, **AUTH)
     with caplog.at_level(logging.WARNING, logger="carepath"):
         bootstrap(settings).close()
     assert [record.getMessage() for record in caplog.records] == [PLAINTEXT_WARNING]
@@ -228,7 +233,7 @@ def test_encrypted_production_start_up_warns_of_nothing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = load_settings(environment="production", cipher_key=RANDOM_KEY, data_dir=tmp_path,
-                             checkpoint_key=CHECKPOINT_KEY)
+                             checkpoint_key=CHECKPOINT_KEY, **AUTH)
     with caplog.at_level(logging.WARNING, logger="carepath"):
         bootstrap(settings).close()
     assert caplog.records == []
@@ -289,7 +294,7 @@ def test_production_refuses_the_public_development_checkpoint_key() -> None:
 
 def test_a_configured_checkpoint_key_signs_and_is_redacted() -> None:
     settings = load_settings(environment="production", cipher_key=RANDOM_KEY,
-                             checkpoint_key=CHECKPOINT_KEY)
+                             checkpoint_key=CHECKPOINT_KEY, **AUTH)
     assert settings.checkpoint_signer.name == "clinic.example/carepath"
     assert CHECKPOINT_KEY not in repr(settings)
 
