@@ -25,6 +25,8 @@ from domain.errors import CommandRejected
 from domain.pathway import commands as c
 from domain.pathway.aggregate import Pathway
 from domain.pathway.state import command_key
+from services.access.policy import Action, Forbidden, authorize, scope_of
+from services.access.principal import Principal
 from services.backoff import ConflictBackoff
 from services.errors import (
     ConcurrencyConflict,
@@ -42,12 +44,18 @@ CACHE_SIZE = 1000
 
 @dataclass(frozen=True)
 class Caller:
-    """Who sends a command and how to recognise its retries (from the edge: HTTP or broker)."""
+    """Who sends a command and how to recognise its retries (from the edge: HTTP or broker).
+
+    An edge makes its callers from a verified token (``services.access.gate.caller_of``): the
+    ``principal`` is then decided against the policy table here, for every command. A caller
+    without one is code of this process (the demo seeder, the CLI, tests) and is trusted.
+    """
 
     actor_id: str
     actor_role: str
     correlation_id: str
     idempotency_key: str
+    principal: Principal | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,8 @@ class Pathways(Application[UUID]):
     @_observed
     def open_pathway(self, command: c.OpenPathway, caller: Caller) -> CommandResult:
         """Open a pathway; its id derives from the caller and key, so a retry finds it."""
+        if caller.principal is not None:  # a therapist opens pathways for their own caseload
+            authorize(caller.principal, Action.COMMAND, command.therapist_id)
         pathway_id = uuid5(_OPEN_NAMESPACE, f"{caller.actor_id}\x1f{caller.idempotency_key}")
         ctx = self._context(command, caller)
         try:
@@ -150,10 +160,13 @@ class Pathways(Application[UUID]):
         """get -> call -> save; re-decides on a lost race unless the caller pinned a version."""
         attempts = self.backoff.retries + 1 if expected_version is None else 1
         pauses = self.backoff.pauses()
+        if caller.principal is not None:  # a role that may issue no command reads nothing
+            scope_of(caller.principal, Action.COMMAND)
         for attempt in range(attempts):
             if attempt:  # lost a race: let the other writers through before re-deciding
                 self.backoff.sleep(next(pauses))
             pathway = self._checkout(pathway_id)
+            self._authorize(caller, pathway)
             ctx = self._context(command, caller)
             if command_key(ctx.actor_id, ctx.idempotency_key) in pathway.state.commands:
                 try:
@@ -178,6 +191,17 @@ class Pathways(Application[UUID]):
         raise ConcurrencyConflict(attempts)
 
     # ----- internals -----------------------------------------------------------------------
+
+    def _authorize(self, caller: Caller, pathway: Pathway) -> None:
+        """The policy table's decision on a command to ``pathway`` (its therapist's caseload);
+        a refused pathway goes back to the cache untouched."""
+        if caller.principal is None:
+            return
+        try:
+            authorize(caller.principal, Action.COMMAND, pathway.state.therapist_id)
+        except Forbidden:
+            self.cache.give(pathway)
+            raise
 
     def _notify(self, recordings: list[Any]) -> None:
         """The library's hook after a save: tell ``on_saved`` where the log now ends."""

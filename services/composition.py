@@ -19,6 +19,10 @@ from projections.projection import Projection
 from projections.registry import all_projections
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from projections.workers import ProjectionWorkers
+from services.access.caseloads import Caseloads
+from services.access.gate import Gate
+from services.access.keys import token_rules
+from services.access.tokens import TokenVerifier
 from services.application import Pathways
 from services.audit.trail import AuditTrail
 from services.integration.envelope import Envelopes, envelopes_for
@@ -45,6 +49,8 @@ class Container:
     read_store: ReadStore
     integrity: Integrity
     """Tamper evidence: seals the log with signed checkpoints, verifies, exports."""
+    gate: Gate
+    """Who is calling (bearer tokens) and what they may do (the policy table)."""
     workers: ProjectionWorkers | None = None
     """The read models' followers, once :meth:`start_projections` has started them."""
 
@@ -117,8 +123,9 @@ def bootstrap(settings: Settings | None = None, *,
         signer=settings.checkpoint_signer, interval_seconds=settings.checkpoint_interval_seconds,
         timeout_seconds=settings.database_timeout_seconds)
     pathways.on_saved.append(integrity.saved)
+    gate = Gate(TokenVerifier(token_rules(settings)), Caseloads(pathways))
     return Container(settings=settings, pathways=pathways, queries=PathwayQueries(pathways),
-                     read_store=open_read_store(settings), integrity=integrity)
+                     read_store=open_read_store(settings), integrity=integrity, gate=gate)
 
 
 READ_MODELS_FILE = "ReadModels.sqlite3"
@@ -181,7 +188,7 @@ def broker_runtime(container: Container, *, relay: bool, commands: bool,
                             Names(settings.broker_prefix),
                             timeout_seconds=settings.database_timeout_seconds)
     if commands:
-        runtime.serve_commands(container.pathways)
+        runtime.serve_commands(container.pathways, container.gate)
     if relay:
         log_ = OrderedLog(container.pathways)
         feed = EventFeed(container.pathways, container.envelopes)  # the HTTP feed's reader

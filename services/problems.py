@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
+from services.access.policy import Forbidden
+from services.access.tokens import TokenRefused
 from services.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
@@ -111,7 +113,44 @@ def _unavailable(exc: StoreUnavailable) -> ProblemDetails:
                           headers={"Retry-After": str(exc.retry_after)})
 
 
+REALM = 'Bearer realm="carepath"'
+_TOKEN_TITLES = {
+    "token-missing": "A bearer token is required",
+    "token-malformed": "The bearer token is malformed",
+    "token-expired": "The bearer token has expired",
+    "token-not-yet-valid": "The bearer token is not valid yet",
+    "token-bad-signature": "The bearer token's signature does not verify",
+    "token-wrong-issuer": "The bearer token is from another issuer",
+    "token-wrong-audience": "The bearer token is for another audience",
+    "token-claims": "The bearer token's claims are not usable",
+}
+
+
+def challenge(exc: TokenRefused) -> str:
+    """The ``WWW-Authenticate`` value (RFC 6750): a bare challenge when no token came."""
+    if exc.slug == "token-missing":
+        return REALM
+    description = exc.slug.removeprefix("token-").replace("-", " ")
+    return f'{REALM}, error="invalid_token", error_description="token {description}"'
+
+
+def _unauthenticated(exc: TokenRefused) -> ProblemDetails:
+    return ProblemDetails(401, exc.slug, _TOKEN_TITLES.get(exc.slug, "Not authenticated"),
+                          exc.detail, headers={"WWW-Authenticate": challenge(exc)})
+
+
+def _forbidden(exc: Forbidden) -> ProblemDetails:
+    slug = "outside-caseload" if exc.outside_caseload else "forbidden"
+    title = ("The pathway is outside your caseload" if exc.outside_caseload
+             else "Your role may not do this")
+    return ProblemDetails(403, slug, title, f"Refused: {exc.reason}.",
+                          {"role": exc.principal.role, "action": exc.action.value},
+                          {"WWW-Authenticate": f'{REALM}, error="insufficient_scope"'})
+
+
 KNOWN: tuple[tuple[type[Exception], Callable[[Any], ProblemDetails]], ...] = (
+    (TokenRefused, _unauthenticated),
+    (Forbidden, _forbidden),
     (ReasonRequired, _reason_required),
     (RuleViolation, _rule_violation),
     (InvalidCommand, _invalid_command),
