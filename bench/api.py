@@ -36,12 +36,15 @@ import httpx
 from bench.carepath import CarepathWorkload, as_url
 from bench.database import fresh_database
 from bench.runner import RunResult, run_workload
+from bench.tokens import headers_with, new_secret
 from services.commands import ROUTES
 
 P50_BAR_MS = 0.7
 THROUGHPUT_BAR = 0.8
 _PATHS = {route.command: route.path for route in ROUTES}
-_HEADERS = {"X-Actor-Id": "t-bench", "X-Actor-Role": "therapist"}
+_SECRET = new_secret()
+"""The servers this benchmark starts check tokens with it; its clients sign with it."""
+_HEADERS = headers_with(_SECRET, "therapist", "t-bench")
 _START_TIMEOUT = 30.0
 
 
@@ -73,6 +76,7 @@ class Server:
 
     def __enter__(self) -> Server:
         env = os.environ | {"CAREPATH_DATABASE_URL": self.database_url,
+                            "CAREPATH_AUTH_SECRET": _SECRET,
                             "CAREPATH_POOL_SIZE": str(self.pool_size),
                             "CAREPATH_PROJECTIONS_IN_PROCESS": str(self.projections_in_server
                                                                    ).lower()}

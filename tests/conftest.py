@@ -16,6 +16,11 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.tokens import SECRET_VARIABLE, TEST_SECRET
+
+# Every application a test builds checks bearer tokens with the tests' secret (tests/tokens.py).
+os.environ[SECRET_VARIABLE] = TEST_SECRET
+
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
 

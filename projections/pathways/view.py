@@ -6,6 +6,7 @@ so they read one table and replay nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -113,9 +114,10 @@ def _row(row: Row) -> PathwayRow:
 
 def list_pathways(tx: Tx, *, therapist: str | None = None, phase: str | None = None,
                   protocol: str | None = None, has_open_flags: bool | None = None,
-                  outreach_due: bool | None = None, after: int = 0, limit: int = 50
-                  ) -> PathwayPage:
-    """Pathways in the order they were opened, after the cursor ``after``, filtered.
+                  outreach_due: bool | None = None, after: int = 0, limit: int = 50,
+                  therapists: Collection[str] | None = None) -> PathwayPage:
+    """Pathways in the order they were opened, after the cursor ``after``, filtered
+    (``therapists``: only theirs, e.g. a caller's caseload).
 
     Keyset paging: each page reads the index from the cursor on, so page 1,000 costs what
     page 1 does, and a pathway opened meanwhile appears at the end, never twice.
@@ -127,6 +129,10 @@ def list_pathways(tx: Tx, *, therapist: str | None = None, phase: str | None = N
         if value is not None:
             where.append(f"{column} = :{column}")
             params[column] = value
+    if therapists is not None:
+        names = [f":therapist_{n}" for n in range(len(therapists))]
+        where.append(f"therapist IN ({', '.join(names)})" if names else "1 = 0")
+        params.update(zip((name[1:] for name in names), sorted(therapists), strict=True))
     if has_open_flags is not None:
         where.append("open_flags > 0" if has_open_flags else "open_flags = 0")
     if outreach_due is not None:

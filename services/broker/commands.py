@@ -5,13 +5,14 @@ Each command of the shared table (``services.commands``) is answered on
 work: a NATS queue group, one RabbitMQ queue). A request is one JSON object::
 
     {"pathway_id": "<uuid>",                     (absent for open_pathway)
-     "actor": {"id": "t-amara", "role": "therapist"},
+     "token": "<the caller's bearer token>",    (the JWT HTTP sends in Authorization)
      "idempotency_key": "visit-7",               (optional; generated and returned if absent)
      "expected_version": 12,                      (optional: HTTP's If-Match)
      "command": {"occurred_at": "...", ...}}      (the HTTP body of the same command)
 
 and is checked as the HTTP edge checks a command: strict UTF-8 JSON with each member once, the
-command's model, no lax conversion (``"3"`` for 3), the actor's role. The reply is the HTTP
+command's model, no lax conversion (``"3"`` for 3); the token as HTTP checks it (401), the
+policy table as HTTP decides it (403). The reply is the HTTP
 answer's body with its ``status`` (201 recorded, 200 a retry answered from the first attempt),
 or the same problem document HTTP sends (``status``, ``type``, ``rule`` for a clinical rule).
 """
@@ -25,8 +26,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from services.access.gate import Gate
 from services.application import CommandResult, Pathways
-from services.broker.caller import Actor, Token, caller_of
+from services.broker.caller import Bearer, Token, caller_of
 from services.commands import OPEN, CommandRoute
 from services.http.body import parse
 from services.http.problems import BadRequestField, field_path
@@ -44,7 +46,7 @@ class CommandReply(CommandOutcome):
 
 class CommandRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    actor: Actor
+    token: Bearer
     idempotency_key: Token | None = None
     expected_version: int | None = Field(default=None, ge=0)
 
@@ -87,8 +89,10 @@ def checked(model: type[CommandRequest], body: bytes) -> CommandRequest | Proble
 class CommandHandler:
     """Answers one command's requests (see the module)."""
 
-    def __init__(self, pathways: Pathways | None, route: CommandRoute, subject: str) -> None:
+    def __init__(self, pathways: Pathways | None, route: CommandRoute, subject: str,
+                 gate: Gate | None = None) -> None:
         self.pathways = pathways
+        self.gate = gate
         self.route = route
         self.subject = subject
         self.model = request_model(route)
@@ -117,10 +121,10 @@ class CommandHandler:
     def execute(self, request: CommandRequest,
                 correlation_id: str | None) -> tuple[CommandResult, str]:
         """get -> decide -> save, in the application layer HTTP uses."""
-        if self.pathways is None:
+        if self.pathways is None or self.gate is None:
             msg = "a documentation-only handler executes nothing"
             raise RuntimeError(msg)
-        caller = caller_of(request.actor, request.idempotency_key, correlation_id)
+        caller = caller_of(self.gate, request.token, request.idempotency_key, correlation_id)
         command = getattr(request, "command")  # noqa: B009 - a field of the generated model
         if self.route is OPEN:
             return self.pathways.open_pathway(command, caller), caller.idempotency_key

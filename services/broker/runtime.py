@@ -24,6 +24,7 @@ from projections.leader import Leadership
 from projections.log import OrderedLog
 from projections.store import ReadStore
 from projections.wakeup import Listener
+from services.access.gate import Gate
 from services.application import Pathways
 from services.broker.asyncapi import document_events, specification
 from services.broker.commands import CommandHandler
@@ -68,11 +69,12 @@ class BrokerRuntime:
     def description(self) -> str:
         return f"{self.family.value}: {self.names.events}"
 
-    def serve_commands(self, pathways: Pathways | None) -> None:
-        """Answer every command of the shared table by request/reply (None: only document
-        them, for the AsyncAPI document of a process that answers none)."""
+    def serve_commands(self, pathways: Pathways | None, gate: Gate | None = None) -> None:
+        """Answer every command of the shared table by request/reply, each caller
+        authenticated by ``gate`` (None: only document them, for the AsyncAPI document of a
+        process that answers none)."""
         for route in (OPEN, *ROUTES):
-            handler = CommandHandler(pathways, route, self.names.command_subject(route))
+            handler = CommandHandler(pathways, route, self.names.command_subject(route), gate)
             self.handlers.append(handler)
             self._subscribe(handler)
 

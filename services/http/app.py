@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from services.composition import Container, broker_runtime
 from services.feed.pages import EventFeed
@@ -25,6 +25,9 @@ from services.http import (
     queries,
     schemas,
 )
+from services.http.auth import answers as access_answers
+from services.http.auth import login
+from services.http.auth.guard import guard
 from services.http.headers import CorrelationMiddleware
 from services.http.limits import BodyLimitMiddleware
 from services.http.openapi import DocumentedAPI
@@ -35,13 +38,23 @@ DESCRIPTION = """
 Runs interpersonal psychotherapy (IPT) care pathways. Every change is a command that the
 pathway decides against the clinical rules (`IPT-xx`) and records as events; reads replay them.
 
-**Headers on commands.** `X-Actor-Id` and `X-Actor-Role` are required (until authentication
-lands). `Idempotency-Key` recognises retries: the same key with the same body answers 200 with
-the first answer and records nothing new; the same key with another body answers 422. Without
-a key the server generates one and returns it, so **a client that may retry must send its own
-key**. `X-Correlation-Id` is generated if absent and always echoed. `If-Match: "<version>"`
-(the `ETag` of a read or of a command answer) makes the command fail with 412 if the pathway
-moved on.
+**Authentication.** Every endpoint but health, the documents and the log's public key needs
+`Authorization: Bearer <token>`: a signed JWT whose `sub` and `role` say who acts (the actor
+and role recorded with each event come from it, never from a header). Without a usable token
+the answer is 401 (`token-missing`, `token-expired`, `token-bad-signature`,
+`token-wrong-issuer`, `token-wrong-audience`, ...) with `WWW-Authenticate`; a role the policy
+does not allow, or a pathway outside the caller's caseload, answers 403. Roles: `therapist`
+(own caseload), `supervisor` (the caseloads of the therapists in the token's `therapists`
+claim), `ops` (dashboard, read-model status, metrics), `auditor` (histories, as-of, verify,
+exports; each read is recorded in the access log with its stated `purpose`), `platform` (the
+event feed), `admin`.
+
+**Headers on commands.** `Idempotency-Key` recognises retries: the same key with the same body
+answers 200 with the first answer and records nothing new; the same key with another body
+answers 422. Without a key the server generates one and returns it, so **a client that may
+retry must send its own key**. `X-Correlation-Id` is generated if absent and always echoed.
+`If-Match: "<version>"` (the `ETag` of a read or of a command answer) makes the command fail
+with 412 if the pathway moved on.
 
 **Errors** are `application/problem+json` (RFC 9457). A broken clinical rule answers 422 with
 its `rule`; a soft rule answers 422 `reason-required` listing every `deviation`, and the same
@@ -93,16 +106,19 @@ def create_app(container: Container) -> FastAPI:
             container.close()
 
     app = DocumentedAPI(title="carepath: IPT care pathways", version=_version(),
-                        description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
+                        description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan,
+                        dependencies=[Depends(guard)])  # every route: token and policy first
     app.state.container = container
     app.state.broker = None
     problems.install(app)
+    access_answers.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(CorrelationMiddleware)
     app.include_router(commands.router)
     app.include_router(queries.router)
     app.include_router(ops.router)
     app.include_router(dashboard.router)
+    app.include_router(login.router)  # the pages' sign-in: a token kept in a cookie
     audit.install(app)  # /audit: histories, as-of, steps, exports and the audit page
     app.include_router(integrity.router)
     app.include_router(schemas.router)  # /schemas/events: the integration events' schemas

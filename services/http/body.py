@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from services.http.auth.guard import guard
 from services.http.problems import BadRequestField, field_path
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -103,12 +104,14 @@ class StrictJsonRequest(Request):
 
 
 class StrictJsonRoute(APIRoute):
-    """A route that refuses a body that is not declared JSON (415) or is not one JSON value."""
+    """A route that refuses a body that is not declared JSON (415) or is not one JSON value,
+    after the guard: a request without a usable token is refused before its body is read."""
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
 
         async def strict_handler(request: Request) -> Response:
+            await guard(request)
             strict = StrictJsonRequest(request.scope, request.receive)
             if await strict.body():
                 require_json(strict.headers.get("content-type", ""))

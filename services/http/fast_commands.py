@@ -9,14 +9,17 @@ once by the same strict parser (UTF-8, one member per name), the command validat
 framework validates it, the same coercion check, one worker-thread hop for the application,
 and the answer built by the same function as the framework route's.
 
-Anything it does not accept as it stands (a missing, repeated or invalid header, a body that
-is empty, not JSON, not valid or relying on a lax conversion, a mounted path) goes on to the
-framework route unchanged, with the body it read replayed, so every refusal keeps exactly its
-wording and shape. Once the application was called the fast path answers itself: a command is
-never executed twice. What the application raises (a broken rule, a version mismatch, an
-outage) propagates to the application's exception handlers, as it does from the framework
-route. The OpenAPI document is derived from the framework routes; this route adds nothing to
-it.
+Who calls comes from the bearer token, verified by the same gate as every route's guard (a
+verified token is remembered, so this costs a dictionary lookup); a request without a usable
+token, or from a role that may issue no command, is refused here before its body is read, with
+the guard's own answers. Anything else it does not accept as it stands (a repeated or invalid
+header, a body that is empty, not JSON, not valid or relying on a lax conversion, a mounted
+path) goes on to the framework route unchanged, with the body it read replayed, so every
+refusal keeps exactly its wording and shape. Once the application was called the fast path
+answers itself: a command is never executed twice. What the application raises (a broken rule,
+a version mismatch, an outage) propagates to the application's exception handlers, as it does
+from the framework route. The OpenAPI document is derived from the framework routes; this
+route adds nothing to it.
 """
 
 from __future__ import annotations
@@ -27,24 +30,21 @@ from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Message, Receive, Scope, Send
 
 from domain.pathway import commands as c
+from services.access.gate import Gate
+from services.access.policy import Forbidden
+from services.access.tokens import TokenRefused
 from services.application import Caller, CommandResult, Pathways
 from services.commands import ROUTES, CommandRoute
 from services.http.body import parse, require_json
 from services.http.commands import answer, location
-from services.http.headers import (
-    MAX_IF_MATCH,
-    is_role,
-    is_token,
-    new_caller,
-    pathway_uuid,
-    version_of,
-)
+from services.http.headers import MAX_IF_MATCH, is_token, pathway_uuid, version_of
+from services.http.problems import refusal
 from services.http.strict import mismatches
 
 _PREFIX = "/pathways"
@@ -54,12 +54,11 @@ _TARGET = "carepath.fast_command"
 _PASSED = "carepath.fast_command_passed"
 """Scope key: the fast path handed this request on; it must not be offered it again."""
 _CONTENT_TYPE = b"content-type"
-_ACTOR_ID = b"x-actor-id"
-_ACTOR_ROLE = b"x-actor-role"
+_AUTHORIZATION = b"authorization"
 _KEY = b"idempotency-key"
 _CORRELATION = b"x-correlation-id"
 _IF_MATCH = b"if-match"
-_READ = frozenset({_CONTENT_TYPE, _ACTOR_ID, _ACTOR_ROLE, _KEY, _CORRELATION, _IF_MATCH})
+_READ = frozenset({_CONTENT_TYPE, _AUTHORIZATION, _KEY, _CORRELATION, _IF_MATCH})
 
 
 class _NotAccepted(Exception):
@@ -105,6 +104,9 @@ class FastCommands(BaseRoute):
         command_class, pathway = scope[_TARGET]
         try:
             accepted = _accept_headers(scope, pathway)
+        except (TokenRefused, Forbidden) as refused:  # before the body is read, as the guard
+            await refusal(Request(scope), refused)(scope, receive, send)
+            return
         except Exception:  # noqa: BLE001 - whatever it is, the framework route words it
             await _hand_on(scope, receive, send)
             return
@@ -136,19 +138,30 @@ def _accept_headers(scope: Scope, pathway: str | None) -> _Accepted:
             if name in found:  # repeated: the framework route decides which one counts
                 raise _NotAccepted
             found[name] = value.decode("latin-1")
-    require_json(found[_CONTENT_TYPE])
-    actor_id, role = found[_ACTOR_ID], found[_ACTOR_ROLE]
+    container = scope["app"].state.container
+    gate: Gate = container.gate
     key, correlation = found.get(_KEY), found.get(_CORRELATION)
     if_match = found.get(_IF_MATCH)
-    if (not is_token(actor_id) or not is_role(role) or (key is not None and not is_token(key))
+    if ((key is not None and not is_token(key))
             or (correlation is not None and not is_token(correlation))
             or (if_match is not None and len(if_match) > MAX_IF_MATCH)):
         raise _NotAccepted
-    caller = new_caller(actor_id, role, key, correlation or scope["state"]["correlation_id"])
+    # The token's caller, refused (401/403) before the body is read; the pathway's caseload
+    # is decided by the application, on the pathway it checks out.
+    caller = gate.caller(_bearer(found.get(_AUTHORIZATION)), idempotency_key=key,
+                         correlation_id=correlation or scope["state"]["correlation_id"])
+    require_json(found[_CONTENT_TYPE])
     return _Accepted(caller=caller,
                      pathway_id=None if pathway is None else pathway_uuid(pathway),
                      expected_version=version_of(if_match),
-                     pathways=scope["app"].state.container.pathways)
+                     pathways=container.pathways)
+
+
+def _bearer(header: str | None) -> str | None:
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
 
 
 async def _body(receive: Receive, read: list[Message]) -> bytes | None:
@@ -189,6 +202,7 @@ def _replaying(read: list[Message], receive: Receive) -> Receive:
 async def _hand_on(scope: Scope, receive: Receive, send: Send) -> None:
     """Route the request again, past this route: the framework route answers it."""
     scope[_PASSED] = True
+    scope["state"].pop("granted", None)  # the framework route's guard decides afresh
     await scope["router"].app(scope, receive, send)
 
 

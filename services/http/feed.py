@@ -4,8 +4,8 @@
 next page in its body (``next_after``) and in a ``Link`` header; ``GET /events/stream`` sends
 the same envelopes as Server-Sent Events, each with ``id:`` = its log position, resuming after
 ``Last-Event-ID`` on a reconnect. The position is the one cursor of the broker stream, this
-feed and its stream (``services.feed.pages`` says how it moves). For the platform role, once
-access control lands.
+feed and its stream (``services.feed.pages`` says how it moves). For the platform role (and the
+admin): the access route table says so.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The request's context as ``Annotated`` dependencies: who calls, which pathway, which version.
 
 Handler signatures then read like a contract: ``caller: CallerDep, expected: ExpectedVersion``.
-The actor headers stand in for authentication until it lands; they are required and checked.
+Who calls comes from the bearer token the guard verified (``services.http.auth.guard``), never
+from a header.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import Depends, Header, Path, Request, Response
-from pydantic import AfterValidator
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.context import ROLES
+from services.access.gate import caller_of
+from services.access.principal import Principal
 from services.application import Caller, Pathways
 from services.composition import Container
 from services.errors import PathwayNotFound
+from services.http.auth.granted import Granted
 from services.http.problems import BadRequestField
 from services.queries import PathwayQueries
 
@@ -38,10 +40,6 @@ def is_token(value: str) -> bool:
     return len(value) <= MAX_TOKEN and _PRINTABLE_ID_RE.fullmatch(value) is not None
 
 
-def is_role(value: str) -> bool:
-    return value in ROLES
-
-
 def version_of(if_match: str | None) -> int | None:
     """The version an ``If-Match`` value names (None: any), or a 400 naming the header."""
     if if_match is None or if_match == "*":
@@ -59,25 +57,11 @@ def pathway_uuid(text: str) -> UUID:
     return UUID(text)
 
 
-def _known_role(role: str) -> str:
-    if not is_role(role):
-        msg = f"must be one of {', '.join(ROLES)}"
-        raise ValueError(msg)
-    return role
-
-
 def _token(alias: str, description: str) -> Any:
     return Header(alias=alias, min_length=1, max_length=MAX_TOKEN, pattern=_PRINTABLE_ID,
                   description=description)
 
 
-ActorIdHeader = Annotated[str, _token("X-Actor-Id", "Who issues the command (user id).")]
-ActorRoleHeader = Annotated[
-    str,
-    Header(alias="X-Actor-Role", description="The actor's role.",
-           json_schema_extra={"enum": list(ROLES)}),
-    AfterValidator(_known_role),
-]
 IdempotencyKeyHeader = Annotated[str | None, _token(
     "Idempotency-Key",
     "Recognises a retry: the same key with the same body answers with the first result (200)"
@@ -91,20 +75,38 @@ IfMatchHeader = Annotated[str | None, Header(
                 " `<version>`; a different current version answers 412.")]
 
 
-async def caller(*, request: Request, response: Response, actor_id: ActorIdHeader,
-                 actor_role: ActorRoleHeader, idempotency_key: IdempotencyKeyHeader = None,
+async def caller(*, request: Request, response: Response,
+                 idempotency_key: IdempotencyKeyHeader = None,
                  correlation_id: CorrelationIdHeader = None) -> Caller:
-    found = new_caller(actor_id, actor_role, idempotency_key,
-                       correlation_id or request.state.correlation_id)
+    """The command's caller: the token's principal (the guard ran first), the request's key
+    (generated when absent, and returned) and correlation id."""
+    found = caller_of(principal_of(request), idempotency_key=idempotency_key,
+                      correlation_id=correlation_id or request.state.correlation_id)
     response.headers["Idempotency-Key"] = found.idempotency_key
     return found
 
 
-def new_caller(actor_id: str, actor_role: str, idempotency_key: str | None,
-               correlation_id: str) -> Caller:
-    """The caller of checked headers; without a key, one is generated (and returned)."""
-    return Caller(actor_id=actor_id, actor_role=actor_role, correlation_id=correlation_id,
-                  idempotency_key=idempotency_key or str(uuid4()))
+def granted_of(request: Request) -> Granted:
+    """What the guard granted this request (it runs before every route's dependencies)."""
+    found: Granted = request.state.granted
+    return found
+
+
+def principal_of(request: Request) -> Principal:
+    """The authenticated caller of a route the guard let through (never a public route)."""
+    found = granted_of(request).principal
+    if found is None:
+        msg = "a public route asked who calls"
+        raise RuntimeError(msg)
+    return found
+
+
+async def granted(request: Request) -> Granted:
+    return granted_of(request)
+
+
+async def principal(request: Request) -> Principal:
+    return principal_of(request)
 
 
 async def expected_version(if_match: IfMatchHeader = None) -> int | None:
@@ -133,6 +135,8 @@ async def queries(request: Request) -> PathwayQueries:
 # The dependencies above are coroutines because none of them blocks: a plain ``def`` would
 # cost each request one worker-thread hop per dependency.
 CallerDep = Annotated[Caller, Depends(caller)]
+GrantedDep = Annotated[Granted, Depends(granted)]
+PrincipalDep = Annotated[Principal, Depends(principal)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 PathwayId = Annotated[UUID, Depends(pathway_id)]
 PathwaysDep = Annotated[Pathways, Depends(pathways)]

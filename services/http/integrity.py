@@ -1,4 +1,4 @@
-"""Tamper-evidence routes (for the auditor role, once access control lands): verify the store
+"""Tamper-evidence routes (the auditor's and the admin's; the key is public): verify the store
 or a pathway, the latest signed checkpoint and the log's verifier key, and a pathway's
 evidence for ``tools/verify_evidence.py``."""
 

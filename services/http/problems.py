@@ -2,7 +2,7 @@
 
 Clinical refusals keep their rule id (``IPT-xx``) as an extension member, because rule ids are
 a public contract; field errors are listed as ``errors: [{field, reason}]`` with paths such as
-``body.items[3]`` or ``header.X-Actor-Id``. Submitted values are never echoed back: they may
+``body.items[3]`` or ``header.Idempotency-Key``. Submitted values are never echoed back: they may
 be PHI, huge, or not representable in JSON (NaN).
 """
 
@@ -59,6 +59,11 @@ _errors = field_errors
 
 
 # ----- handlers ----------------------------------------------------------------------------
+
+def refusal(request: Request, exc: Exception) -> JSONResponse:
+    """An application-layer refusal as its problem document (the fast path answers these)."""
+    return _known(request, exc)
+
 
 def _known(request: Request, exc: Exception) -> JSONResponse:
     """An application-layer refusal, described once for every edge (``services.problems``)."""

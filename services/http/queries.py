@@ -18,8 +18,10 @@ from projections.log import OrderedLog
 from projections.pathways import PathwaysProjection
 from projections.pathways import view as pathways_view
 from projections.tracking import tracked
+from services.access.policy import CASELOAD, Forbidden
 from services.errors import ReadModelBehind
-from services.http.headers import ContainerDep, PathwayId, QueriesDep
+from services.http.auth.granted import Granted
+from services.http.headers import ContainerDep, GrantedDep, PathwayId, QueriesDep
 from services.http.problems import BadRequestField
 from services.http.views import (
     PROBLEM,
@@ -48,6 +50,7 @@ router = APIRouter(prefix="/pathways", tags=["queries"], responses=QUERY_RESPONS
 def list_pathways(
     *,
     container: ContainerDep,
+    granted: GrantedDep,
     therapist_id: Annotated[str | None, Query(min_length=1, max_length=80,
                                               description="Only this therapist's.")] = None,
     phase: Annotated[Phase | None, Query(description="Only pathways in this phase.")] = None,
@@ -73,8 +76,10 @@ def list_pathways(
     One indexed read, no replay. The read model follows the event log, so a command's effect
     shows here shortly after its answer (``log_position`` says how far the list has read).
     Paging is by cursor: pass ``next_after`` back as ``after`` with the same filters; a
-    pathway opened meanwhile appears on a later page, never twice.
+    pathway opened meanwhile appears on a later page, never twice. A therapist sees their
+    own caseload, a supervisor the caseloads they supervise; naming another therapist is 403.
     """
+    therapists = caseload_filter(granted, therapist_id)
     if protocol is not None and protocol not in PROTOCOL_IDS:
         raise BadRequestField("query.protocol", f"must be one of {', '.join(PROTOCOL_IDS)}",
                               status=422)
@@ -94,9 +99,23 @@ def list_pathways(
         position = next((t.position for t in tracked(tx, projection.name) if t.live), 0)
         page = pathways_view.list_pathways(
             tx.with_tables(tables), therapist=therapist_id, phase=phase, protocol=protocol,
-            has_open_flags=has_open_flags, outreach_due=outreach_due, after=after, limit=limit)
+            has_open_flags=has_open_flags, outreach_due=outreach_due, after=after, limit=limit,
+            therapists=therapists)
     return PathwayList(items=[PathwaySummary.of(row) for row in page.items],
                        next_after=page.next_after, log_position=position)
+
+
+def caseload_filter(granted: Granted, therapist_id: str | None) -> frozenset[str] | None:
+    """The therapists a list may show the caller: their caseload when that is their scope
+    (None: everyone's); a therapist outside it is refused."""
+    if granted.scope is not CASELOAD or granted.principal is None:
+        return None
+    principal = granted.principal
+    if therapist_id is not None and therapist_id not in principal.caseload:
+        raise Forbidden(principal, granted.action, f"{therapist_id[:80]} is not in the"
+                        f" caseload of {principal.subject} ({principal.role})",
+                        outside_caseload=True)
+    return principal.caseload
 
 
 @router.get("/{pathway_id}", response_model=PathwayView, summary="A pathway's state",

@@ -26,7 +26,7 @@ class View(BaseModel):
 
 
 class FieldError(View):
-    field: str = Field(description="Where: `body.items[3]`, `header.X-Actor-Id`, `query.limit`.")
+    field: str = Field(description="Where: `body.items[3]`, `header.If-Match`, `query.limit`.")
     reason: str
 
 

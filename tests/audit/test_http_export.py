@@ -13,11 +13,12 @@ from fhir.resources.R4B.bundle import Bundle
 from services.http import create_app
 from tests.audit.clinic import Clinic
 from tests.audit.stories import flagged_intake, full_story
+from tests.tokens import bearer
 
 
 @pytest.fixture
 def http(clinic: Clinic) -> TestClient:
-    return TestClient(create_app(clinic.container))
+    return TestClient(create_app(clinic.container), headers=bearer("auditor", "a-1"))
 
 
 @pytest.fixture

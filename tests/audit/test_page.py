@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 
 from services.http import create_app
 from tests.audit.clinic import Clinic
+from tests.tokens import bearer
 
 
 @pytest.fixture
 def http(clinic: Clinic) -> TestClient:
-    return TestClient(create_app(clinic.container))
+    return TestClient(create_app(clinic.container), headers=bearer("auditor", "a-1"))
 
 
 def test_a_pathway_page_renders_its_timeline_and_the_chosen_version(

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import orjson
 import pytest
@@ -20,9 +20,10 @@ from services.composition import Container, bootstrap, broker_runtime
 from services.settings import load_settings
 from tests.broker.support import URLS, new_names, reachable, run
 from tests.http.support import OPEN
+from tests.tokens import token
 
 Ask = Callable[[str, Any], Awaitable[dict[str, Any]]]
-THERAPIST = {"id": "t-1", "role": "therapist"}
+THERAPIST = token("therapist", "t-1")
 MEASURE = {"occurred_at": "2026-01-06T09:00:00Z", "instrument": "phq9",
            "items": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
 EARLY_SESSION = {"occurred_at": "2026-01-12T09:00:00Z", "number": 1, "minutes": 50,
@@ -78,12 +79,12 @@ def test_a_command_is_accepted_and_a_retry_with_its_key_answers_the_first_result
         family: str, container: Container) -> None:
     async def scenario() -> list[dict[str, Any]]:
         async with answering(family, container, names_of(container)) as ask:
-            request = {"actor": THERAPIST, "idempotency_key": "open-1", "command": OPEN}
+            request = {"token": THERAPIST, "idempotency_key": "open-1", "command": OPEN}
             first = await ask("open_pathway", request)
             again = await ask("open_pathway", request)
             other = await ask("open_pathway", {**request, "command": {**OPEN, "client_age": 35}})
             measured = await ask("record_measure", {
-                "actor": THERAPIST, "pathway_id": first["pathway_id"], "command": MEASURE})
+                "token": THERAPIST, "pathway_id": first["pathway_id"], "command": MEASURE})
             return [first, again, other, measured]
 
     first, again, other, measured = run(scenario())
@@ -103,11 +104,11 @@ def test_a_broken_rule_is_refused_with_its_rule_id_and_records_nothing(
         family: str, container: Container) -> None:
     async def scenario() -> dict[str, Any]:
         async with answering(family, container, names_of(container)) as ask:
-            opened = await ask("open_pathway", {"actor": THERAPIST, "command": OPEN})
+            opened = await ask("open_pathway", {"token": THERAPIST, "command": OPEN})
             pathway = opened["pathway_id"]
-            await ask("record_measure", {"actor": THERAPIST, "pathway_id": pathway,
+            await ask("record_measure", {"token": THERAPIST, "pathway_id": pathway,
                                          "command": MEASURE})
-            return await ask("hold_session", {"actor": THERAPIST, "pathway_id": pathway,
+            return await ask("hold_session", {"token": THERAPIST, "pathway_id": pathway,
                                               "command": EARLY_SESSION})
 
     refused = run(scenario())
@@ -122,23 +123,21 @@ def test_requests_are_checked_as_http_checks_them(family: str, container: Contai
     async def scenario() -> list[dict[str, Any]]:
         async with answering(family, container, names_of(container)) as ask:
             return [
-                await ask("open_pathway", {"actor": THERAPIST,
+                await ask("open_pathway", {"token": THERAPIST,
                                            "command": {**OPEN, "client_age": "34"}}),
-                await ask("open_pathway", {"actor": {"id": "t-1", "role": "janitor"},
-                                           "command": OPEN}),
+                await ask("open_pathway", {"token": token("auditor", "a-1"), "command": OPEN}),
                 await ask("open_pathway", {"command": OPEN}),
-                await ask("open_pathway", b'{"actor": {}, "actor": {}}'),
+                await ask("open_pathway", b'{"token": "a", "token": "b"}'),
                 await ask("open_pathway", b"not json"),
-                await ask("record_measure", {"actor": THERAPIST, "pathway_id": str(uuid4()),
+                await ask("record_measure", {"token": THERAPIST, "pathway_id": str(uuid4()),
                                              "command": MEASURE}),
             ]
 
     lax, role, anonymous, repeated, garbage, unknown = run(scenario())
     assert (lax["status"], lax["errors"][0]["field"]) == (422, "body.command.client_age")
-    assert role["status"] == 422
-    assert role["errors"][0]["field"] == "body.actor.role"
+    assert (role["status"], role["type"]) == (403, "urn:carepath:problem:forbidden")
     assert anonymous["status"] == 422
-    assert anonymous["errors"][0]["field"] == "body.actor"
+    assert anonymous["errors"][0]["field"] == "body.token"
     assert (repeated["status"], repeated["type"]) == (
         400, "urn:carepath:problem:duplicate-key")
     assert (garbage["status"], garbage["type"]) == (400, "urn:carepath:problem:malformed-json")
@@ -146,3 +145,34 @@ def test_requests_are_checked_as_http_checks_them(family: str, container: Contai
     assert OrderedLog(container.pathways).head() == 0
 
 
+
+
+def test_the_token_says_who_acts_and_the_policy_table_decides_as_over_http(
+        family: str, container: Container) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with answering(family, container, names_of(container)) as ask:
+            opened = await ask("open_pathway", {"token": THERAPIST, "command": OPEN})
+            pathway = opened["pathway_id"]
+            return [
+                opened,
+                await ask("record_measure", {"token": token("therapist", "t-2"),
+                                             "pathway_id": pathway, "command": MEASURE}),
+                await ask("record_measure", {"token": token(lifetime=60, now=1_700_000_000),
+                                             "pathway_id": pathway, "command": MEASURE}),
+                await ask("record_measure", {"token": token(key=b"not the secret" * 3),
+                                             "pathway_id": pathway, "command": MEASURE}),
+                await ask("record_measure", {"token": token("supervisor", "s-1",
+                                                            therapists=["t-1"]),
+                                             "pathway_id": pathway, "command": MEASURE}),
+            ]
+
+    opened, other, expired, forged, supervised = run(scenario())
+    assert opened["status"] == 201
+    assert (other["status"], other["type"]) == (403, "urn:carepath:problem:outside-caseload")
+    assert (expired["status"], expired["type"]) == (401, "urn:carepath:problem:token-expired")
+    assert (forged["status"], forged["type"]) == (
+        401, "urn:carepath:problem:token-bad-signature")
+    assert supervised["status"] == 201
+    events = list(container.pathways.repository.event_store.get(UUID(opened["pathway_id"])))
+    assert [(e.meta.actor_id, e.meta.actor_role) for e in events] == [  # type: ignore[attr-defined]
+        ("t-1", "therapist"), ("s-1", "supervisor")]

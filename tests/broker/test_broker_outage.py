@@ -16,7 +16,7 @@ from services.http import create_app
 from services.settings import load_settings
 from tests.broker.consumers import nats_all
 from tests.broker.support import expected_ids, new_names, private_nats, run
-from tests.http.support import OPEN, THERAPIST
+from tests.http.support import OPEN, OPS, THERAPIST
 
 OUTAGE_SECONDS = 10.0
 MEASURE = {"instrument": "phq9", "items": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
@@ -55,8 +55,8 @@ def test_commands_succeed_while_the_broker_is_down_and_every_event_follows_in_or
                     restarted = True
                 time.sleep(0.05)
             deadline = time.monotonic() + 60
-            while client.get("/ops/relay").json()["relay"]["lag_events"] != 0:
-                assert time.monotonic() < deadline, client.get("/ops/relay").json()
+            while client.get("/ops/relay", headers=OPS).json()["relay"]["lag_events"] != 0:
+                assert time.monotonic() < deadline, client.get("/ops/relay", headers=OPS).json()
                 time.sleep(0.1)
             expected = expected_ids(container)  # the app closes the container on its way out
         received = run(nats_all(server.url, names))

@@ -17,7 +17,7 @@ from services.http import create_app
 from services.settings import ConfigurationError, load_settings
 from tests.broker.consumers import nats_all, nats_forget
 from tests.broker.support import NATS_URL, new_names, reachable, run
-from tests.http.support import OPEN, THERAPIST
+from tests.http.support import OPEN, OPS, THERAPIST
 
 
 @pytest.mark.parametrize("url", [
@@ -56,7 +56,7 @@ def test_the_asyncapi_document_lists_every_event_and_command_without_try_it_out(
         document = client.get("/asyncapi.json").json()
         page = client.get("/asyncapi")
         yaml = client.get("/asyncapi.yaml")
-        relay = client.get("/ops/relay").json()
+        relay = client.get("/ops/relay", headers=OPS).json()
     assert document["asyncapi"].startswith("3.")
     addresses = {channel["address"] for channel in document["channels"].values()}
     assert "carepath.events.pathway.{aggregate_id}.SafetyFlagRaised.v1" in addresses
@@ -89,11 +89,11 @@ def test_serve_with_a_broker_url_relays_in_process_and_reports_it(tmp_path: Path
             opened = client.post("/pathways", json=OPEN, headers=THERAPIST)
             assert opened.status_code == 201
             deadline = time.monotonic() + 10
-            while client.get("/ops/relay").json()["relay"]["position"] != 1:
+            while client.get("/ops/relay", headers=OPS).json()["relay"]["position"] != 1:
                 assert time.monotonic() < deadline, "the relay did not publish in time"
                 time.sleep(0.05)
-            relay = client.get("/ops/relay").json()
-            metrics = client.get("/metrics").text
+            relay = client.get("/ops/relay", headers=OPS).json()
+            metrics = client.get("/metrics", headers=OPS).text
         received = run(nats_all(NATS_URL, names))
     finally:
         run(nats_forget(NATS_URL, names))

@@ -12,6 +12,7 @@ from services.composition import Container, bootstrap
 from services.demo import seed_demo
 from services.http import create_app
 from services.settings import load_settings
+from tests.http.support import PLATFORM
 
 DEMO_PATHWAYS = 12
 
@@ -26,7 +27,7 @@ def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
 
 @pytest.fixture(scope="module")
 def client(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(container)) as test_client:
+    with TestClient(create_app(container), headers=PLATFORM) as test_client:
         yield test_client
 
 

@@ -19,6 +19,7 @@ from services.demo import seed_demo
 from services.http import create_app
 from services.settings import load_settings
 from tests.feed.support import Sse, measure, open_pathway, served
+from tests.http.support import PLATFORM
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 TIMEOUT = 2.0
@@ -47,7 +48,7 @@ def test_paging_on_postgresql_serves_every_event_as_the_relay_envelopes_it(
     seed_demo(writer.pathways, count=3)
     stored = OrderedLog(reader.pathways).read(0, 10_000)
 
-    with TestClient(create_app(reader)) as client:
+    with TestClient(create_app(reader), headers=PLATFORM) as client:
         served_events, after = [], 0
         while True:
             page = client.get("/events", params={"after": after, "limit": 40}).json()
@@ -62,8 +63,9 @@ def test_paging_on_postgresql_serves_every_event_as_the_relay_envelopes_it(
 def test_a_stream_hears_a_save_of_another_replica_by_polling(
         replicas: tuple[Container, Container]) -> None:
     streaming, writing = replicas
-    with served(streaming) as url, httpx.Client(base_url=url, timeout=10) as client, \
-            TestClient(create_app(writing)) as other:
+    with served(streaming) as url, \
+            httpx.Client(base_url=url, timeout=10, headers=PLATFORM) as client, \
+            TestClient(create_app(writing), headers=PLATFORM) as other:
         pathway = open_pathway(other, "open")
         with client.stream("GET", "/events/stream") as response:
             sse = Sse(response).count(1)
@@ -102,7 +104,8 @@ def test_an_outage_answers_503_to_pages_and_an_open_stream_resumes_without_a_gap
     database = fresh_postgres_dsn
     container = _container(database, tmp_path / "data")
     try:
-        with served(container) as url, httpx.Client(base_url=url, timeout=30) as client:
+        with served(container) as url, \
+                httpx.Client(base_url=url, timeout=30, headers=PLATFORM) as client:
             pathway = open_pathway(client, "open")
             with client.stream("GET", "/events/stream") as response:
                 sse = Sse(response).count(1)

@@ -11,6 +11,7 @@ from projections.log import OrderedLog
 from services.composition import Container
 from services.integration import check_envelope, event_types
 from tests.feed.support import measure, open_pathway
+from tests.http.support import PLATFORM
 
 SESSION_HELD = "org.carepath.pathway.SessionHeld.v1"
 FLAGS = "org.carepath.pathway.SafetyFlagRaised.v1"
@@ -94,7 +95,7 @@ def test_a_page_after_the_head_is_empty_and_keeps_the_cursor(client: TestClient)
 def test_events_stored_later_are_served_after_the_cursor(fresh: Container) -> None:
     from services.http import create_app  # noqa: PLC0415
 
-    with TestClient(create_app(fresh)) as client:
+    with TestClient(create_app(fresh), headers=PLATFORM) as client:
         assert client.get("/events").json() == {"events": [], "next_after": 0, "head": 0}
         pathway = open_pathway(client, "open-1")
         first = client.get("/events").json()

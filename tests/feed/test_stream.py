@@ -12,6 +12,7 @@ from projections.log import OrderedLog
 from services.composition import Container
 from services.http import feed
 from tests.feed.support import Sse, measure, open_pathway, served
+from tests.http.support import PLATFORM
 
 STREAM = "/events/stream"
 
@@ -29,7 +30,7 @@ def _positions(sse: Sse) -> list[int]:
 def test_the_stream_serves_the_log_then_each_event_as_it_is_saved(
         base_url: str, fresh: Container, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(feed, "POLL_SECONDS", 60.0)  # only the save can wake the stream
-    with httpx.Client(base_url=base_url, timeout=10) as client:
+    with httpx.Client(base_url=base_url, timeout=10, headers=PLATFORM) as client:
         pathway = open_pathway(client, "open")
         with client.stream("GET", STREAM) as response:
             assert response.status_code == 200
@@ -48,7 +49,7 @@ def test_the_stream_serves_the_log_then_each_event_as_it_is_saved(
 
 def test_a_dropped_stream_resumes_after_last_event_id_without_gap_or_repeat(
         base_url: str, fresh: Container) -> None:
-    with httpx.Client(base_url=base_url, timeout=10) as client:
+    with httpx.Client(base_url=base_url, timeout=10, headers=PLATFORM) as client:
         pathway = open_pathway(client, "open")
         for n in range(5):
             measure(client, pathway, f"before-{n}")
@@ -68,7 +69,7 @@ def test_a_dropped_stream_resumes_after_last_event_id_without_gap_or_repeat(
 
 
 def test_a_type_filter_streams_only_those_types(base_url: str) -> None:
-    with httpx.Client(base_url=base_url, timeout=10) as client:
+    with httpx.Client(base_url=base_url, timeout=10, headers=PLATFORM) as client:
         pathway = open_pathway(client, "open")
         with client.stream("GET", STREAM, params={
                 "type": "org.carepath.pathway.MeasureRecorded.v1"}) as response:
@@ -84,7 +85,7 @@ def test_a_type_filter_streams_only_those_types(base_url: str) -> None:
 def test_an_idle_stream_sends_keep_alive_comments(
         base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(feed, "KEEP_ALIVE_SECONDS", 0.2)
-    with httpx.Client(base_url=base_url, timeout=10) as client, \
+    with httpx.Client(base_url=base_url, timeout=10, headers=PLATFORM) as client, \
             client.stream("GET", STREAM) as response:
         sse = Sse(response).read_until(lambda s: len(s.comments) >= 2, timeout=5)
 
@@ -95,7 +96,7 @@ def test_an_idle_stream_sends_keep_alive_comments(
 @pytest.mark.parametrize("last_event_id", ["abc", "-3", "1.5", str(2**70)])
 def test_a_last_event_id_that_is_not_a_position_is_a_422(
         base_url: str, last_event_id: str) -> None:
-    with httpx.Client(base_url=base_url, timeout=10) as client:
+    with httpx.Client(base_url=base_url, timeout=10, headers=PLATFORM) as client:
         answer = client.get(STREAM, headers={"Last-Event-ID": last_event_id})
 
     assert answer.status_code == 422
@@ -103,7 +104,7 @@ def test_a_last_event_id_that_is_not_a_position_is_a_422(
 
 
 def test_an_unknown_type_is_refused_before_the_stream_starts(base_url: str) -> None:
-    with httpx.Client(base_url=base_url, timeout=10) as client:
+    with httpx.Client(base_url=base_url, timeout=10, headers=PLATFORM) as client:
         answer = client.get(STREAM, params={"type": "SessionHeld"})
 
     assert answer.status_code == 422

@@ -19,12 +19,18 @@ from services.courses import CourseWriter, course
 from services.http import create_app
 from services.settings import load_settings
 from tests.journeys import INVENTORY, NOW, PHQ9_MODERATE, START
+from tests.tokens import bearer
 
-__all__ = ["OPEN", "THERAPIST", "Api", "TestClient", "at", "contract_terms", "make_client",
-           "raw_post", "valid_bodies"]
+__all__ = ["ADMIN", "AUDITOR", "OPEN", "OPS", "PLATFORM", "THERAPIST", "Api", "TestClient", "at",
+           "contract_terms", "make_client", "raw_post", "valid_bodies"]
 
 ROUTE_OF = {route.command: route.path for route in ROUTES}
-THERAPIST = {"X-Actor-Id": "t-1", "X-Actor-Role": "therapist"}
+THERAPIST = bearer("therapist", "t-1")
+"""The headers of the therapist whose caseload the tests' pathways are in (``t-1``)."""
+AUDITOR = bearer("auditor", "a-1")
+OPS = bearer("ops", "o-1")
+PLATFORM = bearer("platform", "p-1")
+ADMIN = bearer("admin", "admin-1")
 OPEN = {
     "occurred_at": START.isoformat(), "client_ref": "client-001", "client_age": 34,
     "therapist_id": "t-1", "protocol": "ipt", "referral_date": "2026-01-02",
@@ -35,9 +41,13 @@ def at(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def make_client(data_dir: Path, *, raise_server_exceptions: bool = True) -> TestClient:
+def make_client(data_dir: Path, *, raise_server_exceptions: bool = True,
+                headers: dict[str, str] | None = None) -> TestClient:
+    """A client of a fresh application, signed in as ``headers`` (by default therapist t-1,
+    whose caseload the tests' pathways are in)."""
     container = bootstrap(load_settings(data_dir=data_dir), clock=lambda: NOW)
-    return TestClient(create_app(container), raise_server_exceptions=raise_server_exceptions)
+    return TestClient(create_app(container), raise_server_exceptions=raise_server_exceptions,
+                      headers=THERAPIST if headers is None else headers)
 
 
 class Api:
@@ -69,7 +79,7 @@ class Api:
         return self.ok("sessions", **fields)
 
     def state(self, **params: Any) -> Any:
-        response = self.client.get(f"/pathways/{self.id}", params=params)
+        response = self.client.get(f"/pathways/{self.id}", params=params, headers=THERAPIST)
         assert response.status_code == 200, response.text
         return response.json()
 

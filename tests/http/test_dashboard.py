@@ -24,7 +24,7 @@ from services.http.dashboard.panels import PANELS
 from services.http.dashboard.panels import safety as safety_panel
 from services.http.dashboard.rules import BY_ID
 from services.settings import load_settings
-from tests.http.support import OPEN, THERAPIST, TestClient, at, make_client
+from tests.http.support import ADMIN, OPEN, OPS, THERAPIST, TestClient, at, make_client
 from tests.journeys import START
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,9 +42,9 @@ def caught_up(client: TestClient) -> None:
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """Two pathways (one with an urgent flag), every read model caught up with them."""
-    with make_client(tmp_path_factory.mktemp("data")) as client:
+    with make_client(tmp_path_factory.mktemp("data"), headers=OPS) as client:
         for number, therapist in enumerate(("t-1", "t-2")):
-            opened = client.post("/pathways", headers=THERAPIST, json={
+            opened = client.post("/pathways", headers=ADMIN, json={
                 **OPEN, "client_ref": CLIENT_REF, "therapist_id": therapist})
             assert opened.status_code == 201, opened.text
             if number == 0:
@@ -157,7 +157,7 @@ def test_a_read_model_not_built_yet_answers_not_ready_instead_of_zeros(tmp_path:
     from services.composition import bootstrap  # noqa: PLC0415
     from services.http.app import create_app  # noqa: PLC0415
 
-    with TestClient(create_app(bootstrap(settings))) as client:
+    with TestClient(create_app(bootstrap(settings)), headers=OPS) as client:
         body = client.get("/ops/dashboard/caseload").json()
         assert body["ready"] is False
         assert body["tables"] == []

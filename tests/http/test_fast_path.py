@@ -31,10 +31,12 @@ from services.http.fast_commands import FastCommands
 from services.settings import load_settings
 from tests.http.support import OPEN, THERAPIST, TestClient, body_of
 from tests.journeys import NOW, START
+from tests.tokens import bearer, token
 
 ROUTE_OF = {route.command: route.path for route in ROUTES}
 SIGNERS = {"client": "client-001", "therapist": "t-1"}
 GENERATED = "<generated>"
+AUTHORIZATION = (b"authorization", f"Bearer {token('therapist', 't-1')}".encode())
 BODY = {"occurred_at": START.isoformat(), "kinds": ["treatment"]}
 RAW = json.dumps(BODY)
 
@@ -122,7 +124,8 @@ class Twins:
         return len(writer.commands)
 
     def history(self, pathway_id: str) -> list[dict[str, Any]]:
-        answers = [client.get(f"/pathways/{pathway_id}/history", params={"limit": 500})
+        answers = [client.get(f"/pathways/{pathway_id}/history", params={"limit": 500},
+                              headers=THERAPIST)
                    for client in (self.fast, self.slow)]
         assert answers[0].status_code == 200, answers[0].text
         events: list[dict[str, Any]] = answers[0].json()["events"]
@@ -237,8 +240,8 @@ def test_if_match_naming_the_version_or_any_is_served(twins: Twins) -> None:
 def test_a_chunked_body_is_read_whole(twins: Twins) -> None:
     pathway = twins.open()
     body = json.dumps({"occurred_at": START.isoformat(), "kinds": ["treatment"]}).encode()
-    headers = [(b"content-type", b"application/json"), (b"x-actor-id", b"t-1"),
-               (b"x-actor-role", b"therapist"), (b"idempotency-key", b"chunked-1"),
+    headers = [(b"content-type", b"application/json"), AUTHORIZATION,
+               (b"idempotency-key", b"chunked-1"),
                (b"x-correlation-id", b"chunked-1")]
     chunks = [body[:10], body[10:20], body[20:]]
     answers = [_call(client, f"/pathways/{pathway}/consents", headers, chunks)
@@ -391,13 +394,31 @@ def test_a_coercion_in_an_opening_is_answered_by_the_framework_route(twins: Twin
     assert answer.handed_on
 
 
+UNUSABLE_TOKENS: dict[str, tuple[dict[str, Any], int, str]] = {
+    "no token": ({"Authorization": None}, 401, "token-missing"),
+    "another scheme": ({"Authorization": "Basic dDE6cHc="}, 401, "token-missing"),
+    "not a JWT": ({"Authorization": "Bearer not-a-jwt"}, 401, "token-malformed"),
+    "an expired token": (bearer(lifetime=60, now=1_700_000_000), 401, "token-expired"),
+    "another key": (bearer(key=b"k" * 32), 401, "token-bad-signature"),
+    "an auditor": (bearer("auditor", "a-1"), 403, "forbidden"),
+    "another therapist": (bearer("therapist", "t-2"), 403, "outside-caseload"),
+}
+
+
+@pytest.mark.parametrize("case", UNUSABLE_TOKENS)
+def test_an_unusable_token_or_role_is_refused_alike_and_records_nothing(
+        twins: Twins, case: str) -> None:
+    pathway = twins.open()
+    headers, status, slug = UNUSABLE_TOKENS[case]
+    answer = twins.post(f"/pathways/{pathway}/consents", BODY, headers=headers)
+
+    assert answer.status_code == status, answer.text
+    assert answer.json()["type"] == f"urn:carepath:problem:{slug}"
+    assert not answer.handed_on
+    assert len(twins.history(pathway)) == 1
+
+
 INVALID_HEADERS: dict[str, dict[str, str | None]] = {
-    "no actor": {"X-Actor-Id": None},
-    "an empty actor": {"X-Actor-Id": ""},
-    "an actor with spaces around": {"X-Actor-Id": " t-1 x"},
-    "a long actor": {"X-Actor-Id": "t" * 201},
-    "no role": {"X-Actor-Role": None},
-    "an unknown role": {"X-Actor-Role": "wizard"},
     "an empty key": {"Idempotency-Key": ""},
     "a long key": {"Idempotency-Key": "k" * 201},
     "a key with a tab": {"Idempotency-Key": "a\tb"},
@@ -421,9 +442,9 @@ def test_an_invalid_header_is_answered_by_the_framework_route(twins: Twins, case
 
 def test_a_repeated_header_is_answered_by_the_framework_route(twins: Twins) -> None:
     pathway = twins.open()
-    headers = [(b"content-type", b"application/json"), (b"x-actor-id", b"t-1"),
-               (b"x-actor-id", b"t-2"), (b"x-actor-role", b"therapist"),
-               (b"idempotency-key", b"repeated-1"), (b"x-correlation-id", b"repeated")]
+    headers = [(b"content-type", b"application/json"), AUTHORIZATION,
+               (b"idempotency-key", b"repeated-1"), (b"idempotency-key", b"repeated-2"),
+               (b"x-correlation-id", b"repeated")]
     path = f"/pathways/{pathway}/consents"
     answers = [_call(client, path, headers, [RAW.encode()]) for client in (twins.fast, twins.slow)]
 
@@ -445,8 +466,8 @@ def test_a_body_over_the_limit_is_refused_alike(twins: Twins) -> None:
     pathway = twins.open()
     big = {**BODY, "padding": "x" * (65 * 1024)}
     declared = twins.post(f"/pathways/{pathway}/consents", big)
-    headers = [(b"content-type", b"application/json"), (b"x-actor-id", b"t-1"),
-               (b"x-actor-role", b"therapist"), (b"idempotency-key", b"big-1"),
+    headers = [(b"content-type", b"application/json"), AUTHORIZATION,
+               (b"idempotency-key", b"big-1"),
                (b"x-correlation-id", b"big-1")]
     chunks = [json.dumps(big).encode()[i:i + 16384] for i in range(0, 70 * 1024, 16384)]
     streamed = [_call(client, f"/pathways/{pathway}/consents", headers, chunks)
@@ -464,14 +485,15 @@ def test_other_methods_and_paths_are_left_to_the_router(twins: Twins) -> None:
                  f"/pathways/{pathway}", "/pathways/", "/pathways//consents"):
         twins.post(path, BODY, follow_redirects=False)
     for client in (twins.fast, twins.slow):
-        assert client.get(f"/pathways/{pathway}/consents").status_code == 405
+        assert client.get(f"/pathways/{pathway}/consents",
+                          headers=THERAPIST).status_code == 405
     assert twins.handed_on == []
 
 
 def test_a_client_gone_mid_body_is_handed_on_with_what_was_read(twins: Twins) -> None:
     pathway = twins.open()
-    headers = [(b"content-type", b"application/json"), (b"x-actor-id", b"t-1"),
-               (b"x-actor-role", b"therapist"), (b"idempotency-key", b"gone-1"),
+    headers = [(b"content-type", b"application/json"), AUTHORIZATION,
+               (b"idempotency-key", b"gone-1"),
                (b"x-correlation-id", b"gone-1")]
     path = f"/pathways/{pathway}/consents"
     answers = [_call(client, path, headers, [RAW.encode()[:10]], disconnect=True)

@@ -169,11 +169,22 @@ def test_unicode_text_is_kept_as_sent(client: TestClient) -> None:
     assert history["events"][0]["data"]["client_ref"] == "Zoë-日本-🌿"
 
 
+@pytest.mark.parametrize("authorization", [
+    "", "Bearer", "Bearer ", "Bearer a.b.c", "bearer " + "x" * 9000, "Token abc",
+    "Bearer e30.e30.", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0LTEifQ.",
+])
+def test_a_missing_or_forged_token_is_401_and_records_nothing(
+        untouched_client: TestClient, authorization: str) -> None:
+    response = untouched_client.post("/pathways", json=OPEN,
+                                     headers={"Authorization": authorization})
+
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith('Bearer realm="carepath"')
+    assert untouched_client.get("/pathways").json()["items"] == []
+
+
 @pytest.mark.parametrize(("headers", "field"), [
-    ({}, "header.X-Actor-Id"),
-    ({"X-Actor-Id": "t-1"}, "header.X-Actor-Role"),
-    ({"X-Actor-Id": "t-1", "X-Actor-Role": "admin"}, "header.X-Actor-Role"),
-    ({"X-Actor-Id": "", "X-Actor-Role": "therapist"}, "header.X-Actor-Id"),
     ({**THERAPIST, "Idempotency-Key": "k" * 201}, "header.Idempotency-Key"),
     ({**THERAPIST, "X-Correlation-Id": "c" * 201}, "header.X-Correlation-Id"),
 ])

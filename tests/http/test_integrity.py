@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from services.integrity.keys import DEVELOPMENT_KEY
 from services.integrity.note import open_checkpoint
-from tests.http.support import Api, TestClient
+from tests.http.support import AUDITOR, Api, TestClient, make_client
 
 UNKNOWN = "00000000-0000-0000-0000-00000000abcd"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """Signed in as an auditor (pathways are opened by their therapist, as ``Api`` does)."""
+    with make_client(tmp_path_factory.mktemp("data"), headers=AUDITOR) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def fresh_client(tmp_path: Path) -> Iterator[TestClient]:
+    with make_client(tmp_path / "data", headers=AUDITOR) as test_client:
+        yield test_client
 
 
 def test_an_untouched_store_and_pathway_verify(fresh_client: TestClient) -> None:

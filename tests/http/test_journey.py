@@ -10,6 +10,7 @@ from projections.pathways import PathwaysProjection
 from projections.tracking import PositionMoved
 from tests.http.support import OPEN, THERAPIST, Api, TestClient, contract_terms
 from tests.journeys import NOW, PHQ9_MODERATE
+from tests.tokens import bearer
 
 
 def test_an_ipt_pathway_reaches_the_middle_phase_through_the_api(api: Api) -> None:
@@ -58,8 +59,8 @@ def test_a_given_correlation_id_is_echoed_and_recorded(api: Api) -> None:
 
 
 def test_history_shows_actor_times_and_the_events_own_fields(api: Api) -> None:
-    api.command("diagnoses", headers={"X-Actor-Id": "sup-9", "X-Actor-Role": "supervisor",
-                                      "Idempotency-Key": "dx-1"},
+    supervisor = bearer("supervisor", "sup-9", therapists=["t-1"])
+    api.command("diagnoses", headers={**supervisor, "Idempotency-Key": "dx-1"},
                 icd10="F32.1", severity="moderate")
 
     events = api.client.get(f"/pathways/{api.id}/history").json()["events"]

@@ -13,14 +13,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from projections.log import OrderedLog
 from projections.registry import all_projections
 from services.composition import Container
-from tests.http.support import OPEN, THERAPIST, TestClient, at, make_client
+from tests.http.support import OPEN, OPS, THERAPIST, TestClient, at, make_client
 from tests.journeys import START
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 def scrape(client: TestClient) -> Samples:
-    answer = client.get("/metrics", follow_redirects=False)
+    answer = client.get("/metrics", follow_redirects=False, headers=OPS)
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/plain")
     return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value

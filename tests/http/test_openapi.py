@@ -9,7 +9,6 @@ from uuid import uuid4
 
 import pytest
 
-from domain.context import ROLES
 from domain.pathway import commands as c
 from domain.protocols import ACUTE_PROTOCOLS
 from services.commands import ROUTES
@@ -47,13 +46,27 @@ def test_the_openapi_document_shows_each_command_schema_and_event(client: TestCl
         assert operation["tags"] == ["commands"]
         assert {"201", "200", "404", "412", "422"} <= operation["responses"].keys()
         headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
-        assert headers == {"X-Actor-Id", "X-Actor-Role", "Idempotency-Key",
-                           "X-Correlation-Id", "If-Match"}
-    role = next(p for p in paths["/pathways"]["post"]["parameters"]
-                if p["name"] == "X-Actor-Role")
-    assert role["schema"]["enum"] == list(ROLES)
+        assert headers == {"Idempotency-Key", "X-Correlation-Id", "If-Match"}
+        assert operation["security"] == [{"bearer": []}]
     assert paths["/pathways/{pathway_id}"]["get"]["tags"] == ["queries"]
     assert paths["/health"]["get"]["tags"] == ["ops"]
+
+
+def test_every_operation_but_the_public_ones_needs_a_bearer_token(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    public = {"/health", "/health/ready", "/integrity/key"}
+
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, methods in document["paths"].items():
+        for operation in methods.values():
+            if path in public:
+                assert operation["security"] == [], path
+                continue
+            assert operation["security"] == [{"bearer": []}], path
+            unauthenticated = operation["responses"]["401"]
+            assert "WWW-Authenticate" in unauthenticated["headers"], path
+            assert "application/problem+json" in unauthenticated["content"], path
+            assert "application/problem+json" in operation["responses"]["403"]["content"], path
 
 
 def test_the_docs_page_is_served(client: TestClient) -> None:
@@ -113,9 +126,7 @@ def test_headers_and_path_ids_are_documented_as_strictly_as_they_are_checked(
             pattern = parameters["If-Match"]["pattern"]
             assert [bool(re.fullmatch(pattern, tag)) for tag in ('"3"', "3", "*", 'W/"3"')] == [
                 True, True, True, False]
-        if "X-Actor-Id" in parameters:
-            assert parameters["X-Actor-Id"]["pattern"]
-            assert parameters["X-Actor-Role"]["enum"] == list(ROLES)
+        assert not {"X-Actor-Id", "X-Actor-Role"} & parameters.keys(), path
 
 
 @pytest.mark.parametrize("spelling", [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.http.support import OPEN, THERAPIST, Api, TestClient
+from tests.tokens import bearer
 
 
 def test_every_command_answer_says_where_the_log_stood(api: Api) -> None:
@@ -20,11 +21,11 @@ def test_a_retry_answers_with_a_position_at_or_after_the_first(client: TestClien
 
 
 def test_the_list_waits_for_the_position_it_is_given(client: TestClient) -> None:
-    headers = {**THERAPIST, "Idempotency-Key": "ryw-open-2"}
+    therapist = bearer("therapist", "t-ryw")  # this test's pathways alone
     opened = client.post("/pathways", json={**OPEN, "therapist_id": "t-ryw"},
-                         headers=headers).json()
-    listed = client.get("/pathways", params={"therapist_id": "t-ryw",
-                                             "min_position": opened["log_position"]})
+                         headers={**therapist, "Idempotency-Key": "ryw-open-2"}).json()
+    listed = client.get("/pathways", params={"min_position": opened["log_position"]},
+                        headers=therapist)
     assert listed.status_code == 200
     assert [item["id"] for item in listed.json()["items"]] == [opened["pathway_id"]]
     assert listed.json()["log_position"] >= opened["log_position"]

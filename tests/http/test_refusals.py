@@ -10,6 +10,7 @@ import pytest
 
 from services.errors import ConcurrencyConflict
 from tests.http.support import OPEN, THERAPIST, Api, TestClient, make_client
+from tests.tokens import bearer
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -71,7 +72,7 @@ def test_a_retry_with_the_same_key_answers_200_and_records_nothing(api: Api) -> 
 
 
 def test_a_retried_open_finds_the_pathway_the_first_attempt_opened(client: TestClient) -> None:
-    headers = {**THERAPIST, "Idempotency-Key": "open-1"}
+    headers = {**bearer("therapist", "t-retried-open"), "Idempotency-Key": "open-1"}
     opening = {**OPEN, "therapist_id": "t-retried-open"}  # this test's pathways alone
     first = client.post("/pathways", json=opening, headers=headers)
     retry = client.post("/pathways", json=opening, headers=headers)
@@ -81,8 +82,8 @@ def test_a_retried_open_finds_the_pathway_the_first_attempt_opened(client: TestC
     assert retry.json()["pathway_id"] == first.json()["pathway_id"]
     assert retry.headers["location"] == first.headers["location"]
     assert assert_problem(other, 422)["type"].endswith(":idempotency-key-reused")
-    seen = client.get("/pathways", params={"min_position": retry.json()["log_position"],
-                                           "therapist_id": "t-retried-open"})
+    seen = client.get("/pathways", params={"min_position": retry.json()["log_position"]},
+                      headers=headers)
     assert [item["id"] for item in seen.json()["items"]] == [first.json()["pathway_id"]]
 
 

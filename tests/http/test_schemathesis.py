@@ -33,6 +33,7 @@ from services.composition import bootstrap
 from services.http import create_app
 from services.settings import load_settings
 from tests.journeys import NOW
+from tests.tokens import token
 
 Case = schemathesis.Case[Any]
 EXAMPLES = int(os.environ.get("CAREPATH_SCHEMATHESIS_EXAMPLES", "30"))
@@ -78,8 +79,11 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
                           clock=lambda: NOW)
     # Only the document's own links: inferred ones (``therapist_id`` read as the key of a
     # "Therapist" resource nobody creates) would demote ``POST /pathways`` as a start.
+    # Signed in as an admin, whom every operation serves; ``ignored_auth`` then checks that
+    # each operation the document secures refuses a request without the token.
     config = schemathesis.Config.from_dict(
-        {"phases": {"stateful": {"inference": {"algorithms": []},
+        {"auth": {"openapi": {"bearer": {"bearer": token("admin", "fuzz-admin")}}},
+         "phases": {"stateful": {"inference": {"algorithms": []},
                                  "generation": {"mode": "positive"}}}})
     container.start_projections()  # the read models follow the log, as under `serve`
     try:

@@ -32,6 +32,7 @@ from services.errors import StoreUnavailable
 from services.http import create_app
 from services.settings import load_settings
 from services.store.availability import OutageBreaker
+from tests.tokens import bearer
 
 TIMEOUT = 2.0
 """CAREPATH_DATABASE_TIMEOUT_SECONDS for these tests."""
@@ -40,7 +41,7 @@ BOUND = TIMEOUT + 1.0
 RECOVERY_BOUND = 5.0
 STUCK_COMMANDS = 48
 """More than the server's 40 worker threads."""
-THERAPIST = {"X-Actor-Id": "t-1", "X-Actor-Role": "therapist"}
+THERAPIST = bearer("therapist", "t-1")
 WHEN = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 MEASURE = {"occurred_at": WHEN.isoformat(), "instrument": "phq9", "items": [1] * 8 + [0]}
 OPEN = {"occurred_at": WHEN.isoformat(), "client_ref": "client-outage", "client_age": 34,
@@ -137,7 +138,7 @@ def served(database: Database) -> Iterator[Served]:
     limits = httpx.Limits(max_connections=STUCK_COMMANDS + 4)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                          limits=limits) as client:
+                          limits=limits, headers=THERAPIST) as client:
             yield Served(client, container)
     finally:
         server.should_exit = True
@@ -244,7 +245,8 @@ def test_start_up_without_the_database_fails_within_the_bound(database: Database
 def test_a_locked_sqlite_file_answers_503_and_reads_go_on(sqlite_data_dir: Path) -> None:
     settings = load_settings(data_dir=sqlite_data_dir, lock_timeout_seconds=1,
                              database_timeout_seconds=1, conflict_wait_seconds=0.2)
-    with TestClient(create_app(bootstrap(settings)), raise_server_exceptions=False) as client:
+    with TestClient(create_app(bootstrap(settings)), raise_server_exceptions=False,
+                    headers=THERAPIST) as client:
         opened = client.post("/pathways", json=OPEN, headers=THERAPIST)
         pathway = opened.json()["pathway_id"]
         assert client.get("/health/ready").json() == {"status": "ok",

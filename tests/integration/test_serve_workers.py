@@ -20,8 +20,9 @@ import pytest
 from bench.api import free_port
 from bench.carepath import initial_phase, middle_and_ending
 from services.commands import ROUTES
+from tests.tokens import SECRET_VARIABLE, TEST_SECRET, bearer
 
-HEADERS = {"X-Actor-Id": "t-1", "X-Actor-Role": "therapist"}
+HEADERS = bearer("therapist", "t-1")
 PATHS = {route.command: route.path for route in ROUTES}
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=200)
 
@@ -30,6 +31,7 @@ START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=200)
 def server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAREPATH_")}
+    env[SECRET_VARIABLE] = TEST_SECRET  # the tokens below are signed with it
     code = "import sys; from services.cli import main; sys.exit(main(sys.argv[1:]))"
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-c", code, "serve", "--workers", "2", "--port", str(port),

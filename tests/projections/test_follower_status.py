@@ -17,6 +17,7 @@ from services.http import create_app
 from services.settings import load_settings
 from tests.projections.counting import CountByType, open_pathways
 from tests.projections.test_follower import until
+from tests.tokens import bearer
 
 
 def test_the_ops_endpoint_shows_every_read_model_caught_up_with_a_heartbeat(
@@ -25,7 +26,8 @@ def test_the_ops_endpoint_shows_every_read_model_caught_up_with_a_heartbeat(
     open_pathways(container.pathways, 3, "ops")
     head = OrderedLog(container.pathways).head()
     names = [p.name for p in all_projections()]
-    with TestClient(create_app(container)) as client:  # the lifespan starts the workers
+    with TestClient(create_app(container),  # the lifespan starts the workers
+                    headers=bearer("ops", "o-1")) as client:
         def settled() -> bool:
             rows = client.get("/ops/projections").json()["projections"]
             return all(r["position"] == head and r["heartbeat_at"] for r in rows)

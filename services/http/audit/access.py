@@ -1,9 +1,7 @@
-"""Who may read the audit endpoints: the one place the auditor role will be checked.
+"""The audit routes' dependencies: the trail they read through.
 
-Every ``/audit`` route depends on :func:`audit_reader`. Until authentication lands (issue 8,
-section 5) it lets every caller through, as every other read does today; then it takes the
-caller from the bearer token, requires the ``auditor`` role and hands the reader to the access
-log, which records each history, as-of and export read through ``services.audit``.
+Who may read them is decided before any route runs, by the guard (``services.http.auth``),
+from the policy table: the ``/audit`` routes are the auditor's and the admin's.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from services.composition import Container
 
 
 async def audit_reader() -> None:
-    """The access check of every audit route (today: everyone may read)."""
+    """Kept for the routers that name it; the guard has already decided the request."""
 
 
 async def trail(request: Request) -> AuditTrail:

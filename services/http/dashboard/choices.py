@@ -11,8 +11,12 @@ from services.http.dashboard.reading import live
 log = logging.getLogger("carepath.dashboard")
 
 
-def therapists(container: Container, chosen: str | None) -> list[str]:
-    """Every therapist with an active pathway, and the one chosen (if any)."""
+def therapists(container: Container, chosen: str | None,
+               within: frozenset[str] | None = None) -> list[str]:
+    """Every therapist with an active pathway, and the one chosen (if any); only those
+    ``within`` a caseload when the caller's view is limited to one."""
+    if within is not None:
+        return sorted(within)
     known: set[str] = {chosen} if chosen else set()
     now = container.pathways.clock()
     try:

@@ -1,20 +1,24 @@
 """What every panel is filtered by: therapist, protocol and a date range, from the query string.
 
 The page's form and every JSON endpoint read the same four parameters, so a filtered page's
-address is also the address of its numbers.
+address is also the address of its numbers. A caller whose scope is a caseload sees only it: a
+therapist always their own numbers, a supervisor one supervised therapist at a time (the first
+by default); naming a therapist outside the caseload is refused (403).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Annotated, TypedDict
 
 from fastapi import Depends, Query
 
 from domain.protocols import CURRENT_VERSION
-from services.http.headers import MAX_TOKEN
+from services.access.policy import CASELOAD, Forbidden
+from services.http.auth.granted import Granted
+from services.http.headers import MAX_TOKEN, GrantedDep
 from services.http.problems import BadRequestField
 
 PROTOCOL_IDS: tuple[str, ...] = tuple(CURRENT_VERSION)
@@ -78,10 +82,27 @@ ProtocolQuery = Annotated[str | None, Query(max_length=16)]
 DateQuery = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD, inclusive.")]
 
 
-async def filters(therapist: TherapistQuery = None, protocol: ProtocolQuery = None,
-                  since: DateQuery = None, until: DateQuery = None) -> Filters:
+async def filters(granted: GrantedDep, therapist: TherapistQuery = None,
+                  protocol: ProtocolQuery = None, since: DateQuery = None,
+                  until: DateQuery = None) -> Filters:
     """Blank values mean "no filter"; an unknown protocol or a malformed date answers 400."""
-    return parse(therapist, protocol, since, until)
+    return within_caseload(parse(therapist, protocol, since, until), granted)
+
+
+def within_caseload(chosen: Filters, granted: Granted) -> Filters:
+    """The filters as the caller may see them (see the module)."""
+    principal = granted.principal
+    if granted.scope is not CASELOAD or principal is None:
+        return chosen
+    caseload = principal.caseload
+    if chosen.therapist is None:
+        return replace(chosen, therapist=principal.subject if principal.role == "therapist"
+                       else min(principal.therapists or caseload))
+    if chosen.therapist not in caseload:
+        raise Forbidden(principal, granted.action, f"{chosen.therapist[:80]} is not in the"
+                        f" caseload of {principal.subject} ({principal.role})",
+                        outside_caseload=True)
+    return chosen
 
 
 def parse(therapist: str | None, protocol: str | None, since: str | None,

@@ -16,12 +16,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from domain.protocols import ACUTE_PROTOCOLS, CURRENT_VERSION, MAINTENANCE_PROTOCOLS
 from services.composition import Container
+from services.http.auth.granted import Granted
 from services.http.dashboard.assets import PLOTLY, asset_url
 from services.http.dashboard.choices import therapists
-from services.http.dashboard.filters import Filters, parse
+from services.http.dashboard.filters import Filters, parse, within_caseload
 from services.http.dashboard.panels import PANELS
 from services.http.dashboard.rules import RULES
 from services.http.dashboard.urls import PREFIX
+from services.http.headers import granted_of
 from services.http.problems import BadRequestField
 
 router = APIRouter(prefix=PREFIX)
@@ -84,14 +86,25 @@ def dashboard(request: Request) -> HTMLResponse:
                        query.get("until"))
     except BadRequestField as refused:
         chosen, error, status = Filters(), f"{refused.field}: {refused.reason}.", 400
+    granted = granted_of(request)
+    chosen = within_caseload(chosen, granted)
+    caseload = (granted.principal.caseload if granted.principal is not None
+                and granted.scope == "caseload" else None)
     container: Container = request.app.state.container
     return render(
         "dashboard.html", status, page="dashboard", filters=chosen, error=error,
-        showing=showing(chosen), therapists=therapists(container, chosen.therapist),
+        showing=showing(chosen), therapists=therapists(container, chosen.therapist, caseload),
         protocols=protocol_choices(), panels=PANELS, panel_ids=[p.id for p in PANELS],
-        plotly_url=asset_url(PLOTLY), js_url=asset_url("dashboard.js"))
+        plotly_url=asset_url(PLOTLY), js_url=asset_url("dashboard.js"), who=who(granted))
 
 
 @router.get("/rules", include_in_schema=False, response_class=HTMLResponse)
-async def rules() -> HTMLResponse:
-    return render("rules.html", page="rules", rules=RULES, kinds=KINDS)
+async def rules(request: Request) -> HTMLResponse:
+    return render("rules.html", page="rules", rules=RULES, kinds=KINDS,
+                  who=who(granted_of(request)))
+
+
+def who(granted: Granted) -> str | None:
+    """The signed-in reader, as the page's header shows them."""
+    principal = granted.principal
+    return None if principal is None else f"{principal.subject} ({principal.role})"
