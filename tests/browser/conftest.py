@@ -6,7 +6,10 @@ skip on a developer's machine and fail in CI (``CI=true``), where a skipped brow
 would hide a broken dashboard.
 
 The server is ``carepath serve --demo`` on a free port in a process of its own, so the page
-is read exactly as ``make run`` serves it (the read models' workers running inside ``serve``).
+is read exactly as ``make run`` serves it (the read models' workers running inside ``serve``),
+with the development token secret it made in its data directory: the tests sign their tokens
+with it, and a page is signed in as the login page would (its cookie) or through the login
+page itself.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from bench.api import free_port
+from services.access.keys import DEVELOPMENT_ISSUER, development_secret
+from services.access.principal import Role
+from services.access.tokens import TokenRules, issue_token
+from services.http.auth.guard import COOKIE
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 BROWSER_ENV = "CAREPATH_CHROMIUM"
@@ -61,8 +68,26 @@ class Server:
     base: str
     data_dir: Path
 
+    def token(self, role: Role = "admin", subject: str = "browser-admin",
+              therapists: tuple[str, ...] = ()) -> str:
+        """A token the server accepts: signed with its development secret."""
+        secret = development_secret(self.data_dir)
+        rules = TokenRules(issuer=DEVELOPMENT_ISSUER, audience="carepath", algorithm="HS256",
+                           key=secret)
+        return issue_token(rules, secret, subject=subject, role=role, therapists=therapists)
+
+    def headers(self, role: Role = "admin", subject: str = "browser-admin") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, subject)}"}
+
     def get(self, path: str, **params: str) -> httpx.Response:
-        return httpx.get(f"{self.base}{path}", params=params, timeout=10)
+        """GET as an admin, whom every route serves (the pages show what their reader may)."""
+        return httpx.get(f"{self.base}{path}", params=params, timeout=10,
+                         headers=self.headers())
+
+    def sign_in(self, page: Page, role: Role, subject: str) -> None:
+        """Sign ``page`` in as the login page does: its cookie, holding a token."""
+        page.context.add_cookies([{"name": COOKIE, "value": self.token(role, subject),
+                                   "url": self.base}])
 
 
 def _wait_until_serving(process: subprocess.Popen[bytes], base: str, log: Path) -> None:

@@ -20,6 +20,11 @@ pytestmark = pytest.mark.slow
 WAIT_MS = 30_000
 
 
+@pytest.fixture(autouse=True)
+def signed_in_as_auditor(page: Page, server: Server) -> None:
+    server.sign_in(page, "auditor", "auditor-browser")
+
+
 def a_long_pathway(server: Server) -> tuple[str, int]:
     """A demo pathway with at least 25 events: its id and latest version."""
     listed = server.get("/pathways", limit="100").json()["items"]
@@ -128,6 +133,7 @@ def test_stepping_shows_what_the_server_renders_without_a_script(
     context = browser.new_context(java_script_enabled=False)
     try:
         plain = context.new_page()
+        server.sign_in(plain, "auditor", "auditor-browser")
         plain.goto(f"{server.base}/audit?pathway={pathway}&version=12")
         rendered = (shown_changes(plain), shown_state(plain))
         assert plain.is_visible("#step-show")

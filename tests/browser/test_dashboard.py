@@ -14,16 +14,21 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.axe import scan
 from tests.browser.conftest import Server
 
 pytestmark = pytest.mark.slow
 
-HEADERS = {"X-Actor-Id": "t-browser", "X-Actor-Role": "therapist"}
 WAIT_MS = 30_000
 FILTER_CONTROLS = ("f-therapist", "f-protocol", "f-since", "f-until")
+
+
+@pytest.fixture(autouse=True)
+def signed_in_as_ops(page: Page, server: Server) -> None:
+    """The dashboard's reader: ops, who sees every therapist's codes and counts."""
+    server.sign_in(page, "ops", "ops-browser")
 
 
 def open_dashboard(page: Page, server: Server, query: str = "") -> list[str]:
@@ -137,7 +142,8 @@ def test_a_filtered_address_opens_with_its_filters_applied(page: Page, server: S
 def _record_flag_through_the_api(server: Server) -> str:
     """Open a pathway for a therapist of its own and raise an urgent flag on it."""
     at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
-    with httpx.Client(base_url=server.base, headers=HEADERS, timeout=10) as client:
+    with httpx.Client(base_url=server.base, headers=server.headers("therapist", "t-browser"),
+                      timeout=10) as client:
         opened = client.post("/pathways", json={
             "occurred_at": at.isoformat(), "client_ref": "client-browser", "client_age": 40,
             "therapist_id": "t-browser", "protocol": "ipt",
@@ -244,3 +250,29 @@ def test_the_scripts_and_styles_come_from_the_service_itself(page: Page,
     assert outside == []
     policy = server.get("/ops/dashboard").headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy
+
+
+def test_the_page_asks_for_a_token_and_signs_in_with_the_keyboard_alone(
+        browser: Browser, server: Server, screenshots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(f"{server.base}/ops/dashboard?protocol=dit")
+        page.wait_for_url("**/login?**")
+        expect(page.get_by_label("Bearer token")).to_be_focused()
+        found = scan(page, screenshots / "axe-login.json")
+        assert not found.blocking(), "\n".join(found.blocking())
+        page.keyboard.type("not-a-token")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("alert")).to_contain_text("not a well-formed")
+        expect(page.get_by_label("Bearer token")).to_have_attribute("aria-invalid", "true")
+        page.get_by_label("Bearer token").fill(server.token("therapist", "t-amara"))
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/ops/dashboard?protocol=dit")
+        expect(page.locator("#f-therapist")).to_have_value("t-amara")  # their own caseload
+        expect(page.locator(".signed-in")).to_contain_text("t-amara (therapist)")
+        page.screenshot(path=screenshots / "dashboard-signed-in-therapist.png")
+        page.get_by_role("button", name="Sign out").press("Enter")
+        page.wait_for_url("**/login")
+    finally:
+        context.close()
