@@ -15,7 +15,7 @@ from pathlib import Path
 
 from eventsourcing.persistence import OperationalError
 
-from services.cli import audit, broker, integrity, projections, schemas
+from services.cli import audit, broker, integrity, projections, schemas, tokens
 from services.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, settings_from, version_text
 from services.cli.config import CHECK_EPILOG, check_config_command, storage_description
 from services.cli.demo import DEMO_EPILOG, demo_command
@@ -42,6 +42,7 @@ examples:
   carepath schemas check                the published event schemas match the models
   carepath relay run                    publish every event on CAREPATH_BROKER_URL
   carepath asyncapi -o asyncapi.json    the AsyncAPI document of the events and commands
+  carepath issue-token --role auditor --subject me   a bearer token (development)
   carepath <command> --help             more about one command
 """
 
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     integrity.add_parsers(commands, _data_dir_option)
     schemas.add_parser(commands)
     broker.add_parsers(commands, _data_dir_option)
+    tokens.add_parser(commands, _data_dir_option)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from services.settings import ENV_PREFIX, Settings, load_settings
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from services.access.demo import DemoUser
     from services.composition import Container
 
 DEMO_SIZE = 48
@@ -52,7 +54,9 @@ def serve_command(args: argparse.Namespace) -> int:
         if size and size > BULK_FROM and settings.projections_in_process \
                 and settings.database_url is None:
             build_read_models(container)
-    print(banner(settings, first_demo), flush=True)
+    from services.access.demo import demo_tokens  # noqa: PLC0415
+
+    print(banner(settings, first_demo, demo_tokens(settings)), flush=True)
 
     import uvicorn  # noqa: PLC0415 - only serving needs the server
 
@@ -114,10 +118,14 @@ def worker_app() -> FastAPI:
     return create_app(bootstrap(load_settings()))
 
 
-def banner(settings: Settings, demo_pathway: str | None = None) -> str:
+def banner(settings: Settings, demo_pathway: str | None = None,
+           tokens: Mapping[DemoUser, str] | None = None) -> str:
+    """What ``serve`` prints at start: where things are, and (in development) a token per
+    role and commands to try with them."""
     shown = "127.0.0.1" if settings.host in _WILDCARD_HOSTS else settings.host
     base = f"http://{shown}:{settings.port}"
-    headers = "-H 'X-Actor-Id: t-amara' -H 'X-Actor-Role: therapist'"
+    headers = "-H \"Authorization: Bearer $THERAPIST\""
+    auditor = "-H \"Authorization: Bearer $AUDITOR\""
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     opening = (f'{{"occurred_at": "{now.isoformat()}", "client_ref": "client-001",'
                f' "client_age": 34, "therapist_id": "t-amara", "protocol": "ipt",'
@@ -127,10 +135,11 @@ def banner(settings: Settings, demo_pathway: str | None = None) -> str:
         f"  data:     {storage_description(settings)}",
         f"  API:      {base}",
         f"  API docs: {base}/docs",
-        f"  dashboard: {base}/ops/dashboard",
+        f"  dashboard: {base}/ops/dashboard   (sign in with a token below)",
+        *_token_lines(tokens or {}),
         "  try:",
         f"    curl -s {base}/health",
-        f"    curl -s '{base}/pathways?limit=5'",
+        f"    curl -s {headers} '{base}/pathways?limit=5'",
         f"    curl -s -X POST {base}/pathways {headers} -H 'Idempotency-Key: try-1' \\",
         f"         -H 'Content-Type: application/json' -d '{opening}'",
     ]
@@ -138,9 +147,22 @@ def banner(settings: Settings, demo_pathway: str | None = None) -> str:
         refused = (f'{{"occurred_at": "{now.isoformat()}", "number": 1, "minutes": 50,'
                    ' "focus_addressed": "role_dispute"}')
         lines += [
-            f"    curl -s {base}/pathways/{demo_pathway}/history",
+            f"    curl -s {auditor} '{base}/audit/pathways/{demo_pathway}/history"
+            "?purpose=demo'",
             f"    curl -s -X POST {base}/pathways/{demo_pathway}/sessions {headers} \\",
             f"         -H 'Content-Type: application/json' -d '{refused}'"
             "   # refused: IPT-01",
         ]
     return "\n".join(lines)
+
+
+def _token_lines(tokens: Mapping[DemoUser, str]) -> list[str]:
+    if not tokens:
+        return ["  tokens:   from your identity provider (carepath issue-token in development)"]
+    lines = ["  tokens (development, valid 12 h; paste one into the sign-in page, or export"
+             " them for curl):"]
+    for user, token in tokens.items():
+        whom = user.subject + (f", supervising {', '.join(user.therapists)}"
+                               if user.therapists else "")
+        lines.append(f"    export {user.role.upper()}={token}   # {whom}")
+    return lines
