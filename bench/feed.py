@@ -32,6 +32,7 @@ from bench.api import free_port
 from bench.carepath import as_url
 from bench.database import fresh_database
 from bench.eventlog import PG_TABLE, SQLITE_TABLE, copies, fill_postgres, fill_sqlite, templates
+from bench.tokens import headers_with, new_secret
 from services.composition import bootstrap
 from services.settings import load_settings
 
@@ -135,13 +136,18 @@ def _measure(store: str, count: int, *, page: int, repeat: int, port: int,
     return FeedResult(store, count, page, scans, feeds)
 
 
+_SECRET = new_secret()
+"""The servers this section starts check tokens with it; its requests are the platform's."""
+_HEADERS = headers_with(_SECRET, "platform", "bench-feed")
+
+
 def _page_through(port: int, page: int) -> int:
     """Every event from position 0 to the head, a page at a time over one connection."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     after, count = 0, 0
     try:
         while True:
-            connection.request("GET", f"/events?after={after}&limit={page}")
+            connection.request("GET", f"/events?after={after}&limit={page}", headers=_HEADERS)
             response = connection.getresponse()
             body = response.read()
             if response.status != 200:  # noqa: PLR2004
@@ -161,7 +167,8 @@ def _server(env: dict[str, str], say: Say) -> Iterator[int]:
     """``carepath serve`` in a child process on a free port, without read-model workers."""
     port = free_port()
     code = "import sys; from services.cli import main; sys.exit(main(sys.argv[1:]))"
-    environment = os.environ | env | {"CAREPATH_PROJECTIONS_IN_PROCESS": "false"}
+    environment = os.environ | env | {"CAREPATH_PROJECTIONS_IN_PROCESS": "false",
+                                      "CAREPATH_AUTH_SECRET": _SECRET}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-c", code, "serve", "--host", "127.0.0.1", "--port", str(port)],
