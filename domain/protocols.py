@@ -15,6 +15,8 @@ IPT_AREAS = frozenset({"grief", "role_dispute", "role_transition", "interpersona
 ACUTE_FREQUENCIES = frozenset({"weekly", "twice_weekly", "fortnightly"})
 MAINTENANCE_FREQUENCIES = frozenset({"weekly", "twice_monthly", "monthly"})
 SESSIONS_PER_MONTH = {"weekly": 4.0, "twice_monthly": 2.0, "monthly": 1.0}
+INDIVIDUAL_ONLY = frozenset({"individual"})
+GROUP_MEETINGS = frozenset({"pre_group", "mid_group", "post_group"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,15 @@ class Protocol:
     blocks_enrolment_on_urgent_flag: bool = False
     focus_agreed_by_session: int | None = None
     goodbye_letter_before_final: bool = False
+    formats: frozenset[str] = INDIVIDUAL_ONLY
+    """The formats a pathway of this protocol is run in (``domain/formats.py``)."""
+    group_size: tuple[int, int] | None = None
+    """A group protocol (ipt-g): the members a group holds its first session with (IPT-33);
+    a group's capacity lies in this range. None: not a group protocol."""
+    membership_closes_after_session: int | None = None
+    """ipt-g (IPT-31): no member enrols once the group has held this session."""
+    individual_meetings: frozenset[str] = frozenset()
+    """ipt-g (IPT-31): the individual meetings beside the group sessions (pre, mid, post)."""
     frequencies: frozenset[str] = ACUTE_FREQUENCIES
     max_days_between_sessions: int = 14
     measure_every_sessions: int = 4
@@ -47,6 +58,16 @@ class Protocol:
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
+
+    @property
+    def is_group(self) -> bool:
+        """The member's acute sessions are a group's sessions (ipt-g)."""
+        return self.group_size is not None
+
+    def mid_group_after(self, sessions: int) -> int:
+        """ipt-g: the mid-group meeting falls between this group session and the next (N/2,
+        rounded down for an odd N)."""
+        return sessions // 2
 
     def ending_starts_at(self, contracted_sessions: int) -> int:
         """The first session of the ending window (N-2 for ipt, N-3 for ipt-a and dit)."""
@@ -72,6 +93,7 @@ ACUTE_PROTOCOLS: dict[tuple[str, int], Protocol] = {
     ("ipt", 1): Protocol(
         id="ipt", version=1, title="Adult individual IPT", sessions_default=12,
         sessions_range=(8, 20), initial_cap=3, ending_sessions=3, problem_areas=IPT_AREAS,
+        formats=frozenset({"individual", "couple"}),
     ),
     ("ipt-a", 1): Protocol(
         id="ipt-a", version=1, title="IPT for depressed adolescents", sessions_default=12,
@@ -82,8 +104,10 @@ ACUTE_PROTOCOLS: dict[tuple[str, int], Protocol] = {
     ("ipt-g", 1): Protocol(
         id="ipt-g", version=1, title="Group IPT", sessions_default=8, sessions_range=(8, 20),
         initial_cap=1, ending_sessions=5, problem_areas=IPT_AREAS,
-        blocks_enrolment_on_urgent_flag=True, available=False,
-        notes="group IPT arrives in a later release",
+        blocks_enrolment_on_urgent_flag=True, formats=frozenset({"group"}), group_size=(6, 9),
+        membership_closes_after_session=3, individual_meetings=GROUP_MEETINGS,
+        notes="one course for 6-9 members together; the initial phase is the pre-group"
+              " meeting",
     ),
     ("dit", 1): Protocol(
         id="dit", version=1, title="Dynamic interpersonal therapy", sessions_default=16,

@@ -11,12 +11,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.phi import PHI
-from domain.vocabulary import Channel, ProblemArea, Signer
+from domain.vocabulary import Channel, Format, ProblemArea, Signer
 
 __all__ = ["Channel", "Contingencies", "Format", "Frequency", "ProblemArea", "Reference",
            "Relationship", "ShortText", "Signature", "Signer", "Value"]
 
-Format = Literal["individual", "group", "couple"]
 Frequency = Literal["weekly", "twice_weekly", "fortnightly", "twice_monthly", "monthly"]
 
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"

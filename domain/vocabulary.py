@@ -25,13 +25,31 @@ ACUTE_COURSE: Final[frozenset[Phase]] = frozenset({MIDDLE, TERMINATION})
 """The acute course in progress under a signed contract."""
 AFTER_COMPLETION: Final[frozenset[Phase]] = frozenset({COMPLETED, MAINTENANCE})
 
-SessionKind = Literal["routine", "safety"]
+SessionKind = Literal["routine", "safety", "group", "pre_group", "mid_group", "post_group"]
 ROUTINE: Final = "routine"
 """A routine session, and the tier of a flag that is not urgent."""
 SAFETY: Final = "safety"
+GROUP: Final = "group"
+"""An ipt-g member's acute session: a group session, numbered with the group's sessions."""
+MeetingKind = Literal["pre_group", "mid_group", "post_group"]
+PRE_GROUP: Final = "pre_group"
+MID_GROUP: Final = "mid_group"
+POST_GROUP: Final = "post_group"
+MEETING_KINDS: Final[frozenset[str]] = frozenset({PRE_GROUP, MID_GROUP, POST_GROUP})
+"""An ipt-g member's individual meetings (IPT-31): numbered on their own, not with the group."""
 
-MissKind = Literal["no_show", "late_cancellation", "cancelled_by_therapist"]
+MissKind = Literal["no_show", "late_cancellation", "cancelled_by_therapist", "safety_hold"]
+NO_SHOW: Final = "no_show"
 CANCELLED_BY_THERAPIST: Final = "cancelled_by_therapist"
+SAFETY_HOLD: Final = "safety_hold"
+"""A group member kept out of a group session by an open, unassessed safety flag (IPT-17)."""
+NOT_CLIENT_MISSES: Final[frozenset[str]] = frozenset({CANCELLED_BY_THERAPIST, SAFETY_HOLD})
+"""Misses that are not the client's: they count towards no outreach (IPT-21)."""
+
+LeaveReason = Literal["dropped_out", "referred_on", "withdrawn", "entered_in_error"]
+"""Why a member left a group."""
+GroupOutcome = Literal["completed", "ended_early"]
+ENDED_EARLY: Final = "ended_early"
 
 CloseReason = Literal["discharged", "dropped_out", "referred_on", "withdrawn",
                       "maintenance_ended", "entered_in_error"]
@@ -43,11 +61,18 @@ MAINTENANCE_ENDED: Final = "maintenance_ended"
 Role = Literal["therapist", "supervisor", "clinical_admin", "client", "system"]
 ROLES: Final[tuple[Role, ...]] = ("therapist", "supervisor", "clinical_admin", "client", "system")
 
-Consenter = Literal["client", "guardian"]
-Signer = Literal["client", "guardian", "therapist"]
+Consenter = Literal["client", "guardian", "partner"]
+Signer = Literal["client", "guardian", "partner", "therapist"]
 CLIENT: Final = "client"
 GUARDIAN: Final = "guardian"
+PARTNER: Final = "partner"
+"""The second client of a couple pathway (the couple format)."""
 THERAPIST: Final = "therapist"
+
+Format = Literal["individual", "group", "couple"]
+INDIVIDUAL: Final = "individual"
+GROUP_FORMAT: Final = "group"
+COUPLE: Final = "couple"
 
 ConsentKind = Literal["treatment", "telehealth", "recording", "data_sharing"]
 TREATMENT: Final = "treatment"

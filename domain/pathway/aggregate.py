@@ -22,6 +22,7 @@ from domain.pathway.rules import Deviation, noting_checks, rules_noted
 from domain.pathway.rules.always import (
     check_age,
     check_available,
+    check_format,
     check_not_closed,
     check_not_future,
     check_referral_not_future,
@@ -34,6 +35,12 @@ from domain.pathway.rules.ending import (
     check_maintenance,
     check_termination_discussion,
     renegotiated_terms,
+)
+from domain.pathway.rules.groupwork import (
+    GroupVisit,
+    check_meeting,
+    group_visit,
+    meeting_deviations,
 )
 from domain.pathway.rules.initial import (
     check_areas,
@@ -61,7 +68,7 @@ from domain.pathway.rules.sessions import (
 )
 from domain.pathway.state import PathwayState
 from domain.protocols import Protocol, acute_protocol, maintenance_protocol
-from domain.vocabulary import MAINTENANCE, PHQ9, Phase
+from domain.vocabulary import GROUP, MAINTENANCE, PHQ9, Phase
 
 
 class Pathway(Aggregate):
@@ -98,13 +105,14 @@ class Pathway(Aggregate):
         check_not_future(command.occurred_at, ctx)
         check_referral_not_future(command.referral_date, ctx)
         check_age(protocol, command.client_age)
+        check_format(protocol, command)
         return cls._create(
             e.PathwayOpened, id=pathway_id, timestamp=ctx.recorded_at,
             occurred_at=command.occurred_at, meta=_meta(ctx, protocol.ref),
             client_ref=command.client_ref, client_age=command.client_age,
             therapist_id=command.therapist_id, protocol_id=protocol.id,
             protocol_version=protocol.version, format=command.format, channel=command.channel,
-            referral_date=command.referral_date,
+            referral_date=command.referral_date, partner_ref=command.partner_ref,
         )
 
     # ----- the single entry point -----------------------------------------------------------
@@ -121,16 +129,25 @@ class Pathway(Aggregate):
             if handler is None:
                 raise InvalidCommand("command",
                                      f"{type(command).__name__} is not a pathway command")
-            if not isinstance(command, c.HoldSession):  # a session's time is IPT-30's
-                check_not_future(command.occurred_at, ctx)
+            if not isinstance(command, c.HoldSession | c.AttendGroupSession):
+                check_not_future(command.occurred_at, ctx)  # a session's time is IPT-30's
             handler(self, command, ctx)
+
+    def group_visit_deviations(self, command: c.AttendGroupSession, ctx: CommandContext
+                               ) -> list[Deviation]:
+        """The member's part in a group session, decided without recording it: what it would
+        be refused under (raised), else the deviations it needs a reason for. The group asks
+        every member first, so one member's refusal leaves every pathway untouched."""
+        with noting_checks():
+            check_not_closed(self.state)
+            return group_visit(self.state, command, ctx).deviations
 
     # ----- commands -------------------------------------------------------------------------
 
     def _record_consent(self, command: c.RecordConsent, ctx: CommandContext) -> None:
         event = e.ConsentWithdrawn if isinstance(command, c.WithdrawConsent) else (
             e.ConsentRecorded)
-        check_consent_giver(self.state.protocol, command)
+        check_consent_giver(self.state, command)
         self._emit(ctx, command, event, kinds=command.kinds, given_by=command.given_by)
 
     def _record_diagnosis(self, command: c.RecordDiagnosis, ctx: CommandContext) -> None:
@@ -220,6 +237,9 @@ class Pathway(Aggregate):
         if state.phase == MAINTENANCE:
             self._hold_maintenance_session(command, ctx)
             return
+        if state.is_meeting(command.kind) or state.protocol.is_group:
+            self._hold_meeting(command, ctx)
+            return
         check_numbering(state, command, ctx)
         session_phase = state.phase_of_session(command.number)
         check_acute_session(state, command, session_phase)
@@ -237,6 +257,34 @@ class Pathway(Aggregate):
         check_safety(state, command)
         self._emit_session(ctx, command, MAINTENANCE)
 
+    def _hold_meeting(self, command: c.HoldSession, ctx: CommandContext) -> None:
+        """An individual meeting beside a group (ipt-g), numbered on its own."""
+        state = self.state
+        if not state.is_meeting(command.kind):
+            raise InvalidCommand("kind", f"an {state.protocol.id} member's acute sessions are"
+                                 " the group's (POST /groups/{id}/sessions); on the pathway:"
+                                 " pre_group, mid_group, post_group or safety meetings")
+        check_meeting(state, command, ctx)
+        check_session_consent(state, command)
+        check_safety(state, command)
+        self._deviate(ctx, command, meeting_deviations(state, command), command.reason)
+        self._emit_session(ctx, command, state.phase)
+
+    def _attend_group_session(self, command: c.AttendGroupSession, ctx: CommandContext) -> None:
+        visit: GroupVisit = group_visit(self.state, command, ctx)
+        self._deviate(ctx, command, visit.deviations, command.reason)
+        if visit.ending_discussed:
+            self._emit(ctx, command, e.TerminationDiscussed, at_session=command.number)
+        if visit.session is None:
+            self._emit(ctx, command, e.SessionMissed, kind=visit.missed, notice_hours=None,
+                       number=command.number, group_id=command.group_id)
+            return
+        session = visit.session
+        self._emit(ctx, command, e.SessionHeld, number=command.number, phase=visit.phase,
+                   minutes=command.minutes, channel=command.channel, kind=GROUP,
+                   focus_addressed=session.focus_addressed, techniques=(), homework_set=False,
+                   parent_present=False, group_id=command.group_id)
+
     def _emit_session(self, ctx: CommandContext, command: c.HoldSession, phase: Phase) -> None:
         self._emit(ctx, command, e.SessionHeld, number=command.number, phase=phase,
                    minutes=command.minutes, channel=command.channel, kind=command.kind,
@@ -245,7 +293,8 @@ class Pathway(Aggregate):
 
     def _record_missed(self, command: c.RecordMissedSession, ctx: CommandContext) -> None:
         check_missed_scheduled(self.state)
-        self._deviate(ctx, command, missed_deviations(self.state, command), command.reason)
+        self._deviate(ctx, command, missed_deviations(self.state, command.kind),
+                     command.reason)
         self._emit(ctx, command, e.SessionMissed, kind=command.kind,
                    notice_hours=command.notice_hours)
 
@@ -323,6 +372,7 @@ _HANDLERS: dict[type[c.Command], Callable[[Pathway, Any, CommandContext], None]]
     c.RenegotiateContract: Pathway._renegotiate,
     c.HoldSession: Pathway._hold_session,
     c.RecordMissedSession: Pathway._record_missed,
+    c.AttendGroupSession: Pathway._attend_group_session,
     c.DiscussTermination: Pathway._discuss_termination,
     c.ShareGoodbyeLetter: Pathway._share_goodbye_letter,
     c.CompleteAcuteCourse: Pathway._complete,

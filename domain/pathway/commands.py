@@ -7,6 +7,7 @@ more past-tense events. ``occurred_at`` is clinical time, given by the caller.
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import AfterValidator, Field, JsonValue
 
@@ -56,15 +57,19 @@ class OpenPathway(Command):
     protocol_version: int | None = Field(
         default=None, ge=1, json_schema_extra={"enum": _VERSIONS},
         description="The protocol's version; its current one when absent (see GET /protocols).")
-    format: Format = "individual"
+    format: Format = Field(default="individual", description=(
+        "individual; group (the protocol ipt-g); couple (conjoint IPT: needs `partner_ref`)."))
     channel: Channel = "video"
     referral_date: ClinicalDate = Field(
         description="ISO 8601 date, not before 1900 and not after the server's date.")
+    partner_ref: ShortText | None = Field(default=None, description=(
+        "The couple format's second client (opaque reference); only for format couple."))
 
 
 class RecordConsent(Command):
     kinds: tuple[ConsentKind, ...] = Field(min_length=1, max_length=4)
-    given_by: Literal["client", "guardian"] = "client"
+    given_by: Literal["client", "guardian", "partner"] = Field(default="client", description=(
+        "Who consents: the client; the guardian (ipt-a only); the partner (couple only)."))
 
 
 class WithdrawConsent(RecordConsent):
@@ -154,7 +159,11 @@ class HoldSession(Command):
     number: int = Field(ge=1, le=200)
     minutes: int = Field(ge=1, le=240)
     channel: Channel = "video"
-    kind: Literal["routine", "safety"] = "routine"
+    kind: Literal["routine", "safety", "pre_group", "mid_group", "post_group"] = Field(
+        default="routine", description=(
+            "routine or safety; on an ipt-g pathway, the member's individual meetings"
+            " pre_group, mid_group and post_group (numbered on their own; the member's acute"
+            " sessions are the group's sessions, recorded by POST /groups/{id}/sessions)."))
     focus_addressed: ProblemArea | None = None
     techniques: tuple[Technique, ...] = Field(default=(), max_length=7)
     homework_set: bool = False
@@ -192,3 +201,21 @@ class ScheduleMaintenance(Command):
 class ClosePathway(Command):
     reason: Literal["discharged", "dropped_out", "referred_on", "withdrawn",
                     "maintenance_ended", "entered_in_error"]
+
+
+class AttendGroupSession(Command):
+    """A member's part in a group session (ipt-g): decided on the member's pathway when the
+    group holds a session, never sent on its own (the group's command carries it)."""
+
+    group_id: UUID
+    number: int = Field(ge=1, le=200)
+    minutes: int = Field(ge=1, le=240)
+    channel: Channel
+    group_sessions: int = Field(ge=1, le=60)
+    """The group's planned sessions N: the member's contract has the same."""
+    present: bool
+    absence: Literal["no_show", "late_cancellation", "cancelled_by_therapist",
+                     "safety_hold"] | None = None
+    themes: tuple[ProblemArea, ...] = ()
+    ending_discussed: bool = False
+    reason: Reason | None = None

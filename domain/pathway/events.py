@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
@@ -33,8 +34,9 @@ from domain.pathway.state import (
 from domain.phi import PHI, phi_paths
 from domain.values import Channel, Contingencies, Format, Frequency, Relationship, Signature, Value
 from domain.vocabulary import (
-    CANCELLED_BY_THERAPIST,
+    GROUP,
     MAINTENANCE,
+    NOT_CLIENT_MISSES,
     PHQ9,
     CloseReason,
     Consenter,
@@ -93,6 +95,8 @@ class PathwayOpened(PathwayEvent, Aggregate.Created):
     format: Format
     channel: Channel
     referral_date: date
+    partner_ref: Annotated[str, PHI] | None = None
+    """The couple format's second client; None for one client (and events stored before)."""
 
     def apply(self, aggregate: Any) -> None:
         aggregate.state = PathwayState(
@@ -100,6 +104,7 @@ class PathwayOpened(PathwayEvent, Aggregate.Created):
             client_ref=self.client_ref, client_age=self.client_age,
             therapist_id=self.therapist_id, format=self.format, channel=self.channel,
             referral_date=self.referral_date, opened_at=self.occurred_at,
+            partner_ref=self.partner_ref,
         )
         super().apply(aggregate)
 
@@ -278,6 +283,9 @@ class ContractRenegotiated(PathwayEvent):
 
 
 class SessionHeld(PathwayEvent):
+    """An acute or maintenance session; for an ipt-g member, a group session (kind ``group``,
+    the group's number and ``group_id``) or an individual meeting, numbered on its own."""
+
     TOPIC = "carepath:SessionHeld"
     number: int
     phase: Phase
@@ -288,27 +296,39 @@ class SessionHeld(PathwayEvent):
     techniques: tuple[str, ...]
     homework_set: bool
     parent_present: bool
+    group_id: UUID | None = None
 
     def evolve(self, state: PathwayState) -> None:
         entry = SessionEntry(self.number, self.occurred_at, self.phase, self.focus_addressed,
                              self.parent_present)
-        if self.phase == MAINTENANCE:
+        if state.is_meeting(self.kind):
+            state.meetings.append((self.kind, entry))
+        elif self.phase == MAINTENANCE:
             state.maintenance_sessions.append(entry)
         else:
             state.sessions.append(entry)
+        if self.kind == GROUP:
+            state.group_id, state.last_group_session = self.group_id, self.number
         state.consecutive_misses = 0
         state.misses_since_session = 0
         state.outreach_due = False
 
 
 class SessionMissed(PathwayEvent):
+    """A session not held; for an ipt-g member absent from a group session, the group's
+    ``number`` and ``group_id`` (a safety hold is ``safety_hold``, IPT-17)."""
+
     TOPIC = "carepath:SessionMissed"
     kind: MissKind
     notice_hours: float | None
+    number: int | None = None
+    group_id: UUID | None = None
 
     def evolve(self, state: PathwayState) -> None:
         state.misses_since_session += 1
-        if self.kind == CANCELLED_BY_THERAPIST:
+        if self.number is not None:
+            state.group_id, state.last_group_session = self.group_id, self.number
+        if self.kind in NOT_CLIENT_MISSES:
             return
         state.client_misses += 1
         state.consecutive_misses += 1

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from uuid import UUID
 
+from domain.formats import FormatRules, format_rules
 from domain.protocols import Protocol, acute_protocol
 from domain.values import Frequency, Relationship
 from domain.vocabulary import (
@@ -15,7 +17,9 @@ from domain.vocabulary import (
     COMPLETED,
     INITIAL,
     MAINTENANCE,
+    MEETING_KINDS,
     MIDDLE,
+    SAFETY,
     TERMINATION,
     URGENT,
     CloseReason,
@@ -121,6 +125,8 @@ class PathwayState:
     channel: str
     referral_date: date
     opened_at: datetime
+    partner_ref: str | None = None
+    """The couple format's second client."""
     consents: dict[str, bool] = field(default_factory=dict)
     """By ``consent_key``: True while on record, False once withdrawn."""
     diagnosis: str | None = None
@@ -135,6 +141,12 @@ class PathwayState:
     contract_signed_at: datetime | None = None
     sessions: list[SessionEntry] = field(default_factory=list)
     maintenance_sessions: list[SessionEntry] = field(default_factory=list)
+    meetings: list[tuple[str, SessionEntry]] = field(default_factory=list)
+    """ipt-g: the member's individual meetings (kind, entry), numbered on their own."""
+    group_id: UUID | None = None
+    """ipt-g: the group whose sessions the member has held or missed."""
+    last_group_session: int = 0
+    """ipt-g: the number of the latest group session the member held or missed."""
     misses_since_session: int = 0
     client_misses: int = 0
     consecutive_misses: int = 0
@@ -176,7 +188,7 @@ class PathwayState:
         ending = self.protocol.ending_starts_at(self.contract.sessions)
         last = self.sessions[-1] if self.sessions else None
         in_ending = last is not None and last.phase == TERMINATION
-        return TERMINATION if in_ending and self.sessions_held >= ending else MIDDLE
+        return TERMINATION if in_ending and self.acute_sessions_seen >= ending else MIDDLE
 
     def phase_of_session(self, number: int) -> Phase:
         """The phase an acute session with this number belongs to, from the contract."""
@@ -198,12 +210,31 @@ class PathwayState:
         return len(self.sessions)
 
     @property
+    def acute_sessions_seen(self) -> int:
+        """The number of the latest acute session: held (numbered 1..n without gaps), or for an
+        ipt-g member the latest group session held or missed (the group's sessions go on
+        without the member)."""
+        return max(self.sessions_held, self.last_group_session)
+
+    @property
     def sessions_left(self) -> int | None:
         if self.maintenance is not None:
             return self.maintenance.sessions - len(self.maintenance_sessions)
         if self.contract is None:
             return None
-        return max(self.contract.sessions - self.sessions_held, 0)
+        return max(self.contract.sessions - self.acute_sessions_seen, 0)
+
+    @property
+    def format_rules(self) -> FormatRules:
+        return format_rules(self.format)
+
+    def is_meeting(self, kind: str) -> bool:
+        """Whether a session of ``kind`` is an individual meeting beside a group's sessions (a
+        safety session too, on a group protocol: the member's acute sessions are the group's)."""
+        return kind in MEETING_KINDS or (kind == SAFETY and self.protocol.is_group)
+
+    def meetings_of(self, kind: str) -> list[SessionEntry]:
+        return [entry for held, entry in self.meetings if held == kind]
 
     @property
     def initial_sessions_held(self) -> int:
@@ -233,10 +264,11 @@ class PathwayState:
 
     @property
     def last_session(self) -> SessionEntry | None:
-        """The latest session held, acute or maintenance."""
-        if self.maintenance_sessions:
-            return self.maintenance_sessions[-1]
-        return self.sessions[-1] if self.sessions else None
+        """The latest session held: maintenance, acute, or an ipt-g member's meeting."""
+        latest = [held[-1] for held in (self.maintenance_sessions, self.sessions) if held]
+        if self.meetings:
+            latest.append(self.meetings[-1][1])
+        return max(latest, key=lambda entry: entry.occurred_at, default=None)
 
     def has_deviation(self, rule: str) -> bool:
         return any(recorded == rule for recorded, _ in self.deviations)

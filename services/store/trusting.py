@@ -56,7 +56,7 @@ def _tuple_of(inner: Convert | None) -> Convert:
 
 _SCALARS: dict[Any, Convert | None] = {
     str: None, int: None, bool: None, type(None): None, float: float,
-    datetime: datetime.fromisoformat, date: date.fromisoformat,
+    datetime: datetime.fromisoformat, date: date.fromisoformat, UUID: UUID,
 }
 
 

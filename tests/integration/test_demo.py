@@ -22,7 +22,8 @@ from services.demo.seed import DEMO_ACTOR
 from services.settings import load_settings
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
-AVAILABLE_PROTOCOLS = {p.id for p in ACUTE_PROTOCOLS.values() if p.available}
+AVAILABLE_PROTOCOLS = {p.id for p in ACUTE_PROTOCOLS.values() if p.available and not p.is_group}
+"""The individual protocols: the demo runs no group yet (issue 9 adds groups to it later)."""
 
 
 def _container(data_dir: Path, now: datetime = NOW) -> Container:

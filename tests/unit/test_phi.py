@@ -16,7 +16,7 @@ from domain.phi import PHI, phi_paths
 from domain.values import Relationship, Signature
 
 EXPECTED = {
-    "PathwayOpened": ("client_ref", "client_age"),
+    "PathwayOpened": ("client_ref", "client_age", "partner_ref"),
     "InventoryRecorded": ("relationships[].alias", "relationships[].relation"),
     "FocusChosen": ("pattern_summary",),
     "ContractSigned": ("signatures[].signed_by",),

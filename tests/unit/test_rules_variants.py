@@ -3,7 +3,7 @@
 ipt-a: clients aged 12-18, a guardian's consent and signature, a parent at session 1 and in the
 ending (sessions 9-12 of 12). dit: the IPAF agreed by session 4 and a goodbye letter before the
 final session 16. ipt-m: a maintenance contract of 1-36 months at an allowed frequency.
-ipt-g is not available yet: opening it is refused.
+ipt-g's variant rules are in ``test_rules_group_members.py`` and ``test_rules_group.py``.
 """
 
 from __future__ import annotations
@@ -277,14 +277,27 @@ def test_events_under_maintenance_carry_the_ipt_m_protocol() -> None:
     assert {event.meta.protocol for event in recorded(j, before)} == {"ipt-m@1"}
 
 
-# ----- ipt-g: not available yet ----------------------------------------------------------------
+# ----- formats ---------------------------------------------------------------------------------
 
 
-def test_opening_a_group_ipt_pathway_is_refused_until_it_is_available() -> None:
+def test_a_group_ipt_pathway_opens_in_the_group_format_only() -> None:
     with pytest.raises(InvalidCommand) as caught:
         open_pathway("ipt-g", 34)
+    assert caught.value.field == "format"
 
-    assert caught.value.field == "protocol"
+    opened = Pathway.open(uuid4(), c.OpenPathway(
+        occurred_at=START, client_ref="client-002", client_age=34, therapist_id="t-1",
+        protocol="ipt-g", format="group", referral_date=date(2026, 1, 2)), ctx())
+    assert opened.state.protocol.is_group
+
+
+@pytest.mark.parametrize("protocol", ["ipt", "ipt-a", "dit"])
+def test_only_group_ipt_runs_in_the_group_format(protocol: str) -> None:
+    with pytest.raises(InvalidCommand) as caught:
+        Pathway.open(uuid4(), c.OpenPathway(
+            occurred_at=START, client_ref="client-002", client_age=15, therapist_id="t-1",
+            protocol=protocol, format="group", referral_date=date(2026, 1, 2)), ctx())
+    assert caught.value.field == "format"
 
 
 def test_an_unknown_protocol_is_refused() -> None:

@@ -1,5 +1,6 @@
 """Rules every command meets: a closed pathway accepts nothing (IPT-29); no clinical time in
-the future; and the variant rule decided when a pathway opens (IPT-31: the client's age)."""
+the future; and what is decided when a pathway opens: the variant's age (IPT-31) and the
+format (one client, or a couple's two)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import date, datetime
 
 from domain.context import CommandContext
 from domain.errors import InvalidCommand, RuleViolation
+from domain.formats import format_rules
+from domain.pathway.commands import OpenPathway
 from domain.pathway.rules import checks
 from domain.pathway.state import PathwayState
 from domain.protocols import Protocol
@@ -43,3 +46,18 @@ def check_not_future(occurred_at: datetime, ctx: CommandContext) -> None:
 def check_referral_not_future(referral: date, ctx: CommandContext) -> None:
     if referral > ctx.latest_clinical_time.date():
         raise InvalidCommand("referral_date", "is in the future")
+
+
+def check_format(protocol: Protocol, command: OpenPathway) -> None:
+    """The protocol runs in this format (ipt-g in groups; a couple under ipt), and a couple
+    pathway names its second client (only a couple does)."""
+    if command.format not in protocol.formats:
+        allowed = ", ".join(sorted(protocol.formats))
+        raise InvalidCommand("format", f"{protocol.id} runs in the format {allowed}, not"
+                             f" {command.format}")
+    if format_rules(command.format).has_partner != (command.partner_ref is not None):
+        if command.partner_ref is None:
+            raise InvalidCommand("partner_ref", "a couple pathway names both clients: give the"
+                                 " partner's reference")
+        raise InvalidCommand("partner_ref", f"only a couple pathway has a partner; this one is"
+                             f" {command.format}")

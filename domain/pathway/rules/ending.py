@@ -51,6 +51,9 @@ def renegotiated_terms(state: PathwayState, command: RenegotiateContract) -> tup
     foci = command.foci or contract.foci
     window = command.course_window_weeks or contract.course_window_weeks
     if sessions != contract.sessions:
+        if protocol.is_group:
+            raise InvalidCommand("sessions", f"an {protocol.id} member's sessions are the"
+                                 " group's planned sessions: they do not change alone")
         # Shortening to the sessions already held is allowed: it lets the course complete.
         check_session_count(protocol, sessions, state.sessions_held - 1)
         check_ending_discussed(state, protocol.ending_starts_at(sessions))
@@ -70,8 +73,9 @@ def renegotiated_terms(state: PathwayState, command: RenegotiateContract) -> tup
 
 @checks("IPT-23")
 def check_ending_discussed(state: PathwayState, ending_start: int) -> None:
-    """IPT-23 for a window that has already begun (a shortened contract, or completion)."""
-    if ending_start > state.sessions_held:
+    """IPT-23 for a window that has already begun (a shortened contract, or completion); for
+    an ipt-g member the group decides it, before its final session."""
+    if ending_start > state.acute_sessions_seen or state.protocol.is_group:
         return
     discussed = state.termination_discussed_at
     if discussed is None or discussed > ending_start:
@@ -86,12 +90,13 @@ def check_termination_discussion(state: PathwayState, command: DiscussTerminatio
     if state.contract is None or state.phase not in ACUTE_COURSE:
         raise InvalidCommand("at_session", "the ending is discussed under a signed contract,"
                              " during the acute course")
-    if command.at_session > state.sessions_held + 1:
+    latest = state.acute_sessions_seen
+    if command.at_session > latest + 1:
         raise InvalidCommand("at_session", f"session {command.at_session} is not held yet"
-                             f" ({state.sessions_held} held)")
-    if command.at_session < state.sessions_held:
+                             f" ({latest} held)")
+    if command.at_session < latest:
         raise RuleViolation("IPT-23", f"The ending is recorded as discussed at the latest"
-                            f" session ({state.sessions_held}) or the next; a discussion"
+                            f" session ({latest}) or the next; a discussion"
                             f" cannot be dated back to session {command.at_session}.")
 
 
@@ -118,10 +123,10 @@ def check_completion(state: PathwayState, command: CompleteAcuteCourse) -> Compl
     if contract is None or state.phase not in ACUTE_COURSE:
         raise RuleViolation("IPT-24", "Only an acute course in progress under a contract can"
                             " complete.")
-    if state.sessions_held < contract.sessions:
+    if state.acute_sessions_seen < contract.sessions or not state.sessions:
         raise RuleViolation("IPT-24", f"The acute course completes after its final session:"
-                            f" {state.sessions_held} of {contract.sessions} are held (renegotiate"
-                            " a shorter contract, or close the pathway).")
+                            f" {state.acute_sessions_seen} of {contract.sessions} are held"
+                            " (renegotiate a shorter contract, or close the pathway).")
     baseline = state.baseline  # IPT-07 required one before the middle phase
     final = state.latest_measure(baseline.instrument) if baseline else None
     last_session = state.sessions[-1]

@@ -1,4 +1,4 @@
-"""Rules of the initial phase: inventory, focus, contract (IPT-02, 03, 06-13, 19, 31)."""
+"""Rules of the initial phase: inventory, focus, contract (IPT-02, 03, 06-13, 19, 31, 34)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from domain.pathway.state import PathwayState, consent_key
 from domain.protocols import Protocol
 from domain.values import Relationship
 from domain.vocabulary import (
-    CLIENT,
     GRIEF,
     GUARDIAN,
     INTERPERSONAL_DEFICITS,
@@ -18,7 +17,6 @@ from domain.vocabulary import (
     PHQ9,
     ROLE_DISPUTE,
     ROLE_TRANSITION,
-    THERAPIST,
     TREATMENT,
     ProblemArea,
 )
@@ -66,11 +64,16 @@ def check_focus(state: PathwayState, command: ChooseFocus) -> list[Deviation]:
     return focus_deviations(state, areas)
 
 
-@checks("IPT-10", "IPT-11")
+@checks("IPT-10", "IPT-11", "IPT-34")
 def focus_deviations(state: PathwayState, areas: tuple[str, ...]) -> list[Deviation]:
-    """IPT-10 and IPT-11: does the inventory support the chosen areas?"""
+    """IPT-10 and IPT-11: does the inventory support the chosen areas? IPT-34: are they the
+    areas the format is for (a couple's dispute)?"""
     inventory = state.inventory or ()
     deviations: list[Deviation] = []
+    expected = state.format_rules.expected_foci
+    if expected is not None and (other := [area for area in areas if area not in expected]):
+        deviations.append(("IPT-34", f"A {state.format} pathway's focus is"
+                           f" {' or '.join(sorted(expected))}, not {', '.join(other)}."))
     if GRIEF in areas and not any(person.deceased for person in inventory):
         deviations.append(("IPT-10", "A grief focus needs a death: no one in the inventory is"
                            " marked deceased (other losses are role transitions)."))
@@ -112,9 +115,9 @@ def check_contract(state: PathwayState, command: SignContract) -> None:
         raise InvalidCommand("frequency", f"{command.frequency} is not an acute-course frequency"
                              f" (allowed: {', '.join(sorted(protocol.frequencies))})")
     signers = {signature.signer for signature in command.signatures}
-    if not {CLIENT, THERAPIST} <= signers:
-        raise InvalidCommand("signatures", "the contract needs the client's and the therapist's"
-                             " signatures")
+    if missing := state.format_rules.signers - signers:
+        raise InvalidCommand("signatures", f"the contract needs the signatures of the"
+                             f" {' and the '.join(sorted(missing))} as well")
     baseline = state.baseline_of(PHQ9)
     if baseline and baseline.total >= PHQ9_SEVERE and state.medication_need is None:
         raise RuleViolation("IPT-12", f"The PHQ-9 baseline is {baseline.total} (severe): assess"

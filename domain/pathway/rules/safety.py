@@ -7,7 +7,7 @@ from domain.measures import PHQ9_RECURRENCE, PHQ9_SUICIDE_ITEM, PHQ9_URGENT_ITEM
 from domain.pathway.commands import HoldSession
 from domain.pathway.rules import checks
 from domain.pathway.state import Flag, PathwayState
-from domain.vocabulary import MAINTENANCE, PHQ9, ROUTINE, URGENT, Tier
+from domain.vocabulary import MAINTENANCE, PHQ9, ROUTINE, SAFETY, URGENT, Tier
 
 
 @checks("IPT-17")
@@ -53,12 +53,18 @@ def check_resolvable(flag: Flag) -> None:
 
 @checks("IPT-17")
 def check_safety(state: PathwayState, command: HoldSession) -> None:
-    """IPT-17: no routine session while a flag is unacknowledged or unassessed."""
-    if command.kind != ROUTINE:
+    """IPT-17: no routine session (nor an ipt-g member's meeting) while a flag is
+    unacknowledged or unassessed; a safety session is allowed."""
+    if command.kind == SAFETY:
         return
-    waiting = [flag.id for flag in state.open_flags if not (flag.acknowledged and flag.assessed)]
+    waiting = flags_waiting(state)
     if waiting:
         listed = ", ".join(str(flag_id) for flag_id in waiting)
         raise RuleViolation("IPT-17", f"Safety flag {listed} is open without acknowledgement and"
                             " a risk assessment: no routine session until both are recorded"
                             " (a safety session is allowed).")
+
+
+def flags_waiting(state: PathwayState) -> list[int]:
+    """IPT-17: the open flags not yet acknowledged and assessed (no routine session till then)."""
+    return [flag.id for flag in state.open_flags if not (flag.acknowledged and flag.assessed)]

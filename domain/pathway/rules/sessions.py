@@ -7,11 +7,19 @@ from datetime import timedelta
 from domain.context import CommandContext
 from domain.errors import InvalidCommand, RuleViolation
 from domain.measures import improvement
-from domain.pathway.commands import HoldSession, RecordMissedSession
+from domain.pathway.commands import HoldSession
 from domain.pathway.rules import Deviation, checks
 from domain.pathway.rules.initial import prerequisites_missing
 from domain.pathway.state import PathwayState
-from domain.vocabulary import CANCELLED_BY_THERAPIST, COMPLETED, INITIAL, MIDDLE, Phase
+from domain.vocabulary import (
+    COMPLETED,
+    INITIAL,
+    MIDDLE,
+    NOT_CLIENT_MISSES,
+    POST_GROUP,
+    MissKind,
+    Phase,
+)
 
 
 @checks("IPT-04")
@@ -59,8 +67,11 @@ def check_numbering(state: PathwayState, command: HoldSession, ctx: CommandConte
 
 
 @checks("IPT-01", "IPT-04", "IPT-07", "IPT-22", "IPT-23")
-def check_acute_session(state: PathwayState, command: HoldSession, phase: Phase) -> None:
-    """The hard rules for one acute session, in the order a clinician would meet them."""
+def check_acute_session(state: PathwayState, command: HoldSession, phase: Phase, *,
+                        ending_by_group: bool = False) -> None:
+    """The hard rules for one acute session, in the order a clinician would meet them.
+
+    ``ending_by_group``: a group session, whose ending (IPT-23) the group decides."""
     protocol, contract, number = state.protocol, state.contract, command.number
     if contract is None and command.focus_addressed is not None:
         raise RuleViolation("IPT-01", "No middle-phase session before a signed contract: this"
@@ -84,7 +95,7 @@ def check_acute_session(state: PathwayState, command: HoldSession, phase: Phase)
         final = number == contract.sessions
         ending_start = protocol.ending_starts_at(contract.sessions)
         discussed = state.termination_discussed_at
-        if final and (discussed is None or discussed > ending_start):
+        if final and not ending_by_group and (discussed is None or discussed > ending_start):
             raise RuleViolation("IPT-23", f"The ending must be discussed by session"
                                 f" {ending_start}: the final session cannot be recorded (a late"
                                 " discussion needs a renegotiated, longer contract).")
@@ -131,8 +142,12 @@ def check_variant_session(state: PathwayState, command: HoldSession) -> None:
 def check_variant_ending(state: PathwayState, command: HoldSession | None,
                          ending_start: int) -> None:
     """IPT-31 at the end of the course (the final session, or completion when ``command`` is
-    None): ipt-a's parent in the ending, dit's goodbye letter."""
+    None): ipt-a's parent in the ending, dit's goodbye letter, ipt-g's post-group meeting."""
     protocol = state.protocol
+    if command is None and POST_GROUP in protocol.individual_meetings and not (
+            state.meetings_of(POST_GROUP)):
+        raise RuleViolation("IPT-31", f"{protocol.id}: the post-group meeting is held after the"
+                            " final group session, before the acute course completes.")
     if protocol.parent_at_first_and_ending:
         in_ending = [s for s in state.sessions if s.number >= ending_start]
         present_now = command is not None and command.parent_present
@@ -195,9 +210,9 @@ def _review_due(state: PathwayState, command: HoldSession) -> Deviation | None:
 
 
 @checks("IPT-21")
-def missed_deviations(state: PathwayState, command: RecordMissedSession) -> list[Deviation]:
+def missed_deviations(state: PathwayState, kind: MissKind) -> list[Deviation]:
     """IPT-21: while outreach is due, a further client miss needs a reason."""
-    if command.kind != CANCELLED_BY_THERAPIST and state.outreach_due:
+    if kind not in NOT_CLIENT_MISSES and state.outreach_due:
         return [("IPT-21", f"Outreach is due after {state.consecutive_misses} consecutive and"
                  f" {state.client_misses} total missed sessions.")]
     return []
