@@ -17,6 +17,7 @@ from uuid import UUID
 
 from eventsourcing.utils import resolve_topic
 
+from domain.group.events import GroupEvent
 from domain.pathway.events import PathwayEvent
 from projections.scan import RawRow, scan_rows
 from services.store.trusting import trusting_builder
@@ -30,15 +31,30 @@ _IDS_KEPT = 100_000
 _UNKNOWN = object()
 
 
+StoredDomainEvent = PathwayEvent | GroupEvent
+"""What the log holds: every aggregate's events (pathways and groups share one store)."""
+
+
 @dataclass(frozen=True, slots=True)
 class LoggedEvent:
-    """One stored event and where it sits in the ordered log."""
+    """One stored event and where it sits in the ordered log.
+
+    The log holds every aggregate's events: a pathway's, or a group's (``domain.group``). A
+    read model that folds pathways names the pathway event types it handles, and never meets
+    a group's events (``projections.projection.routed``).
+    """
 
     position: Position
-    event: PathwayEvent
+    event: StoredDomainEvent
+
+    @property
+    def originator_id(self) -> UUID:
+        """The id of the aggregate (pathway or group) the event belongs to."""
+        return self.event.originator_id
 
     @property
     def pathway_id(self) -> UUID:
+        """The originator's id, by its name for pathway events (most readers' events)."""
         return self.event.originator_id
 
     @property
@@ -117,12 +133,12 @@ class OrderedLog:
         self._builders: dict[str, Any] = {}
 
     def read(self, after: Position, limit: int, *,
-             types: Sequence[type[PathwayEvent]] = ()) -> list[LoggedEvent]:
+             types: Sequence[type[StoredDomainEvent]] = ()) -> list[LoggedEvent]:
         """Up to ``limit`` events after ``after``, oldest first (only ``types``, if given)."""
         return self.decode(self.read_stored(after, limit, types=types))
 
     def read_stored(self, after: Position, limit: int, *,
-                    types: Sequence[type[PathwayEvent]] = ()) -> Sequence[Any]:
+                    types: Sequence[type[StoredDomainEvent]] = ()) -> Sequence[Any]:
         """The stored rows ``read`` would decode (a rebuild times fetching and decoding)."""
         topics = [event_type.TOPIC for event_type in types]
         return self._recorder.select_notifications(

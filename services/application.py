@@ -253,7 +253,18 @@ class Pathways(Application[UUID]):
                                                projector_func=replay)
         except AggregateNotFoundError:
             raise PathwayNotFound(pathway_id) from None
-        return pathway  # type: ignore[no-any-return]
+        if not isinstance(pathway, Pathway):  # another aggregate's id (a group's)
+            raise PathwayNotFound(pathway_id)
+        return pathway
+
+    def checkout(self, pathway_id: UUID) -> Pathway:
+        """The pathway now, for a command of another aggregate that decides it too (a group
+        session): the caller gives it back to ``cache`` once it matches the store again."""
+        return self._checkout(pathway_id)
+
+    def context(self, command: c.Command, caller: Caller) -> CommandContext:
+        """The command's context: who, when (the server's clock), and its request digest."""
+        return self._context(command, caller)
 
     def _context(self, command: c.Command, caller: Caller) -> CommandContext:
         return CommandContext(actor_id=caller.actor_id, actor_role=caller.actor_role,

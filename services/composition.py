@@ -25,6 +25,7 @@ from services.access.keys import token_rules
 from services.access.tokens import TokenVerifier
 from services.application import Pathways
 from services.audit.trail import AuditTrail
+from services.groups import Groups
 from services.integration.envelope import Envelopes, envelopes_for
 from services.integrity.service import Integrity, integrity_for
 from services.queries import PathwayQueries
@@ -63,6 +64,12 @@ class Container:
     def envelopes(self) -> Envelopes:
         """CloudEvents envelopes of stored events: the relay and the HTTP feed share them."""
         return envelopes_for(self.settings)
+
+    @cached_property
+    def groups(self) -> Groups:
+        """Group IPT: a group's commands decide its members' pathways too, saved with them in
+        one transaction of the same store."""
+        return Groups(self.pathways)
 
     @property
     def storage(self) -> str:

@@ -31,11 +31,28 @@ class VersionNotFound(PathwayNotFound):
         self.latest = latest
 
 
-class VersionMismatch(ServiceError):
-    """The caller's If-Match version is not the pathway's current version."""
+class GroupNotFound(ServiceError):
+    def __init__(self, group_id: UUID | str) -> None:
+        super().__init__(f"no group {group_id}")
+        self.group_id = group_id
 
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"expected version {expected}, the pathway is at version {actual}")
+
+class GroupVersionNotFound(GroupNotFound):
+    """An as-of query asked for a version the group has not reached."""
+
+    def __init__(self, group_id: UUID | str, version: int, latest: int) -> None:
+        ServiceError.__init__(self, f"group {group_id} has no version {version}"
+                              f" (latest is {latest})")
+        self.group_id = group_id
+        self.version = version
+        self.latest = latest
+
+
+class VersionMismatch(ServiceError):
+    """The caller's If-Match version is not the pathway's (or group's) current version."""
+
+    def __init__(self, expected: int, actual: int, aggregate: str = "pathway") -> None:
+        super().__init__(f"expected version {expected}, the {aggregate} is at version {actual}")
         self.expected = expected
         self.actual = actual
 

@@ -33,7 +33,7 @@ class PathwayQueries:
         """The events after version ``after`` up to ``until``; unknown pathways are not found."""
         events = list(self._pathways.repository.event_store.get(
             pathway_id, gt=after or None, lte=until))
-        if not events and after == 0:
+        if (not events and after == 0) or (events and not isinstance(events[0], PathwayEvent)):
             raise PathwayNotFound(pathway_id)
         return events  # type: ignore[return-value]
 

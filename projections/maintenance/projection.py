@@ -17,7 +17,7 @@ from domain.protocols import MAINTENANCE_PROTOCOLS
 from domain.vocabulary import MAINTENANCE, PHQ9
 from projections.log import LoggedEvent
 from projections.maintenance.view import INTERVAL_DAYS, NAME, TABLES
-from projections.rows import Rows, insert, iso, opened_in, rows_by_pathway, upsert
+from projections.rows import Rows, insert, iso, of_types, opened_in, rows_by_pathway, upsert
 from projections.store import Tx
 
 PATHWAY_COLUMNS = (
@@ -83,8 +83,9 @@ class MaintenanceProjection:
                          e.MaintenanceScheduled, e.RecurrenceSuspected, e.PathwayClosed})
 
     def apply(self, batch: Sequence[LoggedEvent], tx: Tx) -> None:
-        relevant = [logged.event for logged in batch if type(logged.event) in self.handles
-                    and (type(logged.event) is e.PathwayOpened or _moves(logged.event))]
+        relevant: list[e.PathwayEvent] = [
+            event for event in of_types(batch, self.handles)
+            if type(event) is e.PathwayOpened or _moves(event)]
         opened = opened_in(relevant)
         rows: Rows = rows_by_pathway(tx, "pathways", PATHWAY_COLUMNS,
                                      {str(ev.originator_id) for ev in relevant} - opened)

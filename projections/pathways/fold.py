@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from domain.pathway.events import PathwayEvent
 from domain.pathway.state import (
@@ -72,7 +72,7 @@ class Folding:
     def step(self, logged: LoggedEvent, pathway_id: str | None = None) -> Track:
         """Apply one event, the way the aggregate applies it (``pathway_id``: its id as text,
         if the caller has it already)."""
-        event = logged.event
+        event = cast("PathwayEvent", logged.event)  # the projection handles pathway events
         pathway_id = pathway_id or str(logged.pathway_id)
         found = self.track(pathway_id)
         if found is None:

@@ -77,7 +77,7 @@ class AuditTrail:
         """Every stored event of the pathway, in order; an unknown pathway is not found."""
         found = cast("list[PathwayEvent]",
                      list(self._pathways.repository.event_store.get(pathway_id)))
-        if not found:
+        if not found or not isinstance(found[0], PathwayEvent):  # none, or a group's events
             raise PathwayNotFound(pathway_id)
         return found
 
