@@ -9,8 +9,9 @@ there changes the schema and asks for a new schema version.
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from uuid import UUID
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, WithJsonSchema
 
 from domain.vocabulary import Instrument
 
@@ -24,6 +25,10 @@ StaffId = Annotated[str, StringConstraints(min_length=1, max_length=80,
 """A clinician's user id (never a client's): printable ASCII as the actor headers allow."""
 Icd10 = Annotated[str, StringConstraints(max_length=8,
                                          pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")]
+AggregateId = Annotated[UUID, WithJsonSchema({
+    "type": "string", "format": "uuid",
+    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"})]
+"""Another aggregate's id (a group's), as the envelope's ``subject`` writes a pathway's."""
 RuleId = Annotated[str, StringConstraints(pattern=r"^IPT-[0-9]{2}$")]
 """A clinical rule's public id (``IPT-05``): a contract of its own (domain.md)."""
 
@@ -43,6 +48,6 @@ Technique = Literal[
 Quality = Literal["supportive", "conflictual", "ambivalent", "distant"]
 RecentChange = Literal["none", "death", "dispute", "role_change", "isolation"]
 
-__all__ = ["Band", "ContractTerm", "Count", "FlagSource", "Icd10", "Instrument",
+__all__ = ["AggregateId", "Band", "ContractTerm", "Count", "FlagSource", "Icd10", "Instrument",
            "MedicationOutcome", "Positive", "ProtocolId", "Quality", "RecentChange",
            "RiskLevel", "RuleId", "Severity", "StaffId", "Technique"]

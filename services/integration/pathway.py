@@ -34,6 +34,7 @@ from domain.vocabulary import (
     Tier,
 )
 from services.integration.codes import (
+    AggregateId,
     Band,
     ContractTerm,
     Count,
@@ -67,17 +68,21 @@ class PathwayOpened(IntegrationEvent, frozen=True):
 
 
 class ConsentRecorded(IntegrationEvent, frozen=True):
-    """The client (or, for ipt-a, a guardian) consented to these kinds of care or data use."""
+    """The client (or, for ipt-a, a guardian; for a couple, the partner) consented to these
+    kinds of care or data use. Version 2: the partner."""
 
     publishes = e.ConsentRecorded
+    version = 2
     kinds: tuple[ConsentKind, ...]
     given_by: Consenter
 
 
 class ConsentWithdrawn(IntegrationEvent, frozen=True):
-    """Consent of these kinds was withdrawn; care they cover is suspended until recorded again."""
+    """Consent of these kinds was withdrawn; care they cover is suspended until recorded again.
+    Version 2: the partner."""
 
     publishes = e.ConsentWithdrawn
+    version = 2
     kinds: tuple[ConsentKind, ...]
     given_by: Consenter
 
@@ -191,9 +196,10 @@ class FocusChosen(IntegrationEvent, frozen=True):
 
 class ContractSigned(IntegrationEvent, frozen=True):
     """The treatment contract: sessions, frequency, length, start, course window, foci, measures,
-    who signed."""
+    who signed. Version 2: a couple's partner signs too."""
 
     publishes = e.ContractSigned
+    version = 2
     sessions: Positive
     frequency: Frequency
     session_minutes: Positive
@@ -202,7 +208,7 @@ class ContractSigned(IntegrationEvent, frozen=True):
     foci: tuple[ProblemArea, ...]
     measurement_plan: tuple[Instrument, ...]
     signers: tuple[Signer, ...]
-    """Who signed (client, guardian, therapist), not their ids."""
+    """Who signed (client, guardian, partner, therapist), not their ids."""
 
     @classmethod
     def fields_of(cls, event: Any) -> dict[str, Any]:
@@ -224,9 +230,12 @@ class ContractRenegotiated(IntegrationEvent, frozen=True):
 
 
 class SessionHeld(IntegrationEvent, frozen=True):
-    """A session was held: its number, phase, minutes, channel, kind, focus and techniques."""
+    """A session was held: its number, phase, minutes, channel, kind, focus and techniques.
+    Version 2: an ipt-g member's group session (kind ``group``, the group's number and id) and
+    individual meetings (``pre_group``, ``mid_group``, ``post_group``, numbered on their own)."""
 
     publishes = e.SessionHeld
+    version = 2
     number: Positive
     phase: Phase
     minutes: Positive
@@ -236,14 +245,21 @@ class SessionHeld(IntegrationEvent, frozen=True):
     techniques: tuple[Technique, ...]
     homework_set: bool
     parent_present: bool
+    group_id: AggregateId | None = None
+    """A group session's group (ipt-g); none otherwise."""
 
 
 class SessionMissed(IntegrationEvent, frozen=True):
-    """A session was missed: how, and with how many hours' notice."""
+    """A session was missed: how, and with how many hours' notice. Version 2: an ipt-g member
+    absent from a group session (its number and group; ``safety_hold`` when a safety flag kept
+    the member out)."""
 
     publishes = e.SessionMissed
+    version = 2
     kind: MissKind
     notice_hours: Annotated[float, Field(ge=0)] | None
+    number: Positive | None = None
+    group_id: AggregateId | None = None
 
 
 class TerminationDiscussed(IntegrationEvent, frozen=True):

@@ -96,7 +96,8 @@ def test_the_data_is_checked_field_by_field_against_its_integration_event() -> N
     data = {**envelope["data"], "minutes": 0, "kind": "chat"}
     del data["phase"]
     assert sorted(envelope_problems({**envelope, "data": data})) == [
-        "data.kind: Input should be 'routine' or 'safety'",
+        "data.kind: Input should be 'routine', 'safety', 'group', 'pre_group', 'mid_group' or"
+        " 'post_group'",
         "data.minutes: Input should be greater than or equal to 1",
         "data.phase: Field required"]
 

@@ -42,11 +42,11 @@ def test_the_attributes_say_which_event_where_and_when() -> None:
     assert envelope["time"] != envelope["recordedtime"]  # the two time axes stay apart
     assert envelope["datacontenttype"] == "application/json"
     assert envelope["dataschema"] == (
-        "https://carepath.example.org/schemas/events/SessionHeld/v1.json")
+        "https://carepath.example.org/schemas/events/SessionHeld/v2.json")
     assert envelope["aggregateversion"] == item.version
     assert envelope["position"] == item.position
     assert envelope["correlationid"] == item.event.meta.correlation_id
-    assert envelope["schemaversion"] == 1
+    assert envelope["schemaversion"] == 2
     assert envelope["data"]["number"] == item.event.number
 
 

@@ -101,30 +101,30 @@ def test_write_adds_nothing_when_every_version_is_published(schemas: Path) -> No
 
 def test_a_model_changed_without_a_version_bump_is_refused_and_nothing_written(
         schemas: Path) -> None:
-    before = schema_file("SessionMissed", 1, schemas).read_text(encoding="utf-8")
-    with pytest.raises(SchemaRefused, match="SessionMissed: v1 is published and the model no"
-                                            " longer matches it; give SessionMissed version = 2"):
+    before = schema_file("SessionMissed", 2, schemas).read_text(encoding="utf-8")
+    with pytest.raises(SchemaRefused, match="SessionMissed: v2 is published and the model no"
+                                            " longer matches it; give SessionMissed version = 3"):
         write_schemas([NoticeAsText], schemas)
-    assert schema_file("SessionMissed", 1, schemas).read_text(encoding="utf-8") == before
+    assert schema_file("SessionMissed", 2, schemas).read_text(encoding="utf-8") == before
     assert check_schemas(_catalogue_with(NoticeAsText), schemas) == [
-        "SessionMissed: v1 is published and the model no longer matches it; give SessionMissed"
-        " version = 2 (and major = 2 if the change is incompatible)"]
+        "SessionMissed: v2 is published and the model no longer matches it; give SessionMissed"
+        " version = 3 (and major = 3 if the change is incompatible)"]
 
 
 def test_an_incompatible_change_with_only_a_version_bump_is_refused(schemas: Path) -> None:
-    with pytest.raises(SchemaRefused, match="v2 is incompatible with v1: notice_hours: number"
+    with pytest.raises(SchemaRefused, match="v3 is incompatible with v2: notice_hours: number"
                                             " no longer accepted"):
-        write_schemas([_renamed(NoticeAsText, 2)], schemas)
-    assert not schema_file("SessionMissed", 2, schemas).exists()
+        write_schemas([_renamed(NoticeAsText, 3)], schemas)
+    assert not schema_file("SessionMissed", 3, schemas).exists()
 
 
 def test_an_incompatible_change_with_a_new_major_is_written_under_a_new_type(
         schemas: Path) -> None:
-    event = _renamed(NoticeAsText, 2, major=2)
+    event = _renamed(NoticeAsText, 3, major=3)
     [written] = write_schemas([event], schemas)
     assert written.added
     schema = json.loads(written.path.read_text(encoding="utf-8"))
-    assert schema["x-cloudevents-type"] == "org.carepath.pathway.SessionMissed.v2"
+    assert schema["x-cloudevents-type"] == "org.carepath.pathway.SessionMissed.v3"
     assert check_schemas(_catalogue_with(event), schemas) == []
 
 
@@ -135,24 +135,24 @@ class NoticeAndChannel(SessionMissed, frozen=True):
 
 
 def test_a_compatible_change_is_written_as_the_next_version_of_the_line(schemas: Path) -> None:
-    event = _renamed(NoticeAndChannel, 2)
+    event = _renamed(NoticeAndChannel, 3)
     [written] = write_schemas([event], schemas)
-    assert written.path == schema_file("SessionMissed", 2, schemas)
+    assert written.path == schema_file("SessionMissed", 3, schemas)
     assert check_schemas(_catalogue_with(event), schemas) == []
     assert event.cloudevents_type() == "org.carepath.pathway.SessionMissed.v1"
 
 
 def test_a_version_that_skips_one_is_refused(schemas: Path) -> None:
-    with pytest.raises(SchemaRefused, match="version 3 should be v2"):
-        write_schemas([_renamed(NoticeAndChannel, 3)], schemas)
+    with pytest.raises(SchemaRefused, match="version 4 should be v3"):
+        write_schemas([_renamed(NoticeAndChannel, 4)], schemas)
 
 
 def test_a_published_file_edited_by_hand_is_found(schemas: Path) -> None:
-    path = schema_file("SessionMissed", 1, schemas)
+    path = schema_file("SessionMissed", 2, schemas)
     schema = json.loads(path.read_text(encoding="utf-8"))
     schema["properties"]["kind"]["enum"].remove("no_show")
     path.write_text(json.dumps(schema), encoding="utf-8")
-    assert any(problem.startswith("SessionMissed: v1 is published and the model no longer")
+    assert any(problem.startswith("SessionMissed: v2 is published and the model no longer")
                for problem in check_schemas(directory=schemas))
 
 

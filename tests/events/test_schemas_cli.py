@@ -25,13 +25,13 @@ def test_check_passes_on_the_published_schemas(capsys: pytest.CaptureFixture[str
 
 def test_write_adds_a_missing_version_and_only_that(schemas: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    missing = schema_file("SessionHeld", 1, schemas)
+    missing = schema_file("TerminationDiscussed", 1, schemas)
     missing.unlink()
     assert main(["schemas", "write", "--dir", str(schemas)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"added {missing}", "1 added, 24 already published"]
     assert missing.read_text(encoding="utf-8") == schema_file(
-        "SessionHeld", 1).read_text(encoding="utf-8")
+        "TerminationDiscussed", 1).read_text(encoding="utf-8")
 
 
 def test_a_published_file_that_differs_fails_check_and_blocks_write(
@@ -40,11 +40,11 @@ def test_a_published_file_that_differs_fails_check_and_blocks_write(
     edited = json.loads(path.read_text(encoding="utf-8"))
     edited["properties"]["reason"]["enum"].append("moved_away")
     path.write_text(json.dumps(edited), encoding="utf-8")
-    schema_file("SessionHeld", 1, schemas).unlink()
+    schema_file("TerminationDiscussed", 1, schemas).unlink()
     assert main(["schemas", "check", "--dir", str(schemas)]) == 1
     errors = capsys.readouterr().err
     assert "PathwayClosed: v1 is published and the model no longer matches it" in errors
-    assert "SessionHeld: v1 is not written" in errors
+    assert "TerminationDiscussed: v1 is not written" in errors
     assert main(["schemas", "write", "--dir", str(schemas)]) == 1
     assert "nothing written" in capsys.readouterr().err
-    assert not schema_file("SessionHeld", 1, schemas).exists()
+    assert not schema_file("TerminationDiscussed", 1, schemas).exists()
