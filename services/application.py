@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Recording
 
 from domain.context import CLOCK_SKEW, CommandContext
 from domain.errors import CommandRejected
@@ -202,6 +203,24 @@ class Pathways(Application[UUID]):
         except Forbidden:
             self.cache.give(pathway)
             raise
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's save (events of every aggregate given, in one transaction), collecting
+        our aggregates' pending events without its two runtime protocol checks per aggregate
+        (20-40 us each: a group session saves ten aggregates)."""
+        processing = ProcessingEvent[UUID]()
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                processing.events.extend(obj.collect_events())
+                processing.aggregates[obj.id] = obj
+            else:
+                processing.collect_events(obj)
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # the library's deprecated hook, as its save calls it
+        return recordings
 
     def _notify(self, recordings: list[Any]) -> None:
         """The library's hook after a save: tell ``on_saved`` where the log now ends."""

@@ -43,6 +43,14 @@ class MemberCourse:
         taken, self.writer.commands = self.writer.commands, []
         return taken
 
+    def opening(self) -> tuple[c.OpenPathway, list[c.Command]]:
+        """The pathway's opening and the commands written after it (both taken)."""
+        opening, *rest = self.take()
+        if not isinstance(opening, c.OpenPathway):
+            msg = "a member's course starts with its opening"
+            raise TypeError(msg)
+        return opening, rest
+
     def meeting(self, kind: str, at: datetime, **fields: Any) -> MemberCourse:
         self.meetings += 1
         self.writer.at = at

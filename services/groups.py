@@ -39,6 +39,7 @@ from services.errors import (
     VersionMismatch,
 )
 from services.store.cache import CheckoutCache
+from services.store.newer import events_after
 from services.store.positions import stored_position
 
 _FORM_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carepath:group-formed")
@@ -108,17 +109,17 @@ class Groups:
         for attempt in range(attempts):
             if attempt:  # lost a race: let the other writers through before re-deciding
                 backoff.sleep(next(pauses))
-            group = self._checkout(group_id)
+            session = isinstance(command, g.HoldGroupSession)
+            group, members = self._checkout_with_members(group_id) if session else (
+                self._checkout(group_id), {})
             ctx = self.pathways.context(command, caller)
             if command_key(ctx.actor_id, ctx.idempotency_key) in group.state.commands:
-                try:
-                    return self._replay(group, ctx)
-                finally:
-                    self.cache.give(group)
+                self._give_back_untouched(group, members.values())
+                return self._replay(group, ctx)
             if expected_version is not None and group.version != expected_version:
-                self.cache.give(group)
+                self._give_back_untouched(group, members.values())
                 raise VersionMismatch(expected_version, group.version, "group")
-            result = self._decide_and_save(group, command, ctx)
+            result = self._decide_and_save(group, members, command, ctx)
             if result is not None:
                 return result
             if expected_version is not None:
@@ -151,16 +152,13 @@ class Groups:
 
     # ----- internals -----------------------------------------------------------------------
 
-    def _decide_and_save(self, group: Group, command: Command,
+    def _decide_and_save(self, group: Group, members: dict[UUID, Pathway], command: Command,
                          ctx: CommandContext) -> GroupResult | None:
         """Decide and save in one transaction; None if another writer won the race (every
         aggregate taken is then dropped: the next attempt reads them from the store)."""
-        members: dict[UUID, Pathway] = {}
         attendance: tuple[AttendanceRecord, ...] = ()
         try:
             if isinstance(command, g.HoldGroupSession):
-                members = {pid: self.pathways.checkout(pid)
-                           for pid in group.state.active_members}
                 attendance = hold_group_session(group, members, command, ctx)
             elif isinstance(command, g.EnrolMember):
                 members = {command.pathway_id: self._member(command.pathway_id)}
@@ -196,6 +194,41 @@ class Groups:
         for pathway in members:
             if not pathway.pending_events:
                 self.pathways.cache.give(pathway)
+
+    def _checkout_with_members(self, group_id: UUID) -> tuple[Group, dict[UUID, Pathway]]:
+        """The group and its current members' pathways now, for this caller alone: cached ones
+        brought up to date together, with one read of the events stored after their versions
+        (a session costs one read however many members), the others replayed."""
+        group = self.cache.take(group_id)
+        if group is None:
+            group = self.load(group_id)
+            return group, self._pathways_now(group.state.active_members)
+        members = {pid: self.pathways.cache.take(pid) for pid in group.state.active_members}
+        versions = {group_id: group.version,
+                    **{pid: pathway.version if pathway else 0 for pid, pathway in members.items()}}
+        stored = events_after(self.pathways.recorder, versions)
+        decode = self.pathways.mapper.to_domain_event
+        group = replay(group, [decode(event) for event in stored.pop(group_id)])
+        found = {pid: self._now(pid, members[pid], [decode(event) for event in events])
+                 for pid, events in stored.items()}
+        joined = [pid for pid in group.state.active_members if pid not in found]
+        found |= self._pathways_now(joined)  # enrolled since the group was cached
+        return group, {pid: found[pid] for pid in group.state.active_members}
+
+    def _pathways_now(self, pathway_ids: list[UUID]) -> dict[UUID, Pathway]:
+        taken = {pid: self.pathways.cache.take(pid) for pid in pathway_ids}
+        stored = events_after(self.pathways.recorder, {
+            pid: pathway.version if pathway else 0 for pid, pathway in taken.items()})
+        decode = self.pathways.mapper.to_domain_event
+        return {pid: self._now(pid, taken[pid], [decode(event) for event in stored[pid]])
+                for pid in pathway_ids}
+
+    @staticmethod
+    def _now(pathway_id: UUID, cached: Pathway | None, newer: list[Any]) -> Pathway:
+        pathway = replay(cached, newer)
+        if not isinstance(pathway, Pathway):
+            raise PathwayNotFound(pathway_id)
+        return pathway
 
     def _checkout(self, group_id: UUID) -> Group:
         group = self.cache.take(group_id)

@@ -12,7 +12,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.group import commands as g
-from domain.pathway import commands as c
 from domain.pathway.events import SessionHeld, SessionMissed
 from services.application import Caller
 from services.composition import Container
@@ -45,8 +44,7 @@ class AppGroup:
 
     def add_member(self, client_ref: str, **fields: Any) -> UUID:
         course = self.course.member(client_ref, **fields)
-        opening, *rest = course.take()
-        assert isinstance(opening, c.OpenPathway)
+        opening, rest = course.opening()
         pathways = self.container.pathways
         pathway_id = pathways.open_pathway(opening, caller()).pathway_id
         for command in rest:

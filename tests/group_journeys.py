@@ -40,8 +40,7 @@ class GroupJourney:
     def add_member(self, client_ref: str, **fields: Any) -> UUID:
         """A new member's pathway, assessed and contracted (not enrolled yet)."""
         course = self.course.member(client_ref, **fields)
-        opening, *rest = course.take()
-        assert isinstance(opening, c.OpenPathway)
+        opening, rest = course.opening()
         pathway = Pathway.open(uuid4(), opening, ctx())
         for command in rest:
             pathway.handle(command, ctx())

@@ -19,7 +19,7 @@ from domain.group.state import GroupSessionEntry, GroupState, Member
 from domain.pathway.events import EventMeta
 from domain.pathway.state import CommandRecord, command_key
 from domain.values import Channel, Value
-from domain.vocabulary import GroupOutcome, LeaveReason, MissKind, ProblemArea
+from domain.vocabulary import NO_SHOW, GroupOutcome, LeaveReason, MissKind, ProblemArea
 
 
 class AttendanceRecord(Value):
@@ -101,7 +101,8 @@ class GroupSessionHeld(GroupEvent):
         state.sessions.append(GroupSessionEntry(
             self.number, self.occurred_at,
             tuple(a.pathway_id for a in self.attendance if a.present),
-            tuple((a.pathway_id, a.absence or "") for a in self.attendance if not a.present)))
+            tuple((a.pathway_id, a.absence or NO_SHOW) for a in self.attendance
+                  if not a.present)))
         if self.ending_discussed and state.ending_discussed_at is None:
             state.ending_discussed_at = self.number
 

@@ -19,11 +19,12 @@ from domain.group.aggregate import Group
 from domain.group.commands import HoldGroupSession
 from domain.group.errors import MemberRefused
 from domain.group.events import AttendanceRecord
-from domain.group.rules import Deviation, noting_checks
+from domain.group.rules import noting_checks
 from domain.group.rules.membership import check_group_open
 from domain.group.rules.sessions import check_group_session, safety_holds
 from domain.pathway.aggregate import Pathway
 from domain.pathway.commands import AttendGroupSession
+from domain.pathway.rules.groupwork import GroupVisit
 
 
 def hold_group_session(group: Group, members: Mapping[UUID, Pathway],
@@ -37,22 +38,25 @@ def hold_group_session(group: Group, members: Mapping[UUID, Pathway],
         check_group_session(state, command, ctx)
         attendance = safety_holds({pid: members[pid].state for pid in state.active_members},
                                   command.attendance)
-        visits = [(members[entry.pathway_id], _part(group, command, entry))
-                  for entry in attendance]
-        deviations: list[Deviation] = []
-        for index, (pathway, visit) in enumerate(visits):
-            deviations += _deviations_of(index, pathway, visit, ctx)
+        parts = [(members[entry.pathway_id], _part(group, command, entry))
+                 for entry in attendance]
+        decided = [_decided(index, pathway, part, ctx)
+                   for index, (pathway, part) in enumerate(parts)]
+        deviations = [(rule, f"Member {pathway.id}: {sentence}")
+                      for (pathway, _), (visit, _) in zip(parts, decided, strict=True)
+                      for rule, sentence in visit.deviations]
         if deviations and not command.reason:
             raise ReasonRequired(deviations)
-        for pathway, visit in visits:
-            pathway.handle(visit, ctx)
+        for (pathway, part), (visit, rules) in zip(parts, decided, strict=True):
+            pathway.record_group_visit(part, visit, rules, ctx)
         group.record_session(command, attendance, ctx)
     return attendance
 
 
 def _part(group: Group, command: HoldGroupSession, entry: AttendanceRecord
           ) -> AttendGroupSession:
-    return AttendGroupSession(
+    """The member's part, built from values the group's command has validated already."""
+    return AttendGroupSession.model_construct(
         occurred_at=command.occurred_at, group_id=group.id, number=command.number,
         minutes=command.minutes, channel=command.channel,
         group_sessions=group.state.sessions_planned, present=entry.present,
@@ -60,14 +64,13 @@ def _part(group: Group, command: HoldGroupSession, entry: AttendanceRecord
         ending_discussed=command.ending_discussed, reason=command.reason)
 
 
-def _deviations_of(index: int, pathway: Pathway, visit: AttendGroupSession,
-                   ctx: CommandContext) -> list[Deviation]:
-    """The member's deviations, each naming the member; a refusal names the member too."""
+def _decided(index: int, pathway: Pathway, part: AttendGroupSession, ctx: CommandContext
+             ) -> tuple[GroupVisit, tuple[str, ...]]:
+    """The member's part decided; a refusal names the member."""
     try:
-        found = pathway.group_visit_deviations(visit, ctx)
+        return pathway.decide_group_visit(part, ctx)
     except RuleViolation as refused:
         raise MemberRefused(pathway.id, refused) from None
     except InvalidCommand as invalid:
         raise InvalidCommand(f"attendance[{index}]",
                              f"member {pathway.id}: {invalid.reason}") from None
-    return [(rule, f"Member {pathway.id}: {sentence}") for rule, sentence in found]

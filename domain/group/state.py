@@ -11,6 +11,7 @@ from uuid import UUID
 
 from domain.pathway.state import CommandRecord
 from domain.protocols import Protocol, acute_protocol
+from domain.vocabulary import GroupOutcome, LeaveReason, MissKind
 
 
 @dataclass
@@ -19,7 +20,7 @@ class Member:
     enrolled_at: datetime
     enrolled_after_session: int
     """How many group sessions the group had held when the member enrolled."""
-    left_reason: str | None = None
+    left_reason: LeaveReason | None = None
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class GroupSessionEntry:
     number: int
     occurred_at: datetime
     present: tuple[UUID, ...]
-    absent: tuple[tuple[UUID, str], ...]
+    absent: tuple[tuple[UUID, MissKind], ...]
     """(member, why) for each absent member."""
 
 
@@ -45,7 +46,7 @@ class GroupState:
     """Every member ever enrolled, in enrolment order (one entry each, the latest enrolment)."""
     sessions: list[GroupSessionEntry] = field(default_factory=list)
     ending_discussed_at: int | None = None
-    closed_outcome: str | None = None
+    closed_outcome: GroupOutcome | None = None
     closed_reason: str | None = None
     commands: dict[str, CommandRecord] = field(default_factory=dict)
 

@@ -133,14 +133,22 @@ class Pathway(Aggregate):
                 check_not_future(command.occurred_at, ctx)  # a session's time is IPT-30's
             handler(self, command, ctx)
 
-    def group_visit_deviations(self, command: c.AttendGroupSession, ctx: CommandContext
-                               ) -> list[Deviation]:
-        """The member's part in a group session, decided without recording it: what it would
-        be refused under (raised), else the deviations it needs a reason for. The group asks
-        every member first, so one member's refusal leaves every pathway untouched."""
+    def decide_group_visit(self, command: c.AttendGroupSession, ctx: CommandContext
+                           ) -> tuple[GroupVisit, tuple[str, ...]]:
+        """The member's part in a group session, decided without recording it (what it would
+        be refused under is raised), and the rules it was checked against. The group decides
+        every member first, so one member's refusal leaves every pathway untouched; then it
+        records each decided part (:meth:`record_group_visit`)."""
         with noting_checks():
             check_not_closed(self.state)
-            return group_visit(self.state, command, ctx).deviations
+            return group_visit(self.state, command, ctx), rules_noted()
+
+    def record_group_visit(self, command: c.AttendGroupSession, visit: GroupVisit,
+                           rules: tuple[str, ...], ctx: CommandContext) -> None:
+        """Record a part decided by :meth:`decide_group_visit` on this same state."""
+        with noting_checks() as noted:
+            noted.extend(rules)
+            self._record_visit(command, visit, ctx)
 
     # ----- commands -------------------------------------------------------------------------
 
@@ -271,7 +279,10 @@ class Pathway(Aggregate):
         self._emit_session(ctx, command, state.phase)
 
     def _attend_group_session(self, command: c.AttendGroupSession, ctx: CommandContext) -> None:
-        visit: GroupVisit = group_visit(self.state, command, ctx)
+        self._record_visit(command, group_visit(self.state, command, ctx), ctx)
+
+    def _record_visit(self, command: c.AttendGroupSession, visit: GroupVisit,
+                      ctx: CommandContext) -> None:
         self._deviate(ctx, command, visit.deviations, command.reason)
         if visit.ending_discussed:
             self._emit(ctx, command, e.TerminationDiscussed, at_session=command.number)

@@ -129,10 +129,10 @@ def group_visit(state: PathwayState, command: AttendGroupSession,
 def _present(state: PathwayState, command: AttendGroupSession) -> GroupVisit:
     check_pre_group_meeting(state)
     contract = state.contract
-    session = HoldSession(occurred_at=command.occurred_at, number=command.number,
-                          minutes=command.minutes, channel=command.channel,
-                          focus_addressed=_focus_among(state, command.themes),
-                          reason=command.reason)
+    session = HoldSession.model_construct(  # of values validated already
+        occurred_at=command.occurred_at, number=command.number, minutes=command.minutes,
+        channel=command.channel, focus_addressed=_focus_among(state, command.themes),
+        reason=command.reason)
     phase: Phase = MIDDLE if contract is None else state.phase_of_session(command.number)
     check_acute_session(state, session, phase, ending_by_group=True)
     check_session_consent(state, session)
