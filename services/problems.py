@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.errors import InvalidCommand, ReasonRequired, RuleViolation
+from domain.group.errors import MemberRefused
 from services.access.policy import Forbidden
 from services.access.tokens import TokenRefused
 from services.errors import (
     ConcurrencyConflict,
+    GroupNotFound,
+    GroupVersionNotFound,
     IdempotencyKeyReused,
     PathwayNotFound,
     ReadModelBehind,
@@ -56,8 +59,11 @@ def _reason_required(exc: ReasonRequired) -> ProblemDetails:
 
 
 def _rule_violation(exc: RuleViolation) -> ProblemDetails:
+    extensions: dict[str, Any] = {"rule": exc.rule}
+    if isinstance(exc, MemberRefused):  # a group command, refused by one member's pathway
+        extensions["member"] = str(exc.member)
     return ProblemDetails(422, "rule-violation", "The command breaks a clinical rule",
-                          exc.sentence, {"rule": exc.rule})
+                          exc.sentence, extensions)
 
 
 def _invalid_command(exc: InvalidCommand) -> ProblemDetails:
@@ -75,6 +81,17 @@ def _not_found(exc: PathwayNotFound) -> ProblemDetails:
 def _version_not_found(exc: VersionNotFound) -> ProblemDetails:
     return ProblemDetails(404, "version-not-found", "No such version",
                           f"The pathway has no version {exc.version}: the latest is"
+                          f" {exc.latest}.", {"latest": exc.latest})
+
+
+def _group_not_found(exc: GroupNotFound) -> ProblemDetails:
+    return ProblemDetails(404, "group-not-found", "No such group",
+                          f"There is no group {str(exc.group_id)[:100]!r}.")
+
+
+def _group_version_not_found(exc: GroupVersionNotFound) -> ProblemDetails:
+    return ProblemDetails(404, "version-not-found", "No such version",
+                          f"The group has no version {exc.version}: the latest is"
                           f" {exc.latest}.", {"latest": exc.latest})
 
 
@@ -156,6 +173,8 @@ KNOWN: tuple[tuple[type[Exception], Callable[[Any], ProblemDetails]], ...] = (
     (InvalidCommand, _invalid_command),
     (VersionNotFound, _version_not_found),
     (PathwayNotFound, _not_found),
+    (GroupVersionNotFound, _group_version_not_found),
+    (GroupNotFound, _group_not_found),
     (VersionMismatch, _version_mismatch),
     (ConcurrencyConflict, _conflict),
     (IdempotencyKeyReused, _key_reused),

@@ -18,6 +18,7 @@ from services.http import (
     dashboard,
     fast_commands,
     feed,
+    groups,
     integrity,
     metrics,
     ops,
@@ -71,6 +72,7 @@ TAGS = [
     {"name": "commands", "description": "Change a pathway: each records one or more events."},
     {"name": "queries", "description": "Read pathways: state, state as of a version, history."},
     {"name": "ops", "description": "Health and the protocol table."},
+    groups.TAG,
     audit.TAG,
     {"name": "integrity", "description": "Tamper evidence: verify, checkpoints, evidence."},
     {"name": "events", "description": "For platform teams: the CloudEvents every stored event"
@@ -116,6 +118,8 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(CorrelationMiddleware)
     app.include_router(commands.router)
     app.include_router(queries.router)
+    app.include_router(groups.commands)  # /groups: group IPT, a session in one transaction
+    app.include_router(groups.queries)
     app.include_router(ops.router)
     app.include_router(dashboard.router)
     app.include_router(login.router)  # the pages' sign-in: a token kept in a cookie

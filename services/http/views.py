@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from domain.group.events import GroupEvent
 from domain.pathway.aggregate import Pathway
 from domain.pathway.events import PathwayEvent
 from domain.values import Format
@@ -45,6 +46,8 @@ class Problem(View):
     detail: str
     instance: str = Field(description="The request path.")
     rule: str | None = Field(default=None, description="The clinical rule id (`IPT-xx`).")
+    member: UUID | None = Field(default=None, description=(
+        "A group command refused by one member's pathway: that member's pathway id."))
     errors: list[FieldError] | None = Field(default=None, description="Each refused field.")
     deviations: list[Deviation] | None = Field(
         default=None, description="`reason-required`: each soft rule a `reason` would record.")
@@ -237,7 +240,7 @@ class HistoryEvent(View):
     data: dict[str, Any] = Field(description="The event's own fields.")
 
     @classmethod
-    def of(cls, event: PathwayEvent) -> HistoryEvent:
+    def of(cls, event: PathwayEvent | GroupEvent) -> HistoryEvent:
         meta = event.meta
         return cls(version=event.originator_version, type=type(event).__name__,
                    occurred_at=event.occurred_at, recorded_at=event.timestamp,
@@ -254,10 +257,10 @@ class HistoryPage(View):
 
 
 @cache
-def _adapter(event_class: type[PathwayEvent]) -> TypeAdapter[Any]:
+def _adapter(event_class: type[PathwayEvent | GroupEvent]) -> TypeAdapter[Any]:
     return TypeAdapter(event_class)
 
 
-def event_data(event: PathwayEvent) -> dict[str, Any]:
+def event_data(event: PathwayEvent | GroupEvent) -> dict[str, Any]:
     dumped: dict[str, Any] = _adapter(type(event)).dump_python(event, mode="json")
     return {name: value for name, value in dumped.items() if name not in _ENVELOPE}
