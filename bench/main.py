@@ -14,7 +14,9 @@ and ``endpoints`` (the dashboard's JSON with ``--endpoint-pathways`` pathways re
 and ``chain`` (a command with and without the hash tree); issue 7's ``feed`` (``GET /events``
 paging through ``--feed-events`` against a raw keyset scan with the same page size) and
 ``relay`` (the broker relay against a raw pipelined JetStream publish of the same envelopes,
-and command accepted -> consumer received at a steady command rate, on the machine's NATS).
+and command accepted -> consumer received at a steady command rate, on the machine's NATS);
+issue 9's ``groups`` (a group session of 9 members, one transaction, against a single-pathway
+command).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from bench.decoding import measure_decoding
 from bench.endpoints import BAR_MS as ENDPOINT_BAR_MS
 from bench.endpoints import run_endpoints
 from bench.feed import feed_sections
+from bench.groups import groups_sections
 from bench.history import BAR as HISTORY_BAR
 from bench.history import run_history
 from bench.lag import BAR_MS as LAG_BAR_MS
@@ -52,7 +55,7 @@ __all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CAREPATH_FACTORY = "bench.carepath:carepath_factory"
 SECTIONS = ("write", "history", "decode", "http", "rebuild", "lag", "endpoints", "verify",
-            "chain", "feed", "relay")
+            "chain", "feed", "relay", "groups")
 
 
 def load_factory(spec: str) -> WorkloadFactory:
@@ -170,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="relay: commands per second for the latency")
     p.add_argument("--relay-seconds", type=float, default=20.0,
                    help="relay: seconds of commands for the latency")
+    p.add_argument("--groups", type=int, default=3,
+                   help="groups: groups of 9 run through 20 sessions each, per store")
     return p
 
 
@@ -243,6 +248,7 @@ def _speed_sections(args: argparse.Namespace, lines: list[str], data: dict[str, 
     met = integrity_sections(args, lines, sections, say) and met
     met = feed_sections(args, lines, sections, say) and met
     met = relay_sections(args, lines, sections, say) and met
+    met = groups_sections(args, lines, sections, say) and met
     if sections:
         load = os.getloadavg()[0]
         lines.append(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end"

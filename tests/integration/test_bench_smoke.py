@@ -183,3 +183,22 @@ def test_the_feed_section_prints_its_ratio_on_both_stores(
         assert sections[f"feed_{store}"]["events"] >= 2500
         assert sections[f"feed_{store}"]["page"] == 1000
         assert sections[f"feed_{store}"]["ratio"] > 0
+
+
+def test_the_groups_section_prints_the_group_session_ratio_on_both_stores(
+        server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "groups.json"
+    argv = ["--dsn", server_dsn, "--quiet", "--sections", "groups", "--groups", "1",
+            "--json", str(out)]
+
+    assert main(argv) == 0
+
+    text = capsys.readouterr().out
+    assert "groups (sqlite): a group session of 9 members" in text
+    assert "groups (postgresql):" in text
+    sections = json.loads(out.read_text(encoding="utf-8"))["sections"]
+    for store in ("sqlite", "postgresql"):
+        section = sections[f"groups_{store}"]
+        assert section["sessions"] == 20
+        assert section["ratio"] == section["group_p50_ms"] / section["single_p50_ms"] > 0
+        assert section["bar"] == 2.0
