@@ -275,3 +275,15 @@ def test_a_group_runs_from_formation_to_every_members_completion() -> None:
     kinds = [type(e).__name__ for e in j.group.pending_events]
     assert kinds == (["GroupFormed"] + ["MemberEnrolled"] * 7 + ["GroupSessionHeld"] * 2
                      + ["MemberEnrolled"] + ["GroupSessionHeld"] * 6 + ["GroupClosed"])
+
+
+def test_a_members_group_session_records_the_rules_its_pathway_checked() -> None:
+    j = GroupJourney(members=6)
+
+    j.session(between=False)
+
+    held = j.pathways[j.members[0]].pending_events[-1]
+    assert isinstance(held, pe.SessionHeld)
+    assert held.meta.rules_checked == (
+        "IPT-01", "IPT-04", "IPT-05", "IPT-06", "IPT-07", "IPT-14", "IPT-15", "IPT-16",
+        "IPT-17", "IPT-22", "IPT-23", "IPT-29", "IPT-30", "IPT-31", "IPT-32")
