@@ -211,8 +211,9 @@ class AttendGroupSession(Command):
     number: int = Field(ge=1, le=200)
     minutes: int = Field(ge=1, le=240)
     channel: Channel
-    group_sessions: int = Field(ge=1, le=60)
-    """The group's planned sessions N: the member's contract has the same."""
+    group_sessions: int | None = Field(default=None, ge=1, le=60)
+    """The group's planned sessions N: the member's contract has the same (None: take the
+    contract's, as a replay of the member's history does)."""
     present: bool
     absence: Literal["no_show", "late_cancellation", "cancelled_by_therapist",
                      "safety_hold"] | None = None

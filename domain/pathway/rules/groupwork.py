@@ -111,7 +111,7 @@ def group_visit(state: PathwayState, command: AttendGroupSession,
         raise InvalidCommand("members", f"a {protocol.id} pathway is not a group member's")
     if state.group_id is not None and state.group_id != command.group_id:
         raise InvalidCommand("members", "the pathway's group sessions are another group's")
-    if contract is not None and contract.sessions != command.group_sessions:
+    if contract is not None and command.group_sessions not in (None, contract.sessions):
         raise InvalidCommand("members", f"the member's contract has {contract.sessions}"
                              f" sessions; the group runs {command.group_sessions}")
     check_sessions_contracted(state)
@@ -155,10 +155,12 @@ def check_pre_group_meeting(state: PathwayState) -> None:
 def mid_group_missed(state: PathwayState, command: AttendGroupSession) -> list[Deviation]:
     """IPT-31 (S) for ipt-g: the mid-group meeting falls between group sessions N/2 and N/2+1;
     a member who comes to a later session without one has missed it (recorded once)."""
-    protocol = state.protocol
-    if MID_GROUP not in protocol.individual_meetings or state.has_deviation("IPT-31"):
+    protocol, contract = state.protocol, state.contract
+    sessions = command.group_sessions or (contract.sessions if contract else None)
+    if (MID_GROUP not in protocol.individual_meetings or sessions is None
+            or state.has_deviation("IPT-31")):
         return []
-    after = protocol.mid_group_after(command.group_sessions)
+    after = protocol.mid_group_after(sessions)
     if command.number <= after or state.meetings_of(MID_GROUP):
         return []
     return [("IPT-31", f"{protocol.id}: the mid-group meeting falls between group sessions"

@@ -16,6 +16,7 @@ from typing import Any
 from domain.context import CLOCK_SKEW, CommandContext
 from domain.pathway import commands as c
 from domain.pathway import events as e
+from domain.vocabulary import GROUP
 from services.audit.entries import event_fields
 
 COMMAND_OF: dict[type[e.PathwayEvent], type[c.Command]] = {
@@ -67,6 +68,9 @@ class StoredCommand:
 
     def command(self) -> c.Command:
         """The command, rebuilt; pydantic refuses one today's schema no longer accepts."""
+        part = self._group_part()
+        if part is not None:
+            return part
         command_class = COMMAND_OF[type(self.main)]
         fields: dict[str, Any] = event_fields(self.main)
         if isinstance(self.main, e.PathwayOpened):
@@ -80,6 +84,29 @@ class StoredCommand:
         accepted = {name: value for name, value in fields.items()
                     if name in command_class.model_fields}
         return command_class.model_validate({**accepted, "occurred_at": self.main.occurred_at})
+
+    def _group_part(self) -> c.AttendGroupSession | None:
+        """An ipt-g member's part in a group session (held or missed), rebuilt as the part
+        the group's command gave the member; None for any other command."""
+        held = next((ev for ev in self.events
+                     if isinstance(ev, e.SessionHeld) and ev.kind == GROUP), None)
+        missed = next((ev for ev in self.events
+                       if isinstance(ev, e.SessionMissed) and ev.number is not None), None)
+        reason = next((ev.reason for ev in self.events if isinstance(ev, e.DeviationRecorded)),
+                      None)
+        discussed = any(isinstance(ev, e.TerminationDiscussed) for ev in self.events)
+        if held is not None and held.group_id is not None:
+            themes = () if held.focus_addressed is None else (held.focus_addressed,)
+            return c.AttendGroupSession(
+                occurred_at=held.occurred_at, group_id=held.group_id, number=held.number,
+                minutes=held.minutes, channel=held.channel, present=True, themes=themes,
+                ending_discussed=discussed, reason=reason)
+        if missed is not None and missed.number is not None and missed.group_id is not None:
+            return c.AttendGroupSession(
+                occurred_at=missed.occurred_at, group_id=missed.group_id, number=missed.number,
+                minutes=1, channel="in_person", present=False, absence=missed.kind,
+                reason=reason)  # an absent member's minutes and channel are not recorded
+        return None
 
     def context(self, clock_skew: Any = CLOCK_SKEW) -> CommandContext:
         """The command's context as it was decided: its caller, key and server time."""
