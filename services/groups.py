@@ -29,6 +29,8 @@ from domain.group.session import hold_group_session
 from domain.pathway.aggregate import Pathway
 from domain.pathway.commands import Command
 from domain.pathway.state import command_key
+from services.access.policy import CASELOAD, Action, Forbidden, authorize, scope_of
+from services.access.principal import Principal
 from services.application import Caller, Pathways, RecordedEvent, replay
 from services.errors import (
     ConcurrencyConflict,
@@ -80,6 +82,8 @@ class Groups:
 
     def form(self, command: g.FormGroup, caller: Caller) -> GroupResult:
         """Form a group; its id derives from the caller and key, so a retry finds it."""
+        if caller.principal is not None:  # a therapist forms the groups they lead
+            authorize_leaders(caller.principal, Action.COMMAND, command.leaders)
         group_id = uuid5(_FORM_NAMESPACE, f"{caller.actor_id}\x1f{caller.idempotency_key}")
         ctx = self.pathways.context(command, caller)
         try:
@@ -106,12 +110,15 @@ class Groups:
         backoff = self.pathways.backoff
         attempts = backoff.retries + 1 if expected_version is None else 1
         pauses = backoff.pauses()
+        if caller.principal is not None:  # a role that may issue no command reads nothing
+            scope_of(caller.principal, Action.COMMAND)
         for attempt in range(attempts):
             if attempt:  # lost a race: let the other writers through before re-deciding
                 backoff.sleep(next(pauses))
             session = isinstance(command, g.HoldGroupSession)
             group, members = self._checkout_with_members(group_id) if session else (
                 self._checkout(group_id), {})
+            self._authorize(caller, group, members)
             ctx = self.pathways.context(command, caller)
             if command_key(ctx.actor_id, ctx.idempotency_key) in group.state.commands:
                 self._give_back_untouched(group, members.values())
@@ -119,7 +126,7 @@ class Groups:
             if expected_version is not None and group.version != expected_version:
                 self._give_back_untouched(group, members.values())
                 raise VersionMismatch(expected_version, group.version, "group")
-            result = self._decide_and_save(group, members, command, ctx)
+            result = self._decide_and_save(group, members, command, ctx, caller.principal)
             if result is not None:
                 return result
             if expected_version is not None:
@@ -153,7 +160,8 @@ class Groups:
     # ----- internals -----------------------------------------------------------------------
 
     def _decide_and_save(self, group: Group, members: dict[UUID, Pathway], command: Command,
-                         ctx: CommandContext) -> GroupResult | None:
+                         ctx: CommandContext, principal: Principal | None
+                         ) -> GroupResult | None:
         """Decide and save in one transaction; None if another writer won the race (every
         aggregate taken is then dropped: the next attempt reads them from the store)."""
         attendance: tuple[AttendanceRecord, ...] = ()
@@ -162,10 +170,13 @@ class Groups:
                 attendance = hold_group_session(group, members, command, ctx)
             elif isinstance(command, g.EnrolMember):
                 members = {command.pathway_id: self._member(command.pathway_id)}
-                group.enrol(command, members[command.pathway_id].state, ctx)
+                member = members[command.pathway_id].state
+                if principal is not None:  # the caller may act on the pathway enrolled
+                    authorize(principal, Action.COMMAND, member.therapist_id)
+                group.enrol(command, member, ctx)
             else:
                 group.handle(command, ctx)
-        except CommandRejected:
+        except (CommandRejected, Forbidden):
             self._give_back_untouched(group, members.values())
             raise
         recorded = _pending(group)
@@ -180,6 +191,18 @@ class Groups:
             self.pathways.cache.give(pathway)
         return GroupResult(group.id, group.version, recorded, member_results, attendance,
                            log_position=_last_position(recordings))
+
+    def _authorize(self, caller: Caller, group: Group, members: dict[UUID, Pathway]) -> None:
+        """The policy table's decision on a command to ``group``: its leaders are in the
+        caller's caseload (then the caller acts on its members' pathways through the group).
+        A refusal gives everything taken back to the caches untouched."""
+        if caller.principal is None:
+            return
+        try:
+            authorize_leaders(caller.principal, Action.COMMAND, group.state.leaders)
+        except Forbidden:
+            self._give_back_untouched(group, members.values())
+            raise
 
     def _member(self, pathway_id: UUID) -> Pathway:
         try:
@@ -282,3 +305,12 @@ def _recorded(events: Any) -> tuple[RecordedEvent, ...]:
 
 def _last_position(recordings: Sequence[Any]) -> int:
     return max((recording.notification.id for recording in recordings), default=0)
+
+
+def authorize_leaders(principal: Principal, action: Action, leaders: Sequence[str]) -> None:
+    """Decide ``action`` on a group for ``principal``: with a caseload scope, one of the
+    group's leaders is in the caseload (a leader, or their supervisor); else :class:`Forbidden`
+    (403 outside-caseload)."""
+    if scope_of(principal, action) is CASELOAD and not set(leaders) & principal.caseload:
+        raise Forbidden(principal, action, f"the group is not led from the caseload of"
+                        f" {principal.subject} ({principal.role})", outside_caseload=True)

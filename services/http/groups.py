@@ -21,13 +21,20 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from domain.group import commands as g
+from domain.group.aggregate import Group
 from domain.pathway.commands import Command
 from services.errors import GroupNotFound
-from services.groups import GroupResult, Groups
+from services.groups import GroupResult, Groups, authorize_leaders
 from services.http.body import StrictJsonRoute
 from services.http.commands import ANSWER_HEADERS
 from services.http.group_views import GroupHistoryPage, GroupOutcomeView, GroupView
-from services.http.headers import UUID_PATTERN, CallerDep, ExpectedVersion, container
+from services.http.headers import (
+    UUID_PATTERN,
+    CallerDep,
+    ExpectedVersion,
+    container,
+    granted_of,
+)
 from services.http.queries import MAX_PAGE, MAX_POSITION, QUERY_RESPONSES, STATE_RESPONSES
 from services.http.strict import refuse_coercions
 from services.http.views import PROBLEM
@@ -151,7 +158,7 @@ for _route in ROUTES:
 @queries.get("/{group_id}", response_model=GroupView, summary="A group's state",
              responses=STATE_RESPONSES)
 def get_group(
-    group_id: GroupId, groups: GroupsDep, response: Response,
+    group_id: GroupId, groups: GroupsDep, response: Response, request: Request,
     version: Annotated[int | None, Query(ge=1, le=MAX_POSITION,
                                          description="The state as of this version.")] = None,
 ) -> GroupView:
@@ -160,6 +167,7 @@ def get_group(
     ``ETag`` carries the version; send it back as ``If-Match`` with a command decided on it.
     """
     group = groups.load(group_id, version)
+    _authorize_read(request, group)
     response.headers["ETag"] = f'"{group.version}"'
     return GroupView.of(group)
 
@@ -167,13 +175,20 @@ def get_group(
 @queries.get("/{group_id}/history", response_model=GroupHistoryPage,
              summary="A group's events")
 def get_group_history(
-    group_id: GroupId, groups: GroupsDep,
+    group_id: GroupId, groups: GroupsDep, request: Request,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION,
                                 description="Return events after this version.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> GroupHistoryPage:
     """Every recorded event of the group in order, with clinical and server time and actor."""
+    _authorize_read(request, groups.load(group_id))  # an unknown group is 404
     events = groups.history(group_id, after=after, until=after + limit)
-    if not events:
-        groups.load(group_id)  # an unknown group is 404, not an empty page
     return GroupHistoryPage.of(group_id, events, limit)
+
+
+def _authorize_read(request: Request, group: Group) -> None:
+    """The guard granted the route's action; a caseload scope reaches a group its leaders
+    are in (403 outside-caseload otherwise)."""
+    granted = granted_of(request)
+    if granted.principal is not None:
+        authorize_leaders(granted.principal, granted.action, group.state.leaders)

@@ -24,9 +24,11 @@ from fastapi.routing import iter_route_contexts
 from services.access.policy import ANONYMOUS, CASELOAD, POLICY, Action
 from services.access.principal import ROLES, Role
 from services.access.tokens import TokenRules
+from services.group_course import GroupCourse
 from services.http.auth.table import PAGES, action_for
 from tests.http.first_answer import FirstAnswer, first_answer
 from tests.http.support import OPEN, TestClient, make_client, valid_bodies
+from tests.journeys import START
 from tests.tokens import RULES, bearer
 
 OWN, OTHER = "t-1", "t-2"
@@ -99,6 +101,15 @@ def pathway(client: TestClient) -> str:
     return str(opened.json()["pathway_id"])
 
 
+@pytest.fixture(scope="module")
+def group(client: TestClient) -> str:
+    """A group led by therapist ``t-1`` (its reads are in t-1's caseload)."""
+    formed = client.post("/groups", json=GroupCourse(at=START, leaders=(OWN,)).formed(
+        ).model_dump(mode="json"), headers=bearer("therapist", OWN))
+    assert formed.status_code == 201, formed.text
+    return str(formed.json()["group_id"])
+
+
 def expected(endpoint: Endpoint, identity: Identity) -> str:
     """``allowed``, ``401:<type>``, ``login``, ``403:forbidden`` or ``403:outside-caseload``."""
     assert endpoint.action is not None
@@ -110,7 +121,9 @@ def expected(endpoint: Endpoint, identity: Identity) -> str:
     if scope is None:
         return "403:forbidden"
     concerns_own_pathway = "{pathway_id}" in endpoint.path or endpoint.label == "POST /pathways"
-    if scope is CASELOAD and concerns_own_pathway and identity.subject == OTHER:
+    reads_own_group = "{group_id}" in endpoint.path and endpoint.method == "GET"
+    if scope is CASELOAD and (concerns_own_pathway or reads_own_group) and (
+            identity.subject == OTHER):
         return "403:outside-caseload"
     return "allowed"
 
@@ -125,8 +138,9 @@ def outcome(answer: Any) -> str:
     return "allowed"
 
 
-def call(client: TestClient, endpoint: Endpoint, identity: Identity, pathway: str) -> Any:
-    path = endpoint.path.replace("{pathway_id}", pathway)
+def call(client: TestClient, endpoint: Endpoint, identity: Identity, pathway: str,
+         group: str) -> Any:
+    path = endpoint.path.replace("{pathway_id}", pathway).replace("{group_id}", group)
     for name, value in SAMPLES.items():
         path = path.replace(f"{{{name}}}", value)
     assert "{" not in path, f"{endpoint.label}: add a sample value for its path parameter"
@@ -147,12 +161,12 @@ def test_every_route_has_a_policy_entry(client: TestClient) -> None:
 
 
 def test_every_endpoint_answers_every_identity_as_the_policy_table_says(
-        client: TestClient, pathway: str) -> None:
+        client: TestClient, pathway: str, group: str) -> None:
     walked = [e for e in endpoints(client.app) if e.action is not None]
     wrong = []
     for endpoint in walked:
         for identity in IDENTITIES:
-            answer = call(client, endpoint, identity, pathway)
+            answer = call(client, endpoint, identity, pathway, group)
             want, got = expected(endpoint, identity), outcome(answer)
             if want != got:
                 wrong.append(f"{endpoint.label} as {identity.name}: expected {want}, got"

@@ -13,6 +13,10 @@ from domain.pathway import commands as c
 from services.group_course import GroupCourse, MemberCourse
 from tests.http.support import OPEN, ROUTE_OF, THERAPIST, TestClient, body_of
 from tests.journeys import START
+from tests.tokens import bearer
+
+LEADER = "t-1"
+"""The group's leader and its members' therapist: the caseload of the tests' token."""
 
 
 def assert_problem(response: Any, status: int) -> dict[str, Any]:
@@ -32,7 +36,7 @@ class HttpGroup:
 
     def __init__(self, client: TestClient, members: int = 6, *, enrol: bool = True) -> None:
         self.client = client
-        self.course = GroupCourse(at=START)
+        self.course = GroupCourse(at=START, leaders=(LEADER,))
         formed = client.post("/groups", json=group_body(self.course.formed()),
                              headers=THERAPIST)
         assert formed.status_code == 201, formed.text
@@ -45,7 +49,7 @@ class HttpGroup:
                 self.enrol(member)
 
     def add_member(self, client_ref: str) -> str:
-        course = self.course.member(client_ref)
+        course = self.course.member(client_ref, therapist_id=LEADER)
         opening, rest = course.opening()
         opened = self.client.post("/pathways", json=body_of(opening), headers=THERAPIST)
         assert opened.status_code == 201, opened.text
@@ -113,7 +117,7 @@ def test_a_group_runs_over_http_from_formation_to_every_members_completion(
 
 
 def test_forming_answers_201_with_location_and_etag_and_a_retry_200(client: TestClient) -> None:
-    body = group_body(GroupCourse(at=START).formed())
+    body = group_body(GroupCourse(at=START, leaders=(LEADER,)).formed())
     headers = {**THERAPIST, "Idempotency-Key": f"form-{uuid4()}"}
 
     first = client.post("/groups", json=body, headers=headers)
@@ -194,6 +198,39 @@ def test_if_match_on_the_groups_version_and_idempotent_sessions(client: TestClie
     assert group.state()["sessions_held"] == 1
 
 
+def test_a_group_belongs_to_its_leaders_caseload(client: TestClient) -> None:
+    group = HttpGroup(client, members=6)
+    command = group.session_command()
+    other, supervisor = bearer("therapist", "t-2"), bearer("supervisor", "s-1", therapists=["t-1"])
+
+    refused = [group.post("sessions", command, **other),
+               client.get(f"/groups/{group.id}", headers=other),
+               client.get(f"/groups/{group.id}/history", headers=other),
+               client.post("/groups", json=group_body(
+                   GroupCourse(at=START, leaders=(LEADER,)).formed()), headers=other)]
+    allowed = group.post("sessions", command, **supervisor)
+
+    assert [assert_problem(r, 403)["type"] for r in refused] == [
+        "urn:carepath:problem:outside-caseload"] * 4
+    assert allowed.status_code == 201, allowed.text
+    assert client.get(f"/groups/{group.id}", headers=bearer("auditor", "a-1")).status_code == 200
+    assert_problem(group.post("close", group.course.closed("ended_early", "r"),
+                              **bearer("ops", "o-1")), 403)
+
+
+def test_only_a_pathway_in_the_callers_caseload_is_enrolled(client: TestClient) -> None:
+    group = HttpGroup(client, members=0)
+    course = group.course.member("client-of-t-2", therapist_id="t-2")
+    opening, _ = course.opening()
+    t2 = bearer("therapist", "t-2")
+    opened = client.post("/pathways", json=body_of(opening), headers=t2)
+    assert opened.status_code == 201, opened.text
+
+    refused = group.post("members", group.course.enrolment(UUID(opened.json()["pathway_id"])))
+
+    assert assert_problem(refused, 403)["type"] == "urn:carepath:problem:outside-caseload"
+
+
 def test_unknown_and_malformed_group_ids_are_404(client: TestClient) -> None:
     pathway = client.post("/pathways", json=OPEN, headers=THERAPIST).json()["pathway_id"]
 
@@ -249,7 +286,8 @@ def test_the_group_routes_are_in_the_openapi_document(client: TestClient) -> Non
         assert schema["$ref"].endswith(f"/{command}")
         assert operation["tags"] == ["groups"]
         headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
-        assert {"X-Actor-Id", "X-Actor-Role", "Idempotency-Key", "If-Match"} <= headers
+        assert {"Idempotency-Key", "If-Match", "X-Correlation-Id"} <= headers
+        assert {"401", "403"} <= operation["responses"].keys()
     assert paths["/groups/{group_id}"]["get"]["tags"] == ["groups"]
     assert "/groups/{group_id}/history" in paths
 

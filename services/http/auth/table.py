@@ -42,6 +42,11 @@ _LISTED: Final[dict[tuple[str, str], Action]] = {
     ("GET", "/pathways"): A.LIST_PATHWAYS,
     ("GET", "/pathways/{pathway_id}"): A.READ_STATE,
     ("GET", "/pathways/{pathway_id}/history"): A.READ_HISTORY,
+    # groups: commands, and reads of a group (its leaders are the caseload it belongs to)
+    ("POST", "/groups"): A.COMMAND,
+    # ... and ("POST", "/groups/{group_id}/<command>") for each group command route (below)
+    ("GET", "/groups/{group_id}"): A.READ_STATE,
+    ("GET", "/groups/{group_id}/history"): A.READ_HISTORY,
     # audit
     ("GET", "/audit"): A.AUDIT_PAGE,
     ("GET", "/audit/pathways/{pathway_id}/history"): A.READ_HISTORY,
@@ -76,10 +81,13 @@ def route_actions() -> dict[tuple[str, str], Action]:
     """The whole table: the routes listed above, every command route and every panel."""
     from services.commands import ROUTES  # noqa: PLC0415
     from services.http.dashboard.panels import PANELS  # noqa: PLC0415
+    from services.http.groups import ROUTES as GROUP_ROUTES  # noqa: PLC0415
 
     return {**_LISTED,
             **{("POST", f"/pathways/{{pathway_id}}/{route.path}"): A.COMMAND
                for route in ROUTES},
+            **{("POST", f"/groups/{{group_id}}/{route.path}"): A.COMMAND
+               for route in GROUP_ROUTES},
             **{("GET", f"/ops/dashboard/{spec.id}"): A.DASHBOARD for spec in PANELS}}
 
 
