@@ -34,6 +34,7 @@ def opened(client: Client, protocol: str, course: Course, *, sessions: int) -> S
                         hour=client.rng.choice((9, 10, 11, 13, 14, 15, 16)),
                         channel=client.channel)
     referral = (script.at - timedelta(days=client.rng.randint(3, 20))).date()
+    script.anxiety = client.number % 3 == 0  # a GAD-7 beside every PHQ-9, baseline included
     return script.opened(client_ref=client.ref, client_age=client.age,
                          therapist_id=client.therapist, referral_date=referral)
 
@@ -74,12 +75,13 @@ def formulated(script: Script, client: Client, focus: str, *, secondary: str | N
 
 def contracted(script: Script, client: Client) -> Script:
     """The contract, signed at the end of the last initial session."""
-    return script.signed(
+    plan = ("phq9", "gad7") if script.anxiety else ("phq9",)
+    script.signed(
         {"client": client.ref, "therapist": client.therapist,
          "guardian": f"{client.ref}-guardian"},
         start_date=(script.at + timedelta(days=7)).date(), contingencies=CONTINGENCIES,
-        measurement_plan=("phq9", "gad7") if client.number % 3 == 0 else ("phq9",),
-        minutes=55)
+        measurement_plan=plan, minutes=55)
+    return script
 
 
 def started(client: Client, protocol: str, course: Course, focus: str, *, sessions: int,

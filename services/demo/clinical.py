@@ -41,6 +41,21 @@ def phq9(total: int, item9: int = 0, offset: int = 0) -> tuple[int, ...]:
     return (*items, item9)
 
 
+GAD7_ITEMS = 7
+ANXIETY_SHARE = 0.75
+"""The demo's clients are mostly depressed: their GAD-7 runs at about three quarters of the
+PHQ-9 (a GAD-7 total tops out at 21 against the PHQ-9's 27)."""
+
+
+def gad7(phq9_total: int, offset: int = 0) -> tuple[int, ...]:
+    """Seven GAD-7 item scores following a PHQ-9 total, dealt round-robin from ``offset``."""
+    total = min(GAD7_ITEMS * _ITEM_MAX, round(phq9_total * ANXIETY_SHARE))
+    items = [0] * GAD7_ITEMS
+    for point in range(total):
+        items[(offset + point) % GAD7_ITEMS] += 1
+    return tuple(items)
+
+
 @dataclass(frozen=True)
 class Course:
     """The PHQ-9 totals of one acute course: baseline, then one total after each session."""

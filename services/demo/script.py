@@ -19,7 +19,7 @@ from domain.pathway import commands as c
 from domain.protocols import acute_protocol
 from domain.values import Channel
 from services.courses import CourseWriter
-from services.demo.clinical import Course, phq9
+from services.demo.clinical import Course, gad7, phq9
 
 ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -42,6 +42,9 @@ class Script(CourseWriter):
     hour: int
     idle_days: int = 0
     """Days between the last step and the anchor day (how long ago the last contact was)."""
+    anxiety: bool = False
+    """The client is measured with GAD-7 too (the contract's plan names it): one follows every
+    PHQ-9."""
     _first_session: datetime | None = None
     _last_total: int | None = None
     _reviewed: bool = False
@@ -58,6 +61,8 @@ class Script(CourseWriter):
     def scored(self, total: int, item9: int = 0, *, minutes: int = 0) -> Script:
         """A PHQ-9 adding up to ``total``; item 9 >= 1 makes the aggregate raise a flag."""
         self.measure(phq9(total, item9, self.flags + total), minutes=minutes)
+        if self.anxiety:
+            self.measure(gad7(total, self.flags + total), "gad7", minutes=minutes + 5)
         self._last_total = total
         return self
 
