@@ -9,9 +9,9 @@ position (the same compare-and-set as ``catch_up``), so exactly-once holds per p
 a crash resumes from the last committed batch. A batch is folded while only reading (its
 writes kept, ``Tx.deferring``) and written in a short transaction after: SQLite has one
 writer at a time, and rebuilds in other processes (``rebuild_parallel``) write the same
-file. The generations are built blue/green
-(``rebuild.begin_rebuild``) and each becomes live in the transaction of the batch that reaches
-the head, as ``rebuild.build_step`` does for one.
+file. Secondary indexes are made once at the end (``rebuild_indexes``). The generations are
+built blue/green (``rebuild.begin_rebuild``) and each becomes live in the transaction of the
+batch that reaches the head, as ``rebuild.build_step`` does for one.
 
 ``timings`` (optional) accumulates seconds spent reading, decoding, in each projection's fold
 and in writing and committing the rows (``write``), so a benchmark can say where a rebuild's
@@ -20,11 +20,9 @@ time goes.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -32,9 +30,10 @@ from eventsourcing.utils import get_topic
 from projections import live as live_cache
 from projections.catch_up import tables_of
 from projections.log import LoggedEvent, OrderedLog, Position
-from projections.projection import Projection, handled_types
+from projections.projection import Projection, Routed, handled_types
 from projections.rebuild import begin_rebuild
-from projections.scan import RawRow
+from projections.rebuild_indexes import create_secondary, drop_secondary
+from projections.rebuild_pace import Clock, fewer_collections
 from projections.store import ReadStore, Write
 from projections.tracking import advance, lock_position, make_live
 
@@ -67,44 +66,16 @@ def rebuild_all(store: ReadStore, log: OrderedLog, projections: Sequence[Project
     and each batch checks it."""
     if generations is None:
         generations = {p.name: begin_rebuild(store, p) for p in projections}
-    clock = _Clock(timings)
-    position, applied = _common_start(store, projections, generations), 0
-    memory: dict[str, Any] = {}
+    build = _Build(store, projections, generations, Clock(timings))
+    position, applied = build.start(), 0
     topics = _topics(projections)
-    with _fewer_collections() as batch_done:
+    with fewer_collections() as batch_done:
         while True:
             head = log.head()
-            rows, events = clock.read(log, position, batch, topics)
+            rows, events = build.clock.read(log, position, batch, topics)
             caught_up = len(rows) < batch
             last = rows[-1][0] if rows else position
-            routes = _routes(projections, events)
-            writes: list[Write] = []
-            with store.reading() as reading:
-                folding = reading.remembering(memory).deferring(writes)
-                for projection in projections:
-                    handled = routes[handled_types(projection)]
-                    if handled:
-                        started = time.perf_counter()
-                        projection.apply(handled, folding.with_tables(
-                            tables_of(projection, generations[projection.name])))
-                        clock.add(projection.name, started)
-            started = time.perf_counter()
-            with store.transaction() as tx:
-                for projection in projections:
-                    generation = generations[projection.name]
-                    after = lock_position(tx, projection.name, generation)
-                    if after != position:
-                        msg = (f"projection {projection.name} generation {generation} moved"
-                               f" to {after} while being rebuilt from {position}")
-                        raise RuntimeError(msg)
-                tx.run(writes)
-                for projection in projections:
-                    generation = generations[projection.name]
-                    if rows:
-                        advance(tx, projection.name, generation, position, last)
-                    if caught_up:
-                        make_live(tx, projection.name, generation)
-            clock.add("write", started)
+            build.write(build.fold(events), position, last, caught_up=caught_up)
             position, applied = last, applied + len(rows)
             batch_done()
             if progress is not None:
@@ -114,6 +85,70 @@ def rebuild_all(store: ReadStore, log: OrderedLog, projections: Sequence[Project
     for projection in projections:
         live_cache.forget(store, projection.name)
     return applied
+
+
+@dataclass
+class _Build:
+    """The generations being built, and the rows kept in memory between their batches."""
+
+    store: ReadStore
+    projections: Sequence[Projection]
+    generations: Mapping[str, int]
+    clock: Clock
+    memory: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> Position:
+        """Where every new generation stands; from 0, without its secondary indexes."""
+        with self.store.transaction() as tx:
+            positions = {lock_position(tx, p.name, self.generations[p.name])
+                         for p in self.projections}
+        if len(positions) != 1 or None in positions:
+            msg = f"the generations being rebuilt stand at different positions: {positions}"
+            raise RuntimeError(msg)
+        start = positions.pop() or 0
+        if start == 0:
+            with self.store.transaction() as tx:
+                for projection in self.projections:
+                    drop_secondary(tx, projection, self.generations[projection.name])
+        return start
+
+    def fold(self, events: list[LoggedEvent]) -> list[Write]:
+        """Each projection's rows for the batch, folded while only reading: the writes."""
+        routes = _routes(self.projections, events)
+        writes: list[Write] = []
+        with self.store.reading() as reading:
+            folding = reading.remembering(self.memory).deferring(writes)
+            for projection in self.projections:
+                handled = routes[handled_types(projection)]
+                if handled:
+                    started = time.perf_counter()
+                    projection.apply(handled, folding.with_tables(
+                        tables_of(projection, self.generations[projection.name])))
+                    self.clock.add(projection.name, started)
+        return writes
+
+    def write(self, writes: list[Write], position: Position, last: Position, *,
+              caught_up: bool) -> None:
+        """The batch's rows and every generation's new position in one transaction, if no
+        generation moved; at the head, each generation's indexes, and it goes live."""
+        started = time.perf_counter()
+        with self.store.transaction() as tx:
+            for projection in self.projections:
+                generation = self.generations[projection.name]
+                after = lock_position(tx, projection.name, generation)
+                if after != position:
+                    msg = (f"projection {projection.name} generation {generation} moved"
+                           f" to {after} while being rebuilt from {position}")
+                    raise RuntimeError(msg)
+            tx.run(writes)
+            for projection in self.projections:
+                generation = self.generations[projection.name]
+                if last != position:
+                    advance(tx, projection.name, generation, position, last)
+                if caught_up:
+                    create_secondary(tx, projection, generation)
+                    make_live(tx, projection.name, generation)
+        self.clock.add("write", started)
 
 
 def _topics(projections: Sequence[Projection]) -> frozenset[str] | None:
@@ -135,67 +170,6 @@ def _routes(projections: Sequence[Projection], events: list[LoggedEvent]
     for projection in projections:
         handles = handled_types(projection)
         if handles not in routes:
-            routes[handles] = (events if handles is None else
-                               [logged for logged in events if type(logged.event) in handles])
+            routes[handles] = (events if handles is None else Routed(
+                (logged for logged in events if type(logged.event) in handles), handles))
     return routes
-
-
-COLLECT_EVERY = 10
-"""Batches between two collections while a rebuild runs."""
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[Callable[[], None]]:
-    """A rebuild makes and drops millions of small objects, none in a cycle that matters: the
-    cyclic collector's passes over them cost it a sixth of its time, so it is switched off
-    while the rebuild runs, and the rebuild collects the young generations every
-    ``COLLECT_EVERY`` batches (what it yields) instead; the collector runs in full again
-    once it is done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    batches = 0
-
-    def batch_done() -> None:
-        nonlocal batches
-        batches += 1
-        if batches % COLLECT_EVERY == 0:
-            gc.collect(1)  # the young generations: a full pass walks every row kept
-
-    try:
-        yield batch_done
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _common_start(store: ReadStore, projections: Sequence[Projection],
-                  generations: Mapping[str, int]) -> Position:
-    """Where every new generation stands (0 for a fresh rebuild; a resumed one must agree)."""
-    with store.transaction() as tx:
-        positions = {lock_position(tx, p.name, generations[p.name]) for p in projections}
-    if len(positions) != 1 or None in positions:
-        msg = f"the generations being rebuilt stand at different positions: {positions}"
-        raise RuntimeError(msg)
-    start = positions.pop()
-    return 0 if start is None else start
-
-
-class _Clock:
-    """Seconds per stage, when asked for."""
-
-    def __init__(self, timings: dict[str, float] | None) -> None:
-        self.timings = timings
-
-    def add(self, stage: str, started: float) -> None:
-        if self.timings is not None:
-            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
-
-    def read(self, log: OrderedLog, after: Position, limit: int,
-             topics: frozenset[str] | None) -> tuple[list[RawRow], list[LoggedEvent]]:
-        started = time.perf_counter()
-        rows = log.read_rows(after, limit)
-        self.add("read", started)
-        started = time.perf_counter()
-        events = log.decode_rows(rows, topics)
-        self.add("decode", started)
-        return rows, events

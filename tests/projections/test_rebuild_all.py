@@ -1,5 +1,6 @@
 """Rebuilding every read model in one pass over the log gives the rows that catching each up
-alone gives, makes every new generation live at the head, and counts each event once."""
+alone gives, makes every new generation live at the head, and counts each event once; a
+generation is filled without its secondary indexes and has every one when it goes live."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from projections import rows
+from projections.catch_up import tables_of
 from projections.live import live_generation
 from projections.log import LoggedEvent, OrderedLog
 from projections.pathways import fold
 from projections.projection import Projection
 from projections.rebuild import plan_of
 from projections.rebuild_all import rebuild_all
+from projections.rebuild_indexes import secondary_indexes
 from projections.registry import all_projections
-from projections.store import Tx
+from projections.store import TABLE_PREFIX, Tx
 from projections.tracking import tracked
 from tests.projections.support import Known, caught_up, known_caseload, table_rows
 
@@ -91,6 +94,10 @@ def test_a_rebuild_stopped_mid_batch_resumes_at_its_last_batch_and_counts_each_e
         rebuild_all(known.store, known.log, crashing, batch=5)
     stopped = {p.name: plan_of(known.store, p).building for p in projections}
     assert all(row is not None and row.position == 10 for row in stopped.values())
+    for projection in projections:  # filled without their secondary indexes so far
+        row = stopped[projection.name]
+        assert row is not None
+        assert _indexes(known, projection, row.generation) == set()
     head = OrderedLog(known.container.pathways).head()
     assert rebuild_all(known.store, known.log, all_projections(), batch=5) == head - 10
     for projection in projections:
@@ -100,3 +107,19 @@ def test_a_rebuild_stopped_mid_batch_resumes_at_its_last_batch_and_counts_each_e
         assert live_generation(known.store, projection.name, fresh=True) == generation
         assert table_rows(known, projection, generation) == table_rows(known, projection, 1), (
             projection.name)
+        assert _indexes(known, projection, generation) == _indexes(known, projection, 1) != set()
+
+
+def _indexes(known: Known, projection: Projection, generation: int) -> set[str]:
+    """The secondary indexes a generation's tables have (by name, generation left out)."""
+    tables = tables_of(projection, generation)
+    names = {name.format_map(tables) for name, _ in secondary_indexes(projection)}
+    with known.store.reading() as tx:
+        if tx.dialect == "postgresql":
+            found = {str(r[0]) for r in tx.all("SELECT indexname FROM pg_indexes WHERE"
+                                               " schemaname = current_schema()")}
+        else:
+            found = {str(r[0]) for r in tx.all("SELECT name FROM sqlite_master"
+                                               " WHERE type = 'index'")}
+    prefix = f"{TABLE_PREFIX}{projection.name}_g{generation}_"
+    return {name.removeprefix(prefix) for name in names & found}
