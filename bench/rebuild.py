@@ -3,7 +3,8 @@
 Issue 6's bar: the rebuild of all projections reaches >= 0.25x (stretch 0.5x) the rate of a raw
 keyset scan of the same events table, measured in the same run, on PostgreSQL and on SQLite.
 The log (``bench.eventlog``) holds copies of demo pathways decided by the domain. The raw scan
-fetches the columns the recorder reads (``WHERE id > :last ORDER BY id LIMIT n``) and does
+fetches the columns the recorder reads (``WHERE id > :last ORDER BY id LIMIT n``) as the
+rebuild reads them (``projections.scan``; on PostgreSQL binary rows, ids as text) and does
 nothing with them; the rebuild is the real one, what ``carepath projections rebuild --all``
 runs (``services.rebuild_worker.rebuild_in_processes``: new generations of every read
 model built blue/green from position 0, live at the head, the read models shared out between
@@ -40,6 +41,7 @@ from bench.eventlog import (
 from projections.log import OrderedLog
 from projections.rebuild_all import BATCH, rebuild_all
 from projections.registry import all_projections
+from projections.scan import postgres_scan
 from services.composition import Container, bootstrap
 from services.rebuild_worker import processes_here, rebuild_in_processes
 from services.settings import load_settings
@@ -203,10 +205,9 @@ def _scan_sqlite(path: str, batch: int = BATCH) -> int:
 
 
 def _scan_postgres(dsn: str, batch: int = BATCH) -> int:
-    statement = (f"SELECT notification_id, originator_id, originator_version, topic, state"
-                 f" FROM {PG_TABLE} WHERE notification_id > %s ORDER BY notification_id"
-                 " LIMIT %s")
-    with psycopg.connect(dsn) as connection, connection.cursor() as cursor:
+    """The rebuild's own keyset query (``projections.scan``: binary rows, ids as text)."""
+    statement = postgres_scan("public", PG_TABLE)
+    with psycopg.connect(dsn) as connection, connection.cursor(binary=True) as cursor:
         def fetch(last: int) -> list[tuple[object, ...]]:
             cursor.execute(statement, (last, batch), prepare=True)
             return cursor.fetchall()

@@ -5,6 +5,11 @@
 reads every row once, so it runs the same keyset query (``WHERE position > :after ORDER BY
 position LIMIT n``, the recorder's table and columns) on the recorder's own connections and
 keeps each row a tuple: ``(position, originator id, version, topic, stored bytes)``.
+
+On PostgreSQL the rows come in the binary format (the stored bytes as they are, not hex text
+to decode) with the originator id as text: psycopg makes a ``UUID`` object of each id it
+reads, which cost more than the rest of the row, and a rebuild makes one per pathway, not
+one per event. That reads a row for a third of the client's time.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from typing import Any
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 RawRow = tuple[int, Any, int, str, bytes]
-"""(position, originator id: UUID on PostgreSQL, hex text on SQLite, version, topic, state)."""
+"""(position, originator id as text (hex on SQLite, hyphenated on PostgreSQL), version, topic,
+state)."""
 
 
 def scan_rows(recorder: Any, after: int, limit: int) -> list[RawRow]:
@@ -32,15 +38,19 @@ def scan_rows(recorder: Any, after: int, limit: int) -> list[RawRow]:
             rows: list[RawRow] = cursor.fetchall()
         return rows
     if isinstance(recorder, PostgresApplicationRecorder):
-        query = SQL("SELECT notification_id, originator_id, originator_version, topic, state"
-                    " FROM {schema}.{table} WHERE notification_id > %s"
-                    " ORDER BY notification_id LIMIT %s").format(
-            schema=Identifier(recorder.datastore.schema or "public"),
-            table=Identifier(recorder.events_table_name))
+        query = postgres_scan(recorder.datastore.schema or "public", recorder.events_table_name)
         with recorder.datastore.get_connection() as connection, \
-                connection.cursor(row_factory=tuple_row) as cursor:
+                connection.cursor(row_factory=tuple_row, binary=True) as cursor:
             cursor.execute(query, (after, limit), prepare=True)
             found: list[RawRow] = cursor.fetchall()
         return found
     msg = f"no raw scan for {type(recorder).__name__}"
     raise TypeError(msg)
+
+
+def postgres_scan(schema: str, table: str) -> Composed:
+    """The keyset query of a PostgreSQL events table (to run on a binary cursor)."""
+    return SQL("SELECT notification_id, originator_id::text, originator_version, topic, state"
+               " FROM {schema}.{table} WHERE notification_id > %s"
+               " ORDER BY notification_id LIMIT %s").format(
+        schema=Identifier(schema), table=Identifier(table))
