@@ -9,7 +9,7 @@ clock (times come from the events), no side effects, since a rebuild replays eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from projections.log import LoggedEvent
@@ -41,12 +41,22 @@ def handled_types(projection: Projection) -> frozenset[type] | None:
     return handles
 
 
+class Routed(list[LoggedEvent]):
+    """Events already narrowed to the types in ``types`` (a rebuild picks each read model's
+    once per batch): ``routed`` hands them on without looking at each again."""
+
+    def __init__(self, events: Iterable[LoggedEvent], types: frozenset[type]) -> None:
+        super().__init__(events)
+        self.types = types
+
+
 def routed(projection: Projection, batch: Sequence[LoggedEvent]) -> Sequence[LoggedEvent]:
     """The events of ``batch`` that ``projection`` folds, in order (``batch`` itself when it
     folds them all). Events of other types (another aggregate's, say) never reach it; the
     log position still moves past them."""
     handles = handled_types(projection)
-    if handles is None or all(type(logged.event) in handles for logged in batch):
+    if handles is None or (isinstance(batch, Routed) and batch.types <= handles) or all(
+            type(logged.event) in handles for logged in batch):
         return batch
     return [logged for logged in batch if type(logged.event) in handles]
 

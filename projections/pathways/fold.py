@@ -16,11 +16,12 @@ rows against states replayed in full from the event store.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
+
+import orjson
 
 from domain.pathway.events import PathwayEvent
 from domain.pathway.state import (
@@ -177,7 +178,7 @@ class _Holder:
 def freeze(track: Track) -> str:
     s = track.state
     latest = s.latest_measure()
-    return json.dumps({
+    return orjson.dumps({
         "at": [track.opened_position, track.version, utc_text(track.last_clinical_at),
                utc_text(track.last_recorded_at)],
         "opened": [s.protocol_id, s.protocol_version, s.therapist_id, s.format, s.channel,
@@ -201,11 +202,11 @@ def freeze(track: Track) -> str:
             s.maintenance.frequency, s.maintenance.sessions,
             s.maintenance.start_date.isoformat()],
         "renegotiations": [[held, utc_text(at)] for held, at in s.renegotiations],
-    }, separators=(",", ":"))
+    }).decode()
 
 
 def thaw(text: str) -> Track:
-    d: dict[str, Any] = json.loads(text)
+    d: dict[str, Any] = orjson.loads(text)
     protocol, version, therapist, fmt, channel, referral, opened_at = d["opened"]
     state = PathwayState(
         protocol_id=protocol, protocol_version=version, client_ref="", client_age=0,
