@@ -33,7 +33,7 @@ def scan_rows(recorder: Any, after: int, limit: int) -> list[RawRow]:
                      f" FROM {recorder.events_table_name} WHERE rowid > ? ORDER BY rowid"
                      " LIMIT ?")
         with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.row_factory = None  # type: ignore[attr-defined] # a sqlite3.Cursor
+            cursor.sqlite_cursor.row_factory = None  # plain tuples, not sqlite3.Row
             cursor.execute(statement, (after, limit))
             rows: list[RawRow] = cursor.fetchall()
         return rows

@@ -5,6 +5,7 @@ generation is filled without its secondary indexes and has every one when it goe
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from uuid import UUID
 
 import pytest
 
@@ -123,3 +124,12 @@ def _indexes(known: Known, projection: Projection, generation: int) -> set[str]:
                                                " WHERE type = 'index'")}
     prefix = f"{TABLE_PREFIX}{projection.name}_g{generation}_"
     return {name.removeprefix(prefix) for name in names & found}
+
+
+def test_a_rebuild_reads_the_log_as_plain_tuples_with_the_ids_as_text(known: Known) -> None:
+    rows = known.log.read_rows(0, 3)
+    assert [row[0] for row in rows] == [1, 2, 3]
+    assert all(type(row) is tuple and isinstance(row[1], str) and isinstance(row[4], bytes)
+               for row in rows)
+    events = known.log.decode_rows(rows)
+    assert [str(e.pathway_id) for e in events] == [str(UUID(row[1])) for row in rows]
