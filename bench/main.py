@@ -272,6 +272,7 @@ def _read_side_sections(args: argparse.Namespace, lines: list[str], sections: di
                 "events": result.events, "scan_rate": result.scan_rate,
                 "rebuild_rate": result.rebuild_rate, "ratio": result.ratio,
                 "processes": result.processes, "one_process_rate": result.one_process_rate,
+                "text_scan_rate": result.text_scan_rate,
                 "bar": REBUILD_BAR, "stretch": REBUILD_STRETCH, "stages": result.stages}
             met = met and result.meets_bar()
     if "lag" in args.sections:

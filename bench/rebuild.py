@@ -61,6 +61,10 @@ class RebuildResult:
     one_process_seconds: list[float]
     stages: dict[str, float] = field(default_factory=dict)
     """Seconds per stage of the last rebuild, added up over its processes."""
+    text_scan_seconds: list[float] = field(default_factory=list)
+    """PostgreSQL: the same scan in psycopg's default text format (ids made ``UUID``s), as
+    eventsourcing's recorder reads; what the ratio was taken against until the rebuild read
+    binary rows."""
 
     @property
     def scan_rate(self) -> float:
@@ -73,6 +77,12 @@ class RebuildResult:
     @property
     def ratio(self) -> float:
         return self.rebuild_rate / self.scan_rate
+
+    @property
+    def text_scan_rate(self) -> float | None:
+        if not self.text_scan_seconds:
+            return None
+        return self.events / statistics.median(self.text_scan_seconds)
 
     @property
     def one_process_rate(self) -> float:
@@ -94,6 +104,10 @@ class RebuildResult:
             f" bar >= {BAR}; stretch {STRETCH}: {stretch})",
             f"  one process: {self.one_process_rate:,.0f} events/s, ratio"
             f" {self.one_process_rate / self.scan_rate:.3f}",
+            *([] if self.text_scan_rate is None else [
+                f"  the scan in the text format (ids made UUIDs, as the recorder reads):"
+                f" {self.text_scan_rate:,.0f} events/s; the rebuild is"
+                f" {self.rebuild_rate / self.text_scan_rate:.3f}x of it"]),
             f"  rebuild time ({statistics.median(self.rebuild_seconds):.1f}s; its processes'"
             f" seconds): {stages}",
         ]
@@ -134,14 +148,17 @@ def _postgres(dsn: str, events: int, repeat: int, processes: int, rows: list[Tem
             say(f"rebuild (postgresql): copying a log of {events:,} events ...")
             count = fill_postgres(dsn, copies(rows, events), say=say)
             return _measure(container, "postgresql", count, repeat, processes,
-                            scan=lambda: _scan_postgres(dsn), say=say)
+                            scan=lambda: _scan_postgres(dsn), say=say,
+                            text_scan=lambda: _scan_postgres(dsn, binary=False))
         finally:
             container.close()
 
 
 def _measure(container: Container, store: str, count: int, repeat: int, processes: int, *,
-             scan: Callable[[], int], say: Say) -> RebuildResult:
+             scan: Callable[[], int], say: Say,
+             text_scan: Callable[[], int] | None = None) -> RebuildResult:
     projections = all_projections()
+    text_scans: list[float] = []
     scans: list[float] = []
     rebuilds: list[float] = []
     alone: list[float] = []
@@ -154,6 +171,10 @@ def _measure(container: Container, store: str, count: int, repeat: int, processe
         if scanned != count:
             msg = f"the scan read {scanned} events of {count}"
             raise RuntimeError(msg)
+        if text_scan is not None:
+            started = time.perf_counter()
+            text_scan()
+            text_scans.append(time.perf_counter() - started)
         say(f"rebuild ({store}) #{n + 1}: raw scan {count / scans[-1]:,.0f} events/s;"
             f" rebuilding every read model with {processes} processes ...")
         stages = {}
@@ -171,7 +192,7 @@ def _measure(container: Container, store: str, count: int, repeat: int, processe
         _check(applied, count)
         say(f"rebuild ({store}) #{n + 1}: one process {count / alone[-1]:,.0f} events/s")
     return RebuildResult(store, count, len(projections), processes, scans, rebuilds, alone,
-                         stages)
+                         stages, text_scans)
 
 
 def _check(applied: int, count: int) -> None:
@@ -204,10 +225,13 @@ def _scan_sqlite(path: str, batch: int = BATCH) -> int:
         connection.close()
 
 
-def _scan_postgres(dsn: str, batch: int = BATCH) -> int:
-    """The rebuild's own keyset query (``projections.scan``: binary rows, ids as text)."""
-    statement = postgres_scan("public", PG_TABLE)
-    with psycopg.connect(dsn) as connection, connection.cursor(binary=True) as cursor:
+def _scan_postgres(dsn: str, batch: int = BATCH, *, binary: bool = True) -> int:
+    """The rebuild's own keyset query (``projections.scan``: binary rows, ids as text), or
+    (``binary=False``) the recorder's columns in the text format, ids made ``UUID``s."""
+    statement = postgres_scan("public", PG_TABLE) if binary else (
+        f"SELECT notification_id, originator_id, originator_version, topic, state"
+        f" FROM {PG_TABLE} WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
+    with psycopg.connect(dsn) as connection, connection.cursor(binary=binary) as cursor:
         def fetch(last: int) -> list[tuple[object, ...]]:
             cursor.execute(statement, (last, batch), prepare=True)
             return cursor.fetchall()

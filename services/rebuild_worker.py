@@ -39,6 +39,9 @@ TIMEOUT_SECONDS = 60.0
 """A worker's wait for the read store: another worker may hold SQLite's write lock for a
 batch, and PostgreSQL may take a while over a large batch's rows on a busy machine."""
 PARENT_GONE = 3
+PROCESSES_FROM = 50_000
+"""Events in the log below which a rebuild runs in one process by default: starting a worker
+(imports, opening the stores) costs about as much as folding tens of thousands of events."""
 
 
 def processes_here() -> int:
@@ -51,10 +54,13 @@ def rebuild_in_processes(container: Container, projections: Sequence[Projection]
                          progress: Callable[[AllProgress], None] | None = None,
                          **options: Any) -> int:
     """Rebuild ``projections`` with up to ``processes`` worker processes (default: one per
-    core); one process (or one core) rebuilds them in this process."""
+    core, or one for a log shorter than ``PROCESSES_FROM``); one process rebuilds them in this
+    process."""
+    log = OrderedLog(container.pathways)
+    if processes is None:
+        processes = processes_here() if log.head() >= PROCESSES_FROM else 1
     return rebuild_parallel(
-        container.read_store, OrderedLog(container.pathways), projections,
-        processes=processes or processes_here(), command=COMMAND,
+        container.read_store, log, projections, processes=processes, command=COMMAND,
         opening=settings_payload(container.settings), progress=progress, **options)
 
 
