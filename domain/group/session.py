@@ -38,8 +38,8 @@ def hold_group_session(group: Group, members: Mapping[UUID, Pathway],
         check_group_session(state, command, ctx)
         attendance = safety_holds({pid: members[pid].state for pid in state.active_members},
                                   command.attendance)
-        parts = [(members[entry.pathway_id], _part(group, command, entry))
-                 for entry in attendance]
+        parts = list(zip((members[entry.pathway_id] for entry in attendance),
+                         _parts(group, command, attendance), strict=True))
         decided = [_decided(index, pathway, part, ctx)
                    for index, (pathway, part) in enumerate(parts)]
         deviations = [(rule, f"Member {pathway.id}: {sentence}")
@@ -51,6 +51,16 @@ def hold_group_session(group: Group, members: Mapping[UUID, Pathway],
             pathway.record_group_visit(part, visit, rules, ctx)
         group.record_session(command, attendance, ctx)
     return attendance
+
+
+def _parts(group: Group, command: HoldGroupSession,
+           attendance: tuple[AttendanceRecord, ...]) -> list[AttendGroupSession]:
+    """Each member's part; members present (or absent for the same reason) share one."""
+    made: dict[tuple[bool, str | None], AttendGroupSession] = {}
+    for entry in attendance:
+        if (entry.present, entry.absence) not in made:
+            made[entry.present, entry.absence] = _part(group, command, entry)
+    return [made[entry.present, entry.absence] for entry in attendance]
 
 
 def _part(group: Group, command: HoldGroupSession, entry: AttendanceRecord

@@ -10,6 +10,7 @@ its final session, so a member's final session and completion do not ask for it 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.context import CommandContext
 from domain.errors import InvalidCommand, RuleViolation
@@ -129,10 +130,7 @@ def group_visit(state: PathwayState, command: AttendGroupSession,
 def _present(state: PathwayState, command: AttendGroupSession) -> GroupVisit:
     check_pre_group_meeting(state)
     contract = state.contract
-    session = HoldSession.model_construct(  # of values validated already
-        occurred_at=command.occurred_at, number=command.number, minutes=command.minutes,
-        channel=command.channel, focus_addressed=_focus_among(state, command.themes),
-        reason=command.reason)
+    session = _as_session(command, _focus_among(state, command.themes))
     phase: Phase = MIDDLE if contract is None else state.phase_of_session(command.number)
     check_acute_session(state, session, phase, ending_by_group=True)
     check_session_consent(state, session)
@@ -165,6 +163,14 @@ def mid_group_missed(state: PathwayState, command: AttendGroupSession) -> list[D
         return []
     return [("IPT-31", f"{protocol.id}: the mid-group meeting falls between group sessions"
              f" {after} and {after + 1}; this member has had none.")]
+
+
+@lru_cache(maxsize=32)
+def _as_session(command: AttendGroupSession, focus: ProblemArea | None) -> HoldSession:
+    """The session a present member holds (shared by the members with the same focus)."""
+    return HoldSession.model_construct(  # of values validated already
+        occurred_at=command.occurred_at, number=command.number, minutes=command.minutes,
+        channel=command.channel, focus_addressed=focus, reason=command.reason)
 
 
 def _focus_among(state: PathwayState, themes: tuple[ProblemArea, ...]) -> ProblemArea | None:
