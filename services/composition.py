@@ -22,6 +22,7 @@ from projections.workers import ProjectionWorkers
 from services.access.caseloads import Caseloads
 from services.access.gate import Gate
 from services.access.keys import token_rules
+from services.access.log.log import AccessLog
 from services.access.tokens import TokenVerifier
 from services.application import Pathways
 from services.audit.trail import AuditTrail
@@ -57,8 +58,24 @@ class Container:
 
     @cached_property
     def audit(self) -> AuditTrail:
-        """Every auditor's read (history, as-of, step-through, export) goes through it."""
+        """Every auditor's read (history, as-of, step-through, export) goes through it;
+        ``audit.reading(...)`` is the same trail recording each read in the access log."""
         return AuditTrail(self.pathways)
+
+    @cached_property
+    def access_log(self) -> AccessLog:
+        """Every read of a history, an as-of or an export, append-only and hash-chained: in
+        the service's PostgreSQL database, or a SQLite file of its own beside the events."""
+        settings = self.settings
+        if settings.database_url is None:
+            store: ReadStore = SQLiteReadStore(
+                settings.data_dir / ACCESS_LOG_FILE,
+                busy_timeout_seconds=settings.database_timeout_seconds)
+        else:
+            store = self.read_store
+        return AccessLog(store, settings.checkpoint_signer, clock=self.pathways.clock,
+                         create=settings.database_url is None or settings.create_event_tables,
+                         enabled=settings.access_log)
 
     @cached_property
     def envelopes(self) -> Envelopes:
@@ -108,6 +125,9 @@ class Container:
     def close(self) -> None:
         self.stop_projections()
         self.integrity.close()
+        access_log: AccessLog | None = self.__dict__.get("access_log")
+        if access_log is not None and access_log.store is not self.read_store:
+            access_log.store.close()
         self.read_store.close()
         self.pathways.close()
 
@@ -136,6 +156,7 @@ def bootstrap(settings: Settings | None = None, *,
 
 
 READ_MODELS_FILE = "ReadModels.sqlite3"
+ACCESS_LOG_FILE = "AccessLog.sqlite3"
 LOCKS_DIR = "projections"
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-APPEND_ONLY_MESSAGE = "is append-only: stored events and their hashes are never changed"
+APPEND_ONLY_MESSAGE = "is append-only: its rows are never changed or removed"
 TRIGGER_FUNCTION = "carepath_append_only"
 
 
@@ -56,11 +56,16 @@ def sqlite_statements(tables: Tables) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {tables.checkpoints} (size INTEGER PRIMARY KEY,"
         " note TEXT NOT NULL, signed_at TEXT NOT NULL)",
     ]
-    statements.extend(
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action}"
-        f" ON {table} BEGIN SELECT RAISE(ABORT, '{table} {APPEND_ONLY_MESSAGE}'); END"
-        for table in tables.all for action in ("UPDATE", "DELETE"))
+    for table in tables.all:
+        statements += sqlite_append_only(table)
     return statements
+
+
+def sqlite_append_only(table: str) -> list[str]:
+    """Triggers refusing UPDATE and DELETE on ``table`` (the access log uses them too)."""
+    return [f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action}"
+            f" ON {table} BEGIN SELECT RAISE(ABORT, '{table} {APPEND_ONLY_MESSAGE}'); END"
+            for action in ("UPDATE", "DELETE")]
 
 
 def postgres_statements(tables: Tables, schema: str) -> list[str]:
@@ -76,16 +81,27 @@ def postgres_statements(tables: Tables, schema: str) -> list[str]:
         " idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx))",
         f"CREATE TABLE IF NOT EXISTS {q(tables.checkpoints)} (size bigint PRIMARY KEY,"
         " note text NOT NULL, signed_at timestamptz NOT NULL)",
-        f"CREATE OR REPLACE FUNCTION {q(TRIGGER_FUNCTION)}() RETURNS trigger"
-        " LANGUAGE plpgsql AS $body$ BEGIN RAISE EXCEPTION '% "
-        f"{APPEND_ONLY_MESSAGE}', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';"
-        " END $body$",
+        append_only_function(schema),
     ]
     for table in tables.all:
-        statements += [
-            f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE"
-            f" ON {q(table)} FOR EACH ROW EXECUTE FUNCTION {q(TRIGGER_FUNCTION)}()",
-            f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE"
-            f" ON {q(table)} FOR EACH STATEMENT EXECUTE FUNCTION {q(TRIGGER_FUNCTION)}()",
-        ]
+        statements += postgres_append_only(table, schema)
     return statements
+
+
+def append_only_function(schema: str) -> str:
+    """The trigger function refusing a change to any append-only table (PostgreSQL)."""
+    return (f'CREATE OR REPLACE FUNCTION "{schema}"."{TRIGGER_FUNCTION}"() RETURNS trigger'
+            " LANGUAGE plpgsql AS $body$ BEGIN RAISE EXCEPTION '% "
+            f"{APPEND_ONLY_MESSAGE}', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';"
+            " END $body$")
+
+
+def postgres_append_only(table: str, schema: str) -> list[str]:
+    """Triggers refusing UPDATE, DELETE and TRUNCATE on ``table`` for every role, the owner's
+    included (the function must exist: :func:`append_only_function`)."""
+    function = f'"{schema}"."{TRIGGER_FUNCTION}"()'
+    target = f'"{schema}"."{table}"'
+    return [f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE"
+            f" ON {target} FOR EACH ROW EXECUTE FUNCTION {function}",
+            f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE"
+            f" ON {target} FOR EACH STATEMENT EXECUTE FUNCTION {function}"]
