@@ -1,13 +1,15 @@
 """The audit trail: every auditor's read of a history, an as-of or a step-through goes here.
 
-The CLI and the HTTP edge both call ``AuditTrail``, never the store directly, so one place can
-later check the reader's role and record each read in the access log. Reads replay the
-pathway's own stream from the event store, the record of truth (not the read models).
+The CLI and the HTTP edge both call ``AuditTrail``, never the store directly; the trail they
+read through is ``trail.reading(hook)``, which tells the access log of every history, as-of,
+step-through and export (the hook records it) after the events are read and before any of
+them is returned. Reads replay the pathway's own stream from the event store, the record of
+truth (not the read models).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast
@@ -24,6 +26,9 @@ from services.audit.timeline import Fold, NotApplied
 from services.errors import PathwayNotFound, VersionNotFound
 
 Axis = Literal["version", "recorded", "clinical"]
+ReadHook = Callable[[str, UUID], None]
+"""Told of each read: the access log's action (``read-history``, ``read-as-of``, ``export``,
+``export-period``) and the pathway read; it raises to refuse the read."""
 _NOT_A_CHANGE = frozenset({"version"})
 
 
@@ -70,8 +75,17 @@ class StepsPage:
 class AuditTrail:
     """Histories, states as of a version or a time on either axis, step-throughs."""
 
-    def __init__(self, pathways: Pathways) -> None:
+    def __init__(self, pathways: Pathways, on_read: ReadHook | None = None) -> None:
         self._pathways = pathways
+        self._on_read = on_read
+
+    def reading(self, on_read: ReadHook) -> AuditTrail:
+        """The same trail, telling ``on_read`` of every read it serves."""
+        return AuditTrail(self._pathways, on_read)
+
+    def _read(self, action: str, pathway_id: UUID) -> None:
+        if self._on_read is not None:
+            self._on_read(action, pathway_id)
 
     def events(self, pathway_id: UUID) -> list[PathwayEvent]:
         """Every stored event of the pathway, in order; an unknown pathway is not found."""
@@ -96,6 +110,7 @@ class AuditTrail:
     def history(self, pathway_id: UUID, *, after: int = 0,
                 limit: int | None = None) -> HistoryPage:
         events = self.events(pathway_id)
+        self._read("read-history", pathway_id)
         chosen = _page(events, after, limit)
         return HistoryPage(pathway_id, tuple(Entry.of(event) for event in chosen),
                            events[-1].originator_version, _next_after(events, chosen))
@@ -105,17 +120,20 @@ class AuditTrail:
         latest = events[-1].originator_version
         if not 1 <= version <= latest:
             raise VersionNotFound(pathway_id, version, latest)
+        self._read("read-as-of", pathway_id)
         return _as_of(pathway_id, "version", None, None,
                       fold=timeline.up_to_version(events, version), latest=latest)
 
     def as_recorded_at(self, pathway_id: UUID, at: datetime) -> AsOf:
         events = self.events(pathway_id)
+        self._read("read-as-of", pathway_id)
         return _as_of(pathway_id, "recorded", at, None, fold=timeline.as_recorded(events, at),
                       latest=events[-1].originator_version)
 
     def as_understood_at(self, pathway_id: UUID, at: datetime,
                          known_at: datetime | None = None) -> AsOf:
         events = self.events(pathway_id)
+        self._read("read-as-of", pathway_id)
         return _as_of(pathway_id, "clinical", at, known_at,
                       fold=timeline.as_understood(events, at, known_at),
                       latest=events[-1].originator_version)
@@ -124,6 +142,7 @@ class AuditTrail:
         """One pathway as JSON lines or a FHIR bundle, in pieces (an unknown pathway is not
         found before the first piece)."""
         events = self.events(pathway_id)
+        self._read("export", pathway_id)
         now = self._pathways.clock()
         return export_chunks([events], form, now=now,
                              bundle_id=resource_id("bundle", pathway_id, now.isoformat()))
@@ -143,6 +162,7 @@ class AuditTrail:
         for done, pathway_id in enumerate(pathway_ids, start=1):
             events = self.events(pathway_id)
             if in_period(events, since, until):
+                self._read("export-period", pathway_id)
                 yield events
             if progress is not None:
                 progress(done, len(pathway_ids))
@@ -150,6 +170,7 @@ class AuditTrail:
     def steps(self, pathway_id: UUID, *, after: int = 0, limit: int | None = None) -> StepsPage:
         """The state after each event after version ``after`` and what the event changed."""
         events = self.events(pathway_id)
+        self._read("read-history", pathway_id)
         chosen = _page(events, after, limit)
         last = chosen[-1].originator_version if chosen else after
         found: list[Step] = []

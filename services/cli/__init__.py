@@ -15,7 +15,7 @@ from pathlib import Path
 
 from eventsourcing.persistence import OperationalError
 
-from services.cli import audit, broker, integrity, projections, schemas, tokens
+from services.cli import access_log, audit, broker, integrity, projections, schemas, tokens
 from services.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, settings_from, version_text
 from services.cli.config import CHECK_EPILOG, check_config_command, storage_description
 from services.cli.demo import DEMO_EPILOG, demo_command
@@ -43,6 +43,7 @@ examples:
   carepath relay run                    publish every event on CAREPATH_BROKER_URL
   carepath asyncapi -o asyncapi.json    the AsyncAPI document of the events and commands
   carepath issue-token --role auditor --subject me   a bearer token (development)
+  carepath access-log list --pathway <id>   who read this pathway's records, when and why
   carepath <command> --help             more about one command
 """
 
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.add_parser(commands)
     broker.add_parsers(commands, _data_dir_option)
     tokens.add_parser(commands, _data_dir_option)
+    access_log.add_parser(commands, _data_dir_option)
     return parser
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import UUID
 
+from services.cli.access_log import os_reader, purpose_option
 from services.cli.common import EXIT_CONFIG, settings_from
 
 EXIT_BROKEN = 3
@@ -67,6 +68,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     evidence.add_argument("pathway", nargs="?", type=UUID, help="the pathway id")
     evidence.add_argument("--all", action="store_true", help="every event of the log")
     evidence.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    purpose_option(evidence)
     evidence.set_defaults(handler=evidence_command)
     for parser in (verify, seal, evidence):
         data_dir(parser)
@@ -137,11 +139,22 @@ def store_init_command(args: argparse.Namespace) -> int:
             except ValueError as error:
                 print(f"carepath: --grant-to: {error}", file=sys.stderr)
                 return EXIT_CONFIG
-            print(f"role {args.grant_to} may read and add events, never change or remove"
-                  " them; run the service as it with CAREPATH_CREATE_EVENT_TABLES=false")
+            grant_access_log(container, store.schema or "public", args.grant_to)
+            print(f"role {args.grant_to} may read and add events and access log entries,"
+                  " never change or remove them; run the service as it with"
+                  " CAREPATH_CREATE_EVENT_TABLES=false")
     finally:
         container.close()
     return 0
+
+
+def grant_access_log(container: Any, schema: str, role: str) -> None:
+    """The access log made (as the owner) and its reading and adding granted to ``role``."""
+    from services.access.log.schema import grant_statements  # noqa: PLC0415
+
+    with container.access_log.store.transaction() as tx:
+        for statement in grant_statements(schema, role):
+            tx.execute(statement)
 
 
 def verify_command(args: argparse.Namespace) -> int:
@@ -242,9 +255,13 @@ def evidence_command(args: argparse.Namespace) -> int:
         if sealed is None:
             print("carepath: the log is empty", file=sys.stderr)
             return EXIT_CONFIG
-        lines = (log_evidence(integrity.store, integrity.verifier, sealed.note) if args.all
-                 else pathway_evidence(integrity.store, integrity.verifier, sealed.note,
-                                       args.pathway))
+        lines = list(log_evidence(integrity.store, integrity.verifier, sealed.note)
+                     if args.all else pathway_evidence(integrity.store, integrity.verifier,
+                                                       sealed.note, args.pathway))
+        container.access_log.record(os_reader(args.purpose), "evidence",
+                                    None if args.all else args.pathway,
+                                    "carepath evidence " + ("--all" if args.all
+                                                            else str(args.pathway)))
         written = _write(lines, args.output)
     except SealRefused as error:
         print(f"carepath: the store is not intact, no evidence written: {error}",

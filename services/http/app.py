@@ -12,6 +12,7 @@ from services.composition import Container, broker_runtime
 from services.feed.pages import EventFeed
 from services.feed.signal import LogSignal
 from services.http import (
+    access_log,
     audit,
     broker,
     commands,
@@ -75,6 +76,8 @@ TAGS = [
     groups.TAG,
     audit.TAG,
     {"name": "integrity", "description": "Tamper evidence: verify, checkpoints, evidence."},
+    {"name": "access log", "description": "Who read which history, as-of or export, when and"
+                                          " why (the auditor's); reports; its chain checked."},
     {"name": "events", "description": "For platform teams: the CloudEvents every stored event"
                                       " is published as, and their JSON Schemas."},
 ]
@@ -125,6 +128,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(login.router)  # the pages' sign-in: a token kept in a cookie
     audit.install(app)  # /audit: histories, as-of, steps, exports and the audit page
     app.include_router(integrity.router)
+    app.include_router(access_log.router)  # who read which record: the auditor's
     app.include_router(schemas.router)  # /schemas/events: the integration events' schemas
     signal = LogSignal()  # streams of the feed wake on this process's saves
     container.pathways.on_saved.append(signal.notify)

@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import Field
 
 from services.errors import PathwayNotFound
+from services.http.auth.reading import PurposeQuery, reader_of, record
 from services.http.headers import ContainerDep, PathwayId
 from services.http.problems import BadRequestField
 from services.http.views import PROBLEM, View
@@ -124,11 +125,14 @@ def key(container: ContainerDep) -> Response:
 @router.get("/pathways/{pathway_id}/evidence", summary="A pathway's evidence",
             responses={200: {"content": {"application/x-ndjson": {
                 "schema": {"type": "string"}}}}})
-def evidence(container: ContainerDep, pathway_id: PathwayId) -> Response:
+def evidence(container: ContainerDep, pathway_id: PathwayId, request: Request,
+             purpose: PurposeQuery = None) -> Response:
     """Seal, then the pathway's stored events as JSON lines with their leaf hashes, inclusion
-    proofs and the signed checkpoint (checked offline by `tools/verify_evidence.py`)."""
+    proofs and the signed checkpoint (checked offline by `tools/verify_evidence.py`). Each
+    read is recorded in the access log."""
     from services.integrity.evidence import pathway_evidence  # noqa: PLC0415
 
+    reader = reader_of(request, purpose)
     integrity = container.integrity
     sealed = integrity.seal()
     if sealed is None:
@@ -138,5 +142,6 @@ def evidence(container: ContainerDep, pathway_id: PathwayId) -> Response:
                                       pathway_id))
     except UnknownPathway:
         raise PathwayNotFound(pathway_id) from None
+    record(request, reader, "evidence", pathway_id)
     return StreamingResponse(iter([line + "\n" for line in lines]),
                              media_type="application/x-ndjson")

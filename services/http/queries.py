@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from domain.protocols import ACUTE_PROTOCOLS
 from domain.vocabulary import Phase
@@ -21,6 +21,7 @@ from projections.tracking import tracked
 from services.access.policy import CASELOAD, Forbidden
 from services.errors import ReadModelBehind
 from services.http.auth.granted import Granted
+from services.http.auth.reading import PurposeQuery, reader_of, record
 from services.http.headers import ContainerDep, GrantedDep, PathwayId, QueriesDep
 from services.http.problems import BadRequestField
 from services.http.views import (
@@ -121,30 +122,38 @@ def caseload_filter(granted: Granted, therapist_id: str | None) -> frozenset[str
 @router.get("/{pathway_id}", response_model=PathwayView, summary="A pathway's state",
             responses=STATE_RESPONSES)
 def get_pathway(
-    pathway_id: PathwayId, pathways: QueriesDep, response: Response,
-    version: Annotated[int | None, Query(ge=1, le=MAX_POSITION,
-                                         description="The state as of this version.")] = None,
+    *, pathway_id: PathwayId, pathways: QueriesDep, request: Request, response: Response,
+    version: Annotated[int | None, Query(ge=1, le=MAX_POSITION, description=(
+        "The state as of this version (an as-of read: recorded in the access log)."))] = None,
+    purpose: PurposeQuery = None,
 ) -> PathwayView:
     """The pathway's state as its events left it: phase, counts, contract, flags, deviations.
 
     ``ETag`` carries the version; send it back as ``If-Match`` with a command decided on it.
     """
+    reader = None if version is None else reader_of(request, purpose)
     pathway = pathways.pathway(pathway_id, version)  # beyond the latest: VersionNotFound
+    if reader is not None:
+        record(request, reader, "read-as-of", pathway_id)
     response.headers["ETag"] = f'"{pathway.version}"'
     return PathwayView.of(pathway)
 
 
 @router.get("/{pathway_id}/history", response_model=HistoryPage, summary="A pathway's events")
 def get_history(
-    pathway_id: PathwayId, pathways: QueriesDep,
+    *, pathway_id: PathwayId, pathways: QueriesDep, request: Request,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION,
                                 description="Return events after this version.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    purpose: PurposeQuery = None,
 ) -> HistoryPage:
-    """Every recorded event in order, with clinical and server time, actor and correlation."""
+    """Every recorded event in order, with clinical and server time, actor and correlation.
+    Each read is recorded in the access log."""
+    reader = reader_of(request, purpose)
     events = pathways.history(pathway_id, after=after, until=after + limit)
     if not events:
         pathways.pathway(pathway_id)  # an unknown pathway is 404, not an empty page
+    record(request, reader, "read-history", pathway_id)
     next_after = events[-1].originator_version if len(events) == limit else None
     return HistoryPage(pathway_id=pathway_id, events=[HistoryEvent.of(e) for e in events],
                        next_after=next_after)

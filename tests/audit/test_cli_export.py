@@ -22,7 +22,8 @@ def store(clinic: Clinic, tmp_path: Path) -> tuple[Path, UUID, UUID]:
 
 def run(capsys: pytest.CaptureFixture[bytes], data_dir: Path, *args: str
         ) -> tuple[int, bytes, str]:
-    status = main(["audit", "export", *args, "--data-dir", str(data_dir)])
+    status = main(["audit", "export", *args, "--purpose", "a payer audit",
+                   "--data-dir", str(data_dir)])
     captured = capsys.readouterr()
     return status, captured.out, captured.err.decode()
 

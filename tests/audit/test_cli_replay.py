@@ -15,7 +15,7 @@ from tests.audit.clinic import Clinic
 
 
 def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> tuple[int, str, str]:
-    status = main(["audit", *args, "--data-dir", str(data_dir)])
+    status = main(["audit", *args, "--purpose", "a payer audit", "--data-dir", str(data_dir)])
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 

@@ -18,7 +18,9 @@ from tests.tokens import bearer
 
 @pytest.fixture
 def http(clinic: Clinic) -> TestClient:
-    return TestClient(create_app(clinic.container), headers=bearer("auditor", "a-1"))
+    client = TestClient(create_app(clinic.container), headers=bearer("auditor", "a-1"))
+    client.params = {"purpose": "a payer audit"}  # an auditor states why, at every read
+    return client
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ from tests.tokens import bearer
 
 @pytest.fixture
 def http(clinic: Clinic) -> TestClient:
-    return TestClient(create_app(clinic.container), headers=bearer("auditor", "a-1"))
+    # The purpose the index's form states, kept by the page for its next reads.
+    return TestClient(create_app(clinic.container), headers=bearer("auditor", "a-1"),
+                      cookies={"carepath_purpose": "a payer audit"})
 
 
 def test_a_pathway_page_renders_its_timeline_and_the_chosen_version(

@@ -32,6 +32,7 @@ from services.access.keys import DEVELOPMENT_ISSUER, development_secret
 from services.access.principal import Role
 from services.access.tokens import TokenRules, issue_token
 from services.http.auth.guard import COOKIE
+from services.http.auth.reading import PURPOSE_COOKIE
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 BROWSER_ENV = "CAREPATH_CHROMIUM"
@@ -80,14 +81,18 @@ class Server:
         return {"Authorization": f"Bearer {self.token(role, subject)}"}
 
     def get(self, path: str, **params: str) -> httpx.Response:
-        """GET as an admin, whom every route serves (the pages show what their reader may)."""
-        return httpx.get(f"{self.base}{path}", params=params, timeout=10,
-                         headers=self.headers())
+        """GET as an admin, whom every route serves (the pages show what their reader may),
+        stating a purpose, which a logged read needs (other routes ignore it)."""
+        return httpx.get(f"{self.base}{path}", params={"purpose": "browser test", **params},
+                         timeout=10, headers=self.headers())
 
-    def sign_in(self, page: Page, role: Role, subject: str) -> None:
-        """Sign ``page`` in as the login page does: its cookie, holding a token."""
-        page.context.add_cookies([{"name": COOKIE, "value": self.token(role, subject),
-                                   "url": self.base}])
+    def sign_in(self, page: Page, role: Role, subject: str, purpose: str | None = None) -> None:
+        """Sign ``page`` in as the login page does: its cookie, holding a token; with a
+        ``purpose``, as if stated on the audit page's index."""
+        cookies = [{"name": COOKIE, "value": self.token(role, subject), "url": self.base}]
+        if purpose is not None:
+            cookies.append({"name": PURPOSE_COOKIE, "value": purpose, "url": self.base})
+        page.context.add_cookies(cookies)  # type: ignore[arg-type]
 
 
 def _wait_until_serving(process: subprocess.Popen[bytes], base: str, log: Path) -> None:

@@ -22,7 +22,7 @@ WAIT_MS = 30_000
 
 @pytest.fixture(autouse=True)
 def signed_in_as_auditor(page: Page, server: Server) -> None:
-    server.sign_in(page, "auditor", "auditor-browser")
+    server.sign_in(page, "auditor", "auditor-browser", purpose="browser audit")
 
 
 def a_long_pathway(server: Server) -> tuple[str, int]:
@@ -133,7 +133,7 @@ def test_stepping_shows_what_the_server_renders_without_a_script(
     context = browser.new_context(java_script_enabled=False)
     try:
         plain = context.new_page()
-        server.sign_in(plain, "auditor", "auditor-browser")
+        server.sign_in(plain, "auditor", "auditor-browser", purpose="browser audit")
         plain.goto(f"{server.base}/audit?pathway={pathway}&version=12")
         rendered = (shown_changes(plain), shown_state(plain))
         assert plain.is_visible("#step-show")
@@ -216,3 +216,26 @@ def test_the_state_on_a_clinical_date_is_the_as_of_endpoints(page: Page, server:
     found = scan(page, screenshots / "axe-audit-as-of.json")
     assert not found.blocking(), "\n".join(found.blocking())
     page.locator("#as-of").screenshot(path=screenshots / "audit-as-of.png")
+
+
+def test_the_index_asks_for_the_purpose_and_each_read_is_in_the_access_log(
+        browser: Browser, server: Server) -> None:
+    pathway, _ = a_long_pathway(server)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        server.sign_in(page, "auditor", "auditor-purpose")  # no purpose stated yet
+        page.goto(f"{server.base}/audit?pathway={pathway}")
+        expect(page.get_by_role("alert")).to_contain_text("State the purpose")
+        expect(page.get_by_label("Purpose of this review")).to_have_attribute(
+            "aria-invalid", "true")
+        page.get_by_label("Purpose of this review").fill("complaint 4411")
+        page.get_by_label("Purpose of this review").press("Enter")
+        page.wait_for_function("() => document.body.dataset.stepsLoaded === 'true'",
+                               timeout=WAIT_MS)
+        expect(page.locator("#purpose-shown")).to_contain_text("complaint 4411")
+    finally:
+        context.close()
+    entries = server.get("/access-log", pathway_id=pathway, actor="auditor-purpose").json()
+    assert {entry["purpose"] for entry in entries["entries"]} == {"complaint 4411"}
+    assert {entry["action"] for entry in entries["entries"]} == {"read-history"}

@@ -42,7 +42,8 @@ def test_an_untouched_store_and_pathway_verify(fresh_client: TestClient) -> None
 def test_evidence_seals_and_the_checkpoint_is_then_served(fresh_client: TestClient) -> None:
     api = Api(fresh_client)
     assert fresh_client.get("/integrity/checkpoint").status_code == 404
-    evidence = fresh_client.get(f"/integrity/pathways/{api.id}/evidence")
+    evidence = fresh_client.get(f"/integrity/pathways/{api.id}/evidence",
+                                params={"purpose": "a payer audit"})
     assert evidence.status_code == 200
     assert evidence.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in evidence.text.splitlines()]
@@ -75,7 +76,7 @@ def test_an_altered_event_is_named_over_http(fresh_client: TestClient, tmp_path:
 
 def test_an_unknown_or_malformed_pathway_is_refused(client: TestClient) -> None:
     for path in ("/integrity/verify?pathway_id=" + UNKNOWN,
-                 f"/integrity/pathways/{UNKNOWN}/evidence"):
+                 f"/integrity/pathways/{UNKNOWN}/evidence?purpose=a+payer+audit"):
         answer = client.get(path)
         assert answer.status_code == 404
         assert answer.headers["content-type"] == "application/problem+json"
@@ -85,10 +86,12 @@ def test_an_unknown_or_malformed_pathway_is_refused(client: TestClient) -> None:
 def test_a_consistency_proof_is_served_from_a_kept_size(fresh_client: TestClient) -> None:
     assert fresh_client.get("/integrity/consistency", params={"from": 1}).status_code == 404
     api = Api(fresh_client)
-    first = fresh_client.get(f"/integrity/pathways/{api.id}/evidence").text.splitlines()[0]
+    first = fresh_client.get(f"/integrity/pathways/{api.id}/evidence",
+                             params={"purpose": "a payer audit"}).text.splitlines()[0]
     kept = open_checkpoint(json.loads(first)["note"], DEVELOPMENT_KEY.verifier)
     Api(fresh_client)
-    fresh_client.get(f"/integrity/pathways/{api.id}/evidence")  # seals the newer head
+    fresh_client.get(f"/integrity/pathways/{api.id}/evidence",
+                     params={"purpose": "a payer audit"})  # seals the newer head
     answer = fresh_client.get("/integrity/consistency", params={"from": kept.size})
     assert answer.status_code == 200
     body = answer.json()

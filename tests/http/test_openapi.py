@@ -38,7 +38,8 @@ def test_the_openapi_document_shows_each_command_schema_and_event(client: TestCl
     assert document["info"]["title"].startswith("carepath")
     assert document["info"]["description"]
     assert {tag["name"] for tag in document["tags"]} == {"commands", "queries", "groups", "ops",
-                                                          "audit", "integrity", "events"}
+                                                          "audit", "integrity", "events",
+                                                          "access log"}
     for route in ROUTES:
         operation = paths[f"/pathways/{{pathway_id}}/{route.path}"]["post"]
         schema = operation["requestBody"]["content"]["application/json"]["schema"]

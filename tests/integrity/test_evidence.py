@@ -130,10 +130,12 @@ def test_the_evidence_command_writes_what_the_script_accepts(tmp_path: Path) -> 
     data = tmp_path / "data"
     assert main(["demo", "--count", "3", "--data-dir", str(data)]) == 0
     listing = tmp_path / "log.jsonl"
-    assert main(["evidence", "--all", "--data-dir", str(data), "-o", str(listing)]) == 0
+    assert main(["evidence", "--all", "--purpose", "a court order", "--data-dir", str(data),
+                 "-o", str(listing)]) == 0
     pathway = json.loads(listing.read_text(encoding="utf-8").splitlines()[1])["pathway_id"]
     out = tmp_path / "pathway.jsonl"
-    assert main(["evidence", pathway, "--data-dir", str(data), "-o", str(out)]) == 0
+    assert main(["evidence", pathway, "--purpose", "a court order", "--data-dir", str(data),
+                 "-o", str(out)]) == 0
     key = json.loads(out.read_text(encoding="utf-8").splitlines()[0])["key"]
     for path in (listing, out):
         done = run_script(path, key, tmp_path)

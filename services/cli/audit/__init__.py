@@ -12,8 +12,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
+from services.cli.access_log import os_reader, purpose_option
 from services.cli.common import EXIT_CONFIG, settings_from
 
 EXIT_NOT_FOUND = 1
@@ -99,6 +101,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     for parser, name in ((history, "history"), (as_of, "as_of"), (steps, "steps")):
         parser.add_argument("pathway_id", type=UUID, help="the pathway's id (a UUID)")
         parser.add_argument("--json", action="store_true", help="print JSON, as the HTTP API")
+        purpose_option(parser)
         parser.set_defaults(handler=_with_trail("replay", name))
         data_dir(parser)
     compliance = sub.add_parser(
@@ -124,8 +127,32 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     export.add_argument("--format", choices=("jsonl", "fhir"), default="fhir",
                         help="jsonl or fhir (default)")
     export.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    purpose_option(export)
     export.set_defaults(handler=_with_trail("export", "export"))
     data_dir(export)
+
+
+_ASKED = ("version", "recorded_at", "occurred_at", "known_at", "since", "until", "format")
+
+
+def _trail_of(container: Any, args: argparse.Namespace, name: str) -> Any:
+    """The trail a command reads through: recording each read in the access log, as the
+    operating system's user's with the stated ``--purpose`` (the compliance replay, which
+    shows rule ids and not records, states none)."""
+    purpose = getattr(args, "purpose", None)
+    if purpose is None:
+        return container.audit
+    reader = os_reader(purpose)
+    options = " ".join(f"--{key.replace('_', '-')} {getattr(args, key)}" for key in _ASKED
+                       if getattr(args, key, None) is not None)
+    detail = " ".join(part for part in ("carepath audit", name,
+                                        str(getattr(args, "pathway_id", None) or ""), options)
+                      if part)
+
+    def recorded(action: str, pathway_id: UUID) -> None:
+        container.access_log.record(reader, action, pathway_id, detail)
+
+    return container.audit.reading(recorded)
 
 
 def _with_trail(module: str, name: str) -> Callable[[argparse.Namespace], int]:
@@ -141,7 +168,7 @@ def _with_trail(module: str, name: str) -> Callable[[argparse.Namespace], int]:
         try:
             handler: Callable[..., int] = getattr(
                 importlib.import_module(f"services.cli.audit.{module}"), name)
-            return handler(container.audit, args)
+            return handler(_trail_of(container, args, name), args)
         except InvalidInstant as error:
             print(f"carepath audit: {error}", file=sys.stderr)
             return EXIT_CONFIG

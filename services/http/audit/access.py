@@ -11,16 +11,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.audit.trail import AuditTrail
-from services.composition import Container
+from services.http.auth.reading import ReaderDep, logged_trail
 
 
 async def audit_reader() -> None:
     """Kept for the routers that name it; the guard has already decided the request."""
 
 
-async def trail(request: Request) -> AuditTrail:
-    container: Container = request.app.state.container
-    return container.audit
+async def trail(request: Request, reader: ReaderDep) -> AuditTrail:
+    """The audit trail recording each read in the access log, as this reader's."""
+    return logged_trail(request, reader)
 
 
 TrailDep = Annotated[AuditTrail, Depends(trail)]

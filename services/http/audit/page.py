@@ -28,9 +28,17 @@ from services.composition import Container
 from services.errors import PathwayNotFound
 from services.http.audit.access import audit_reader
 from services.http.audit.as_of_form import AsOfAsked
+from services.http.auth.reading import (
+    MAX_PURPOSE,
+    PURPOSE_COOKIE,
+    logged_trail,
+    purpose_of,
+    reader_of,
+)
 from services.http.dashboard.assets import STATIC as DASHBOARD_STATIC
 from services.http.dashboard.pages import SECURITY_HEADERS
 from services.http.dashboard.reading import live
+from services.http.problems import BadRequestField
 
 log = logging.getLogger("carepath.audit")
 router = APIRouter(prefix="/audit", dependencies=[Depends(audit_reader)])
@@ -56,26 +64,46 @@ def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 @router.get("", include_in_schema=False, response_class=HTMLResponse)
 def audit_page(request: Request) -> HTMLResponse:
-    """Sync: it reads the event store (a worker thread, not the event loop)."""
+    """Sync: it reads the event store (a worker thread, not the event loop).
+
+    Opening a pathway is a read of its history, recorded in the access log with the purpose
+    the reader states in the index's form; the page keeps it (a session cookie) for the
+    reads it makes next (other versions, the as-of form, the stepper's script)."""
     container: Container = request.app.state.container
     query = request.query_params
     chosen = (query.get("pathway") or "").strip()
+    stated = (query.get("purpose") or "").strip() or None
+    purpose = purpose_of(request, stated)
     if not chosen:
         after = _number(query.get("after"))
         listed, next_after = _listed(container, after)
-        return render("audit_index.html", pathways=listed, next_after=next_after)
+        return render("audit_index.html", pathways=listed, next_after=next_after,
+                      purpose=purpose)
     if not _UUID.fullmatch(chosen):
         return _not_found(chosen, "is not a pathway id (a UUID, 8-4-4-4-12 hex digits)")
+    if stated is not None and not (3 <= len(stated) <= MAX_PURPOSE  # noqa: PLR2004
+                                   and stated.isprintable()):
+        return _index_error(chosen, None, "The purpose must be 3 to 200 characters of text.")
     try:
-        return _pathway_page(container.audit, UUID(chosen), _number(query.get("version")),
+        reader = reader_of(request, stated)
+    except BadRequestField:
+        return _index_error(chosen, None, "State the purpose of this review: it is recorded in"
+                                          " the access log with each record you open.")
+    try:
+        page = _pathway_page(logged_trail(request, reader), UUID(chosen),
+                             _number(query.get("version")),
                              AsOfAsked.of(query.get("axis"), query.get("at"),
-                                          query.get("known")))
+                                          query.get("known")), purpose=reader.purpose)
     except PathwayNotFound:
         return _not_found(chosen, "names no pathway in the event store")
+    if stated is not None:
+        page.set_cookie(PURPOSE_COOKIE, reader.purpose, path="/", httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https")
+    return page
 
 
 def _pathway_page(trail: AuditTrail, pathway_id: UUID, version: int | None,
-                  asked: AsOfAsked) -> HTMLResponse:
+                  asked: AsOfAsked, *, purpose: str) -> HTMLResponse:
     history = trail.history(pathway_id)
     latest = history.latest_version
     selected = latest if version is None else max(1, min(version, latest))
@@ -85,7 +113,7 @@ def _pathway_page(trail: AuditTrail, pathway_id: UUID, version: int | None,
     return render("audit_pathway.html", 400 if answer.refused else 200, pathway_id=pathway_id,
                   entries=history.entries, latest=latest, selected=selected, step=step,
                   opened=opened, summary=step_summary(step, latest), state=step.state,
-                  asked=asked, as_of=answer.as_of, as_of_error=answer.error)
+                  asked=asked, as_of=answer.as_of, as_of_error=answer.error, purpose=purpose)
 
 
 def step_summary(step: Step, latest: int) -> str:
@@ -111,6 +139,11 @@ def _listed(container: Container, after: int | None) -> tuple[list[Any], int | N
 def _not_found(chosen: str, reason: str) -> HTMLResponse:
     return render("audit_index.html", 404, pathways=[], next_after=None,
                   error=f"{chosen[:80]} {reason}.", chosen=chosen[:80])
+
+
+def _index_error(chosen: str, purpose: str | None, message: str) -> HTMLResponse:
+    return render("audit_index.html", 400, pathways=[], next_after=None, error=message,
+                  chosen=chosen[:80], purpose=purpose, purpose_error=True)
 
 
 def _number(text: str | None) -> int | None:

@@ -59,6 +59,10 @@ _LISTED: Final[dict[tuple[str, str], Action]] = {
     ("GET", "/integrity/checkpoint"): A.VERIFY,
     ("GET", "/integrity/consistency"): A.VERIFY,
     ("GET", "/integrity/pathways/{pathway_id}/evidence"): A.EVIDENCE,
+    # the access log
+    ("GET", "/access-log"): A.ACCESS_LOG,
+    ("GET", "/access-log/report"): A.ACCESS_LOG,
+    ("GET", "/access-log/verify"): A.ACCESS_LOG,
     # the dashboard, ops, metrics
     ("GET", "/ops/dashboard"): A.DASHBOARD,
     ("GET", "/ops/dashboard/rules"): A.DASHBOARD,
