@@ -25,6 +25,7 @@ from domain.group.aggregate import Group
 from domain.pathway.commands import Command
 from services.errors import GroupNotFound
 from services.groups import GroupResult, Groups, authorize_leaders
+from services.http.auth.reading import PurposeQuery, reader_of, record
 from services.http.body import StrictJsonRoute
 from services.http.commands import ANSWER_HEADERS
 from services.http.group_views import GroupHistoryPage, GroupOutcomeView, GroupView
@@ -158,16 +159,20 @@ for _route in ROUTES:
 @queries.get("/{group_id}", response_model=GroupView, summary="A group's state",
              responses=STATE_RESPONSES)
 def get_group(
-    group_id: GroupId, groups: GroupsDep, response: Response, request: Request,
-    version: Annotated[int | None, Query(ge=1, le=MAX_POSITION,
-                                         description="The state as of this version.")] = None,
+    *, group_id: GroupId, groups: GroupsDep, response: Response, request: Request,
+    version: Annotated[int | None, Query(ge=1, le=MAX_POSITION, description=(
+        "The state as of this version (an as-of read: recorded in the access log)."))] = None,
+    purpose: PurposeQuery = None,
 ) -> GroupView:
     """The group as its events left it: members, sessions and attendance, its ending, closure.
 
     ``ETag`` carries the version; send it back as ``If-Match`` with a command decided on it.
     """
+    reader = None if version is None else reader_of(request, purpose)
     group = groups.load(group_id, version)
     _authorize_read(request, group)
+    if reader is not None:
+        record(request, reader, "read-as-of", group_id)
     response.headers["ETag"] = f'"{group.version}"'
     return GroupView.of(group)
 
@@ -175,13 +180,17 @@ def get_group(
 @queries.get("/{group_id}/history", response_model=GroupHistoryPage,
              summary="A group's events")
 def get_group_history(
-    group_id: GroupId, groups: GroupsDep, request: Request,
+    *, group_id: GroupId, groups: GroupsDep, request: Request,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION,
                                 description="Return events after this version.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    purpose: PurposeQuery = None,
 ) -> GroupHistoryPage:
-    """Every recorded event of the group in order, with clinical and server time and actor."""
+    """Every recorded event of the group in order, with clinical and server time and actor.
+    Each read is recorded in the access log."""
+    reader = reader_of(request, purpose)
     _authorize_read(request, groups.load(group_id))  # an unknown group is 404
+    record(request, reader, "read-history", group_id)
     events = groups.history(group_id, after=after, until=after + limit)
     return GroupHistoryPage.of(group_id, events, limit)
 

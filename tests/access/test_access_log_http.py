@@ -141,3 +141,18 @@ def test_an_auditor_lists_who_looked_at_a_pathway_and_reports_by_period_user_and
 def test_only_auditors_and_admins_read_the_access_log(client: TestClient) -> None:
     for headers, status in ((T1, 403), (AUDITOR, 200), (ADMIN, 200), ({}, 401)):
         assert client.get("/access-log", headers=headers).status_code == status
+
+
+def test_a_groups_history_and_as_of_are_recorded_under_the_groups_id(
+        client: TestClient) -> None:
+    from tests.http.test_groups import HttpGroup  # noqa: PLC0415 - its group over HTTP
+
+    group = HttpGroup(client, members=2)
+    assert client.get(f"/groups/{group.id}/history", headers=T1).status_code == 200
+    assert client.get(f"/groups/{group.id}", params={"version": 1, "purpose": "review"},
+                      headers=AUDITOR).status_code == 200
+    assert client.get(f"/groups/{group.id}/history", headers=AUDITOR).status_code == 422
+
+    entries = log_of(client, pathway_id=group.id)
+    assert [(e["actor_id"], e["action"], e["purpose"]) for e in entries] == [
+        ("t-1", "read-history", "treatment"), ("auditor-rui", "read-as-of", "review")]
