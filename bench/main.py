@@ -11,7 +11,8 @@ from a log of ``--rebuild-events`` against a raw keyset scan, SQLite and Postgre
 (command committed -> visible in every read model under a steady command rate, PostgreSQL)
 and ``endpoints`` (the dashboard's JSON with ``--endpoint-pathways`` pathways read); issue
 8's ``verify`` (the whole-store verification of ``--verify-events`` against a raw keyset scan)
-and ``chain`` (a command with and without the hash tree); issue 7's ``feed`` (``GET /events``
+and ``chain`` (a command with and without the hash tree), and ``auth`` (a command with and
+without authentication and the policy table); issue 7's ``feed`` (``GET /events``
 paging through ``--feed-events`` against a raw keyset scan with the same page size) and
 ``relay`` (the broker relay against a raw pipelined JetStream publish of the same envelopes,
 and command accepted -> consumer received at a steady command rate, on the machine's NATS);
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.api import measure_http
+from bench.auth import auth_sections
 from bench.carepath import MEAN_HISTORY, typical_event_bytes
 from bench.decoding import measure_decoding
 from bench.endpoints import BAR_MS as ENDPOINT_BAR_MS
@@ -55,7 +57,7 @@ __all__ = ["DEFAULT_DSN", "build_parser", "load_factory", "main", "parse_writers
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CAREPATH_FACTORY = "bench.carepath:carepath_factory"
 SECTIONS = ("write", "history", "decode", "http", "rebuild", "lag", "endpoints", "verify",
-            "chain", "feed", "relay", "groups")
+            "chain", "auth", "feed", "relay", "groups")
 
 
 def load_factory(spec: str) -> WorkloadFactory:
@@ -159,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="verify: scan + verify rounds per store")
     p.add_argument("--chain-commands", type=int, default=300,
                    help="chain: command pairs (with and without the hash tree) per store")
+    p.add_argument("--auth-commands", type=int, default=300,
+                   help="auth: command pairs (with and without authentication) per store")
     p.add_argument("--feed-events", type=int, default=200_000,
                    help="feed: events in the log GET /events pages through")
     p.add_argument("--feed-repeat", type=int, default=3,
@@ -246,6 +250,7 @@ def _speed_sections(args: argparse.Namespace, lines: list[str], data: dict[str, 
         met = met and http.meets_bars()
     met = _read_side_sections(args, lines, sections, say) and met
     met = integrity_sections(args, lines, sections, say) and met
+    met = auth_sections(args, lines, sections, say) and met
     met = feed_sections(args, lines, sections, say) and met
     met = relay_sections(args, lines, sections, say) and met
     met = groups_sections(args, lines, sections, say) and met

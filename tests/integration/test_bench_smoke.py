@@ -167,6 +167,24 @@ def test_the_verify_and_chain_sections_print_their_ratios_on_both_stores(
         assert sections[f"chain_{store}"]["commands"] == 5
 
 
+def test_the_auth_section_prints_what_authentication_costs_a_command_on_both_stores(
+    server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "auth.json"
+    argv = ["--dsn", server_dsn, "--quiet", "--sections", "auth", "--auth-commands", "5",
+            "--json", str(out)]
+    main(argv)  # its bar is a timing: the line, not the exit status, is what is checked
+    text = capsys.readouterr().out
+    assert "auth (sqlite): a command p50" in text
+    assert "auth (postgresql): a command p50" in text
+    assert "bar <= 0.3 ms" in text
+    assert "(EdDSA)" in text
+    sections = json.loads(out.read_text(encoding="utf-8"))["sections"]
+    for store in ("sqlite", "postgresql"):
+        assert sections[f"auth_{store}"]["commands"] == 5
+        assert sections[f"auth_{store}"]["with_auth_p50_ms"] > 0
+
+
 def test_the_feed_section_prints_its_ratio_on_both_stores(
     server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
