@@ -87,3 +87,15 @@ def test_an_older_measure_is_upcast_by_the_mapper_after_the_builder_declines() -
                         orjson.dumps(state | {"class_version": 1}))
     assert _build(older) is None
     assert CanonicalMapper().to_domain_event(older) == CanonicalMapper().to_domain_event(row)
+
+
+def test_a_nested_field_left_out_takes_its_default_and_is_not_counted_as_given() -> None:
+    row = next(row for row in ROWS if resolve_topic(row.topic) is MeasureRecorded)
+    state = orjson.loads(row.state)
+    del state["meta"]["rules_checked"]  # stored before the rules checked were recorded
+    older = StoredEvent(row.originator_id, row.originator_version, row.topic,
+                        orjson.dumps(state))
+    trusted, validated = _build(older), CanonicalMapper().to_domain_event(older)
+    assert trusted == validated
+    assert trusted.meta.rules_checked == ()
+    assert trusted.meta.model_fields_set == vars(validated)["meta"].model_fields_set
