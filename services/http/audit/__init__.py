@@ -1,21 +1,21 @@
 """The audit edge under ``/audit``: JSON endpoints (history, as-of, steps, exports) and the
-audit page, all behind one access check (``access.audit_reader``)."""
+audit page; who may read them is the policy table's (the guard, ``services.http.auth``), and
+each read is recorded in the access log through the trail they read with."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.audit.errors import InvalidInstant, NothingRecordedYet, NotOpenYet
 from services.http.audit import exports, page, routes
-from services.http.audit.access import audit_reader
 from services.http.problems import problem
 
 PREFIX = "/audit"
 TAG = {"name": "audit", "description": "For auditors: a pathway's full history, its state as"
        " of a version or a time on either axis, a step-through, exports."}
 
-router = APIRouter(prefix=PREFIX, tags=["audit"], dependencies=[Depends(audit_reader)])
+router = APIRouter(prefix=PREFIX, tags=["audit"])
 router.include_router(routes.router)
 router.include_router(exports.router)
 
@@ -42,7 +42,7 @@ def _invalid_instant(request: Request, exc: InvalidInstant) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """The audit routes, the page, and the answers for their own refusals."""
     app.include_router(router)
-    app.include_router(page.router)  # outside the OpenAPI document, behind the same check
+    app.include_router(page.router)  # outside the OpenAPI document
     app.add_exception_handler(NothingRecordedYet, _not_recorded)  # type: ignore[arg-type]
     app.add_exception_handler(NotOpenYet, _not_open)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidInstant, _invalid_instant)  # type: ignore[arg-type]

@@ -14,10 +14,6 @@ from services.audit.trail import AuditTrail
 from services.http.auth.reading import ReaderDep, logged_trail
 
 
-async def audit_reader() -> None:
-    """Kept for the routers that name it; the guard has already decided the request."""
-
-
 async def trail(request: Request, reader: ReaderDep) -> AuditTrail:
     """The audit trail recording each read in the access log, as this reader's."""
     return logged_trail(request, reader)
