@@ -102,3 +102,12 @@ def test_serve_with_a_broker_url_relays_in_process_and_reports_it(tmp_path: Path
     assert "carepath_relay_lag_events 0.0" in metrics
     assert [orjson.loads(m.body)["type"] for m in received] == [
         "org.carepath.pathway.PathwayOpened.v1"]
+
+
+def test_check_config_shows_the_broker_url_without_its_password(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CAREPATH_BROKER_URL", "amqp://carepath:s3cret@rabbit.example:5672/cp")
+    assert main(["check-config"]) == 0
+    shown = capsys.readouterr().out
+    assert "amqp://carepath:<redacted>@rabbit.example:5672/cp" in shown
+    assert "s3cret" not in shown
