@@ -10,6 +10,7 @@ turned off: it would publish to the real broker, unauthenticated), ``/asyncapi.j
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from faststream import FastStream
@@ -75,11 +76,39 @@ def document_events(broker: AnyBroker, names: Names) -> None:
             broker.publisher(stream=names.events, **options)
 
 
+class Document:
+    """FastStream's document with each channel's address parameter declared (AsyncAPI 3 asks
+    for every ``{name}`` in an address to be a channel parameter; FastStream leaves it out)."""
+
+    def __init__(self, spec: Specification) -> None:
+        self.title = spec.title
+        self._jsonable = _with_parameters(spec.to_jsonable())
+
+    def to_jsonable(self) -> Any:
+        return self._jsonable
+
+    def to_json(self) -> str:
+        return json.dumps(self._jsonable)
+
+    def to_yaml(self) -> str:
+        import yaml  # type: ignore[import-untyped]  # noqa: PLC0415 - FastStream needs it too
+
+        text: str = yaml.safe_dump(self._jsonable, sort_keys=False)
+        return text
+
+
+def _with_parameters(document: dict[str, Any]) -> dict[str, Any]:
+    for channel in document.get("channels", {}).values():
+        if AGGREGATE_ID in channel.get("address", ""):
+            channel["parameters"] = {"aggregate_id": {
+                "description": "The aggregate's id: a pathway's (a group's for group events)."}}
+    return document
+
+
 def specification(broker: AnyBroker, version: str) -> Specification:
     app = FastStream(broker, specification=AsyncAPI(
         title="carepath: events and commands", version=version, description=DESCRIPTION))
-    spec: Specification = app.schema.to_specification()
-    return spec
+    return Document(app.schema.to_specification())
 
 
 def document_json(spec: Specification) -> dict[str, Any]:

@@ -62,6 +62,9 @@ def test_the_asyncapi_document_lists_every_event_and_command_without_try_it_out(
     assert "carepath.events.pathway.{aggregate_id}.SafetyFlagRaised.v1" in addresses
     assert "carepath.commands.hold_session" in addresses
     assert "HoldSessionRequest" in document["components"]["schemas"]
+    for channel in document["channels"].values():  # AsyncAPI 3: address parameters declared
+        if "{aggregate_id}" in channel["address"]:
+            assert "aggregate_id" in channel["parameters"]
     assert page.status_code == 200
     assert "asyncapi-try-it-plugin" not in page.text  # "try it out" would publish for real
     assert "asyncapi/try" not in page.text
