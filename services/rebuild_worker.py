@@ -19,7 +19,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import IO, Any
 
 from pydantic import SecretStr
@@ -66,15 +65,10 @@ def rebuild_in_processes(container: Container, projections: Sequence[Projection]
 
 def settings_payload(settings: Settings) -> dict[str, Any]:
     """The settings as plain JSON values, secrets revealed (``load_settings(**it)`` again)."""
-    return {name: _plain(value) for name, value in settings.model_dump().items()}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, Path):
-        return str(value)
-    return value
+    payload: dict[str, Any] = settings.model_dump(mode="json")  # secrets masked here
+    payload.update((name, value.get_secret_value()) for name, value in settings
+                   if isinstance(value, SecretStr))
+    return payload
 
 
 def work(task: Mapping[str, Any], say: Callable[[dict[str, Any]], None],
