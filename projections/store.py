@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -48,6 +49,18 @@ def physical_name(projection: str, generation: int, table: str) -> str:
 def _for_psycopg(statement: str) -> str:
     """``:name`` -> ``%(name)s``, with literal ``%`` doubled (psycopg's parameter syntax)."""
     return _PARAM.sub(r"%(\1)s", statement.replace("%", "%%"))
+
+
+@cache
+def _positional(statement: str) -> tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]:
+    """``:name`` -> ``?``, and how to make a row's values in that order: SQLite binds
+    positional values a third faster than it looks each name up in a mapping, which a
+    rebuild's hundreds of thousands of wide rows pay in full."""
+    names = _PARAM.findall(statement)
+    pick = itemgetter(*names)
+    values: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+        pick if len(names) > 1 else lambda row: (pick(row),))
+    return _PARAM.sub("?", statement), values
 
 
 class Tx:
@@ -120,7 +133,8 @@ class Tx:
         elif len(rows) == 1:
             self._connection.execute(text, rows[0])
         else:
-            self._connection.executemany(text, rows)
+            positional, values = _positional(text)
+            self._connection.executemany(positional, map(values, rows))
 
     def all(self, statement: str, params: Params = None) -> list[Row]:
         cursor = self._connection.execute(self.sql(statement), params or {})
