@@ -140,6 +140,23 @@ def insert(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {{{table}}} ({names}) VALUES ({values})"
 
 
+Who = str | tuple[str, ...] | None
+"""Whose rows: one therapist, several (a supervisor's caseload), or everyone (None)."""
+
+
+def matching(column: str, value: object, params: dict[str, Any], name: str) -> str | None:
+    """The condition ``column`` is ``value`` (or any of a tuple of values: a caseload), its
+    parameters added to ``params``; None when ``value`` is None (no filter)."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        names = [f"{name}_{n}" for n in range(len(value))]
+        params.update(zip(names, value, strict=True))
+        return f"{column} IN ({', '.join(':' + n for n in names)})" if names else "1 = 0"
+    params[name] = value
+    return f"{column} = :{name}"
+
+
 @dataclass
 class Where:
     """A ``WHERE`` clause made of the filters actually given, with their parameters."""
@@ -154,7 +171,11 @@ class Where:
         return self
 
     def equal(self, column: str, value: object) -> Where:
-        return self._add(f"{column} = :{_param(column)}", _param(column), value)
+        """``column`` is ``value``, or one of a tuple of values."""
+        condition = matching(column, value, self.params, _param(column))
+        if condition is not None:
+            self.parts.append(condition)
+        return self
 
     def since(self, column: str, moment: datetime | date | None) -> Where:
         """``column`` at or after ``moment`` (stored time text)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from projections.funnel.view import where_opened
+from projections.rows import Who
 from projections.store import Tx
 
 DDL = {
@@ -87,7 +88,7 @@ class WaitingTimes:
     to_contract: Durations
 
 
-def weekly_attendance(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def weekly_attendance(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                       since: date | None = None, until: date | None = None
                       ) -> list[WeekAttendance]:
     """Per ISO week and therapist, the weeks starting between ``since`` and ``until``
@@ -106,7 +107,7 @@ def weekly_attendance(tx: Tx, *, therapist: str | None = None, protocol: str | N
     return found
 
 
-def waiting_times(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def waiting_times(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                   since: date | None = None, until: date | None = None) -> WaitingTimes:
     """Referral to first session and to contract, for pathways referred in the range."""
     where, params = where_opened(therapist, protocol, since, until, column="referral_date")

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from projections.pathways.rows import as_bool, maybe_from_utc_text, utc_text
+from projections.rows import Who, matching
 from projections.store import Tx
 
 DDL = {"caseload": """
@@ -69,18 +71,18 @@ class OverdueItem:
     """When the 28-day window of the latest measure runs out (None outside the acute course)."""
 
 
-def _filters(therapist: str | None, protocol: str | None, as_of: datetime
+def _filters(therapist: Who, protocol: str | None, as_of: datetime
              ) -> tuple[str, dict[str, object]]:
     where = ["phase <> 'closed'"]
-    params: dict[str, object] = {"as_of": utc_text(as_of)}
+    params: dict[str, Any] = {"as_of": utc_text(as_of)}
     for column, value in (("therapist", therapist), ("protocol", protocol)):
-        if value is not None:
-            where.append(f"{column} = :{column}")
-            params[column] = value
+        condition = matching(column, value, params, column)
+        if condition is not None:
+            where.append(condition)
     return " AND ".join(where), params
 
 
-def caseload(tx: Tx, *, as_of: datetime, therapist: str | None = None,
+def caseload(tx: Tx, *, as_of: datetime, therapist: Who = None,
              protocol: str | None = None) -> list[CaseloadCell]:
     """Active pathways by therapist, phase and protocol, with their overdue counts."""
     where, params = _filters(therapist, protocol, as_of)
@@ -95,7 +97,7 @@ def caseload(tx: Tx, *, as_of: datetime, therapist: str | None = None,
             for r in rows]
 
 
-def overdue(tx: Tx, *, as_of: datetime, therapist: str | None = None,
+def overdue(tx: Tx, *, as_of: datetime, therapist: Who = None,
             protocol: str | None = None) -> list[OverdueItem]:
     """Active pathways with outreach due, a measure overdue or an unacknowledged flag."""
     where, params = _filters(therapist, protocol, as_of)

@@ -26,7 +26,7 @@ from typing import Literal
 from uuid import UUID
 
 from projections.rollup import Tally, in_key_order, rollup, tally
-from projections.rows import ENTERED_IN_ERROR, Where, counted, maybe_flag
+from projections.rows import ENTERED_IN_ERROR, Where, Who, counted, maybe_flag
 from projections.store import Tx
 
 NAME = "fidelity"
@@ -112,7 +112,7 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _scope(where: Where, therapist: str | None, protocol: str | None, prefix: str = ""
+def _scope(where: Where, therapist: Who, protocol: str | None, prefix: str = ""
            ) -> Where:
     where.equal(f"{prefix}therapist", therapist).equal(f"{prefix}protocol", protocol)
     return counted(where, f"{prefix}closed_reason")
@@ -130,7 +130,7 @@ _SUMMARY = (
 _RECORDED = "SELECT {key}, COUNT(*) FROM {{{table}}} r{where}{group}"
 
 
-def _recorded(therapist: str | None, protocol: str | None, since: datetime | date | None,
+def _recorded(therapist: Who, protocol: str | None, since: datetime | date | None,
               until: datetime | date | None) -> Where:
     """Deviations or renegotiations (``r``) by their own time, of pathways not entered in
     error (the few such pathways are read once, by their index)."""
@@ -146,7 +146,7 @@ _COUNTS = (7, 1, 1)
 """Counts of an indicators row, a deviations row and a renegotiations row."""
 
 
-def _tallies(tx: Tx, columns: Sequence[str], *, therapist: str | None, protocol: str | None,
+def _tallies(tx: Tx, columns: Sequence[str], *, therapist: Who, protocol: str | None,
              since: datetime | date | None, until: datetime | date | None) -> list[Tally]:
     """The indicators', deviations' and renegotiations' counts grouped by ``columns``."""
     width = len(columns) or 1
@@ -171,7 +171,7 @@ def _groups(tallies: list[Tally], position: int | None) -> list[FidelityGroup]:
             for key in in_key_order(summed)]
 
 
-def fidelity_summary(tx: Tx, *, by: GroupBy | None = None, therapist: str | None = None,
+def fidelity_summary(tx: Tx, *, by: GroupBy | None = None, therapist: Who = None,
                      protocol: str | None = None, since: datetime | date | None = None,
                      until: datetime | date | None = None) -> list[FidelityGroup]:
     """Structural fidelity grouped ``by`` therapist or protocol (one group of all when None),
@@ -190,7 +190,7 @@ class FidelitySummaries:
     by_therapist: list[FidelityGroup]
 
 
-def fidelity_summaries(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def fidelity_summaries(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                        since: datetime | date | None = None,
                        until: datetime | date | None = None) -> FidelitySummaries:
     """What the dashboard shows, from one query of each kind grouped by protocol and
@@ -213,7 +213,7 @@ def _group(key: str | None, n: list[int], deviations: int, renegotiations: int
         cadence_met_rate=_rate(n[6], n[5]))
 
 
-def deviations_by_rule(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def deviations_by_rule(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                        since: datetime | date | None = None,
                        until: datetime | date | None = None) -> list[DeviationCount]:
     """Deviations recorded in [``since``, ``until``) by rule id, most frequent first."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from domain.vocabulary import PHASES
+from projections.rows import Who, matching
 from projections.store import Tx
 
 REACHED = tuple(f"reached_{phase}" for phase in PHASES[1:])
@@ -43,15 +45,15 @@ class Funnel:
     closed_by_reason: dict[str, int]
 
 
-def where_opened(therapist: str | None, protocol: str | None, since: date | None,
+def where_opened(therapist: Who, protocol: str | None, since: date | None,
                  until: date | None, column: str = "opened_at"
                  ) -> tuple[str, dict[str, object]]:
     """Filters by therapist, protocol and a clinical date range (both ends included)."""
-    where, params = ["1 = 1"], dict[str, object]()
+    where, params = ["1 = 1"], dict[str, Any]()
     for name, value in (("therapist", therapist), ("protocol", protocol)):
-        if value is not None:
-            where.append(f"{name} = :{name}")
-            params[name] = value
+        condition = matching(name, value, params, name)
+        if condition is not None:
+            where.append(condition)
     if since is not None:
         where.append(f"{column} >= :since")
         params["since"] = since.isoformat()
@@ -61,7 +63,7 @@ def where_opened(therapist: str | None, protocol: str | None, since: date | None
     return " AND ".join(where), params
 
 
-def funnel(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def funnel(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
            since: date | None = None, until: date | None = None) -> Funnel:
     """The funnel of pathways opened between ``since`` and ``until`` (clinical dates)."""
     where, params = where_opened(therapist, protocol, since, until)

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.protocols import SESSIONS_PER_MONTH
-from projections.rows import Where, parse_time
+from projections.rows import Where, Who, parse_time
 from projections.store import Tx
 
 NAME = "maintenance"
@@ -97,12 +97,12 @@ def _contract(r: tuple[Any, ...]) -> MaintenanceContract:
         recurrences=r[11], last_recurrence_at=parse_time(r[12]), closed=r[13] is not None)
 
 
-def _scope(therapist: str | None, protocol: str | None) -> Where:
+def _scope(therapist: Who, protocol: str | None) -> Where:
     return (Where().also("frequency IS NOT NULL").equal("therapist", therapist)
             .equal("protocol", protocol))
 
 
-def contracts(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def contracts(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
               active_only: bool = True) -> list[MaintenanceContract]:
     """Maintenance contracts (only those of open pathways unless ``active_only`` is False),
     the most recently scheduled first."""
@@ -114,7 +114,7 @@ def contracts(tx: Tx, *, therapist: str | None = None, protocol: str | None = No
     return [_contract(r) for r in rows]
 
 
-def contract_counts(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def contract_counts(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                     active_only: bool = True) -> dict[str, int]:
     """How many maintenance contracts of each frequency (of open pathways unless
     ``active_only`` is False), counted by the database."""
@@ -130,7 +130,7 @@ def _today(now: datetime | date) -> date:
     return now.date() if isinstance(now, datetime) else now
 
 
-def _due_by(therapist: str | None, protocol: str | None, horizon: date) -> Where:
+def _due_by(therapist: Who, protocol: str | None, horizon: date) -> Where:
     where = _scope(therapist, protocol).also("next_due_on IS NOT NULL")
     where.parts.append("next_due_on <= :horizon")
     where.params["horizon"] = horizon.isoformat()
@@ -138,7 +138,7 @@ def _due_by(therapist: str | None, protocol: str | None, horizon: date) -> Where
 
 
 def due_sessions(tx: Tx, *, now: datetime | date, days: int = DUE_WITHIN_DAYS,
-                 therapist: str | None = None, protocol: str | None = None,
+                 therapist: Who = None, protocol: str | None = None,
                  limit: int | None = None) -> list[DueSession]:
     """Sessions due by ``days`` after ``now`` (overdue ones included), soonest first (the
     first ``limit``, if given)."""
@@ -160,7 +160,7 @@ def due_sessions(tx: Tx, *, now: datetime | date, days: int = DUE_WITHIN_DAYS,
     return due
 
 
-def due_counts(tx: Tx, *, now: datetime | date, weeks: int, therapist: str | None = None,
+def due_counts(tx: Tx, *, now: datetime | date, weeks: int, therapist: Who = None,
                protocol: str | None = None) -> list[int]:
     """Sessions due, counted by the database: overdue first, then in each of the ``weeks``
     seven-day spans from ``now``'s day."""
@@ -179,7 +179,7 @@ def due_counts(tx: Tx, *, now: datetime | date, weeks: int, therapist: str | Non
     return counts
 
 
-def _recurred(therapist: str | None, protocol: str | None, since: datetime | date | None,
+def _recurred(therapist: Who, protocol: str | None, since: datetime | date | None,
               until: datetime | date | None) -> Where:
     return (Where().equal("p.therapist", therapist).equal("p.protocol", protocol)
             .within("r.occurred_at", since, until))
@@ -188,7 +188,7 @@ def _recurred(therapist: str | None, protocol: str | None, since: datetime | dat
 _RECURRED = " FROM {recurrences} r JOIN {pathways} p ON p.pathway_id = r.pathway_id"
 
 
-def recurrence_count(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def recurrence_count(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                      since: datetime | date | None = None,
                      until: datetime | date | None = None) -> int:
     """How many suspected recurrences ``recurrences`` would list without a limit."""
@@ -196,7 +196,7 @@ def recurrence_count(tx: Tx, *, therapist: str | None = None, protocol: str | No
     return int(tx.scalar("SELECT COUNT(*)" + _RECURRED + where.sql, where.params) or 0)
 
 
-def recurrences(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def recurrences(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                 since: datetime | date | None = None, until: datetime | date | None = None,
                 limit: int | None = None) -> list[Recurrence]:
     """Suspected recurrences in [``since``, ``until``), the latest first (the first

@@ -32,7 +32,7 @@ from uuid import UUID
 from domain.vocabulary import NO_RESPONSE, PARTIAL, REMISSION, RESPONSE, Instrument
 from projections.outcomes.points import TABLES as POINT_TABLES
 from projections.rollup import Tally, in_key_order, rollup, tally
-from projections.rows import ENTERED_IN_ERROR, Where, counted, parse_time
+from projections.rows import ENTERED_IN_ERROR, Where, Who, counted, parse_time
 from projections.store import Tx
 
 NAME = "outcomes"
@@ -144,7 +144,7 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _filters(where: Where, therapist: str | None, protocol: str | None,
+def _filters(where: Where, therapist: Who, protocol: str | None,
              focus: str | None, prefix: str = "") -> Where:
     where.equal(f"{prefix}therapist", therapist).equal(f"{prefix}protocol", protocol)
     return counted(where.equal(f"{prefix}focus", focus), f"{prefix}closed_reason")
@@ -161,7 +161,7 @@ def trajectory(tx: Tx, pathway_id: UUID | str, *, instrument: Instrument | None 
 
 
 def mean_trajectory(tx: Tx, *, instrument: Instrument = "phq9", stage: Stage = "acute",
-                    therapist: str | None = None, protocol: str | None = None,
+                    therapist: Who = None, protocol: str | None = None,
                     focus: str | None = None, since: datetime | date | None = None,
                     until: datetime | date | None = None) -> list[TrajectoryPoint]:
     """The mean total by session number over pathways, each counted once per session (its
@@ -195,7 +195,7 @@ def _days(moment: datetime | date | None) -> date | None:
 
 
 def _measured_trajectory(tx: Tx, *, instrument: Instrument, stage: Stage,
-                         therapist: str | None, protocol: str | None, focus: str | None,
+                         therapist: Who, protocol: str | None, focus: str | None,
                          since: datetime | date | None, until: datetime | date | None
                          ) -> list[TrajectoryPoint]:
     """``mean_trajectory`` read from the measures themselves (a focus, or a range that does
@@ -237,7 +237,7 @@ _COUNTS = (11, 2)
 """How many counts a completions row and a reviews row carry."""
 
 
-def _tallies(tx: Tx, columns: Sequence[str], *, therapist: str | None, protocol: str | None,
+def _tallies(tx: Tx, columns: Sequence[str], *, therapist: Who, protocol: str | None,
              focus: str | None, since: datetime | date | None, until: datetime | date | None
              ) -> tuple[Tally, Tally]:
     """The completions' and the reviews' counts grouped by ``columns`` (none: one group)."""
@@ -264,7 +264,7 @@ def _groups(completions: Tally, reviews: Tally, position: int | None) -> list[Ou
     return [_group(key, *summed[key]) for key in in_key_order(summed)]
 
 
-def outcome_summary(tx: Tx, *, by: GroupBy | None = None, therapist: str | None = None,
+def outcome_summary(tx: Tx, *, by: GroupBy | None = None, therapist: Who = None,
                     protocol: str | None = None, focus: str | None = None,
                     since: datetime | date | None = None,
                     until: datetime | date | None = None) -> list[OutcomeGroup]:
@@ -287,7 +287,7 @@ class OutcomeSummaries:
     by_focus: list[OutcomeGroup]
 
 
-def outcome_summaries(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def outcome_summaries(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                       focus: str | None = None, since: datetime | date | None = None,
                       until: datetime | date | None = None) -> OutcomeSummaries:
     """What the dashboard shows, from one query of each kind grouped by protocol, therapist
@@ -314,7 +314,7 @@ def _group(key: str | None, c: list[int], reviews: list[int]) -> OutcomeGroup:
         not_on_track_rate=_rate(off_track, reviewed))
 
 
-def _off_track(therapist: str | None, protocol: str | None, focus: str | None,
+def _off_track(therapist: Who, protocol: str | None, focus: str | None,
                active_only: bool) -> Where:
     where = _filters(Where().also("reviewed_at IS NOT NULL").also("improved_by_review = 0")
                      .also("phq9_baseline IS NOT NULL"), therapist, protocol, focus)
@@ -323,7 +323,7 @@ def _off_track(therapist: str | None, protocol: str | None, focus: str | None,
     return where
 
 
-def not_on_track(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def not_on_track(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                  focus: str | None = None, active_only: bool = True,
                  limit: int | None = None) -> list[NotOnTrack]:
     """Pathways not on track, longest first (only those still in the acute course unless
@@ -340,7 +340,7 @@ def not_on_track(tx: Tx, *, therapist: str | None = None, protocol: str | None =
                        datetime.fromisoformat(r[7]), parse_time(r[8])) for r in rows]
 
 
-def not_on_track_count(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def not_on_track_count(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                        focus: str | None = None, active_only: bool = True) -> int:
     """How many pathways ``not_on_track`` would list without a limit."""
     where = _off_track(therapist, protocol, focus, active_only)

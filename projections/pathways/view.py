@@ -12,6 +12,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from projections.pathways.rows import as_bool, maybe_from_utc_text
+from projections.rows import Who
 from projections.store import Row, Tx
 
 COLUMNS = (
@@ -112,7 +113,7 @@ def _row(row: Row) -> PathwayRow:
         closed_reason=v["closed_reason"])
 
 
-def list_pathways(tx: Tx, *, therapist: str | None = None, phase: str | None = None,
+def list_pathways(tx: Tx, *, therapist: Who = None, phase: str | None = None,
                   protocol: str | None = None, has_open_flags: bool | None = None,
                   outreach_due: bool | None = None, after: int = 0, limit: int = 50,
                   therapists: Collection[str] | None = None) -> PathwayPage:

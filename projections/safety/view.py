@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from domain.vocabulary import URGENT, Tier
-from projections.rows import Where, iso, parse_time, percentile
+from projections.rows import Where, Who, iso, parse_time, percentile
 from projections.store import Tx
 
 NAME = "safety"
@@ -83,7 +83,7 @@ def _status(acknowledged_at: str | None, assessed_at: str | None) -> Status:
     return "acknowledged" if acknowledged_at is not None else "unacknowledged"
 
 
-def _open(therapist: str | None, protocol: str | None, tier: Tier | None,
+def _open(therapist: Who, protocol: str | None, tier: Tier | None,
           include_closed: bool) -> Where:
     where = (Where().also("resolved = 0").equal("therapist", therapist)
              .equal("protocol", protocol).equal("tier", tier))
@@ -92,7 +92,7 @@ def _open(therapist: str | None, protocol: str | None, tier: Tier | None,
     return where
 
 
-def open_flags(tx: Tx, *, now: datetime | None = None, therapist: str | None = None,
+def open_flags(tx: Tx, *, now: datetime | None = None, therapist: Who = None,
                protocol: str | None = None, tier: Tier | None = None,
                include_closed: bool = True, limit: int | None = None) -> list[OpenFlag]:
     """Every flag not resolved (the first ``limit``, if given): urgent first, then oldest
@@ -121,7 +121,7 @@ def open_flags(tx: Tx, *, now: datetime | None = None, therapist: str | None = N
 
 
 def open_flag_ages(tx: Tx, *, now: datetime, under_seconds: Sequence[float],
-                   therapist: str | None = None, protocol: str | None = None,
+                   therapist: Who = None, protocol: str | None = None,
                    include_closed: bool = True) -> dict[tuple[str, int], int]:
     """Open flags counted by tier and age band: band ``i`` holds the flags open for less than
     ``under_seconds[i]`` (and not less than the band before), the last band every older one.
@@ -137,7 +137,7 @@ def open_flag_ages(tx: Tx, *, now: datetime, under_seconds: Sequence[float],
     return {(str(tier), int(index)): int(count) for tier, index, count in rows}
 
 
-def response_times(tx: Tx, *, therapist: str | None = None, protocol: str | None = None,
+def response_times(tx: Tx, *, therapist: Who = None, protocol: str | None = None,
                    tier: Tier | None = None, since: datetime | date | None = None,
                    until: datetime | date | None = None) -> ResponseTimes:
     """Time to acknowledge and to assess the flags raised in [``since``, ``until``)."""

@@ -26,6 +26,7 @@ from services.http.dashboard.rules import BY_ID
 from services.settings import load_settings
 from tests.http.support import ADMIN, OPEN, OPS, THERAPIST, TestClient, at, make_client
 from tests.journeys import START
+from tests.tokens import bearer
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "services" / "http" / "dashboard"
@@ -208,3 +209,24 @@ def test_the_wheel_ships_every_template_and_static_file() -> None:
               if path.is_file()}
     assert needed
     assert needed <= shipped
+
+
+def test_the_numbers_are_those_of_the_readers_caseload(dashboard: TestClient) -> None:
+    def opened(headers: dict[str, str], **params: str) -> str:
+        answer = dashboard.get("/ops/dashboard/funnel", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        summary: str = answer.json()["summary"]
+        return summary.split(" opened", maxsplit=1)[0]
+
+    supervisor = bearer("supervisor", "s-1", therapists=["t-1", "t-3"])
+    assert opened(OPS) == "Of 2 pathways"  # ops: every therapist's
+    assert opened(bearer("therapist", "t-2")) == "Of 1 pathway"  # their own
+    assert opened(supervisor) == "Of 1 pathway"  # t-1's and t-3's, not t-2's
+    assert opened(supervisor, therapist="t-1") == "Of 1 pathway"
+    refused = dashboard.get("/ops/dashboard/funnel", params={"therapist": "t-2"},
+                            headers=supervisor)
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith(":outside-caseload")
+    page = dashboard.get("/ops/dashboard", headers=supervisor).text
+    assert "Showing your caseload (s-1, t-1, t-3)" in page
+    assert '<option value="t-2">' not in page

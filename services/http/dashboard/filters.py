@@ -2,8 +2,9 @@
 
 The page's form and every JSON endpoint read the same four parameters, so a filtered page's
 address is also the address of its numbers. A caller whose scope is a caseload sees only it: a
-therapist always their own numbers, a supervisor one supervised therapist at a time (the first
-by default); naming a therapist outside the caseload is refused (403).
+therapist always their own numbers, a supervisor their whole caseload (the therapists their
+token names, and their own) or one of its therapists; naming a therapist outside the caseload
+is refused (403).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Annotated, TypedDict
 from fastapi import Depends, Query
 
 from domain.protocols import CURRENT_VERSION
+from projections.rows import Who as Therapists
 from services.access.policy import CASELOAD, Forbidden
 from services.http.auth.granted import Granted
 from services.http.headers import MAX_TOKEN, GrantedDep
@@ -27,7 +29,7 @@ _THERAPIST = re.compile(r"^[!-~]([ -~]*[!-~])?$")
 
 
 class Who(TypedDict):
-    therapist: str | None
+    therapist: Therapists
     protocol: str | None
 
 
@@ -46,6 +48,14 @@ class Filters:
     """First day counted (clinical date, inclusive)."""
     until: date | None = None
     """Last day counted (inclusive)."""
+    team: tuple[str, ...] | None = None
+    """The caseload the numbers are limited to when no one therapist is chosen (a
+    supervisor's): set from the caller's token, never from the query."""
+
+    @property
+    def therapists(self) -> Therapists:
+        """Whose numbers: the therapist chosen, else the caller's caseload, else everyone's."""
+        return self.therapist if self.therapist is not None else self.team
 
     @property
     def before(self) -> date | None:
@@ -57,11 +67,11 @@ class Filters:
         return self.since is not None or self.until is not None
 
     def who(self) -> Who:
-        return Who(therapist=self.therapist, protocol=self.protocol)
+        return Who(therapist=self.therapists, protocol=self.protocol)
 
     def scope(self) -> Scope:
         """For queries over half-open ranges ``[since, until)``: ``until`` becomes the next day."""
-        return Scope(therapist=self.therapist, protocol=self.protocol, since=self.since,
+        return Scope(therapist=self.therapists, protocol=self.protocol, since=self.since,
                      until=self.before)
 
     def query(self) -> dict[str, str]:
@@ -96,8 +106,9 @@ def within_caseload(chosen: Filters, granted: Granted) -> Filters:
         return chosen
     caseload = principal.caseload
     if chosen.therapist is None:
-        return replace(chosen, therapist=principal.subject if principal.role == "therapist"
-                       else min(principal.therapists or caseload))
+        if principal.role == "therapist":
+            return replace(chosen, therapist=principal.subject)
+        return replace(chosen, team=tuple(sorted(caseload)))
     if chosen.therapist not in caseload:
         raise Forbidden(principal, granted.action, f"{chosen.therapist[:80]} is not in the"
                         f" caseload of {principal.subject} ({principal.role})",

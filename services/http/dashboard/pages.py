@@ -72,7 +72,9 @@ def showing(chosen: Filters) -> str:
     """The filters in words, for everyone (not only for those who can see the form)."""
     dates = ("all dates" if not (chosen.since or chosen.until) else
              f"from {chosen.since or 'the start'} to {chosen.until or 'today'}")
-    return (f"Showing {f'therapist {chosen.therapist}' if chosen.therapist else 'all therapists'},"
+    whom = (f"therapist {chosen.therapist}" if chosen.therapist else
+            f"your caseload ({', '.join(chosen.team)})" if chosen.team else "all therapists")
+    return (f"Showing {whom},"
             f" {f'protocol {chosen.protocol}' if chosen.protocol else 'all protocols'}, {dates}.")
 
 

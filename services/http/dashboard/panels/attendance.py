@@ -31,9 +31,9 @@ def _rows(totals: dict[str, list[int]]) -> list[list[Cell]]:
 
 def build(tx: Tx, filters: Filters, now: datetime) -> Content:
     del now  # counts of what happened, by the clinical week it happened in
-    weeks = weekly_attendance(tx, therapist=filters.therapist, protocol=filters.protocol,
+    weeks = weekly_attendance(tx, therapist=filters.therapists, protocol=filters.protocol,
                               since=filters.since, until=filters.until)
-    waits = waiting_times(tx, therapist=filters.therapist, protocol=filters.protocol,
+    waits = waiting_times(tx, therapist=filters.therapists, protocol=filters.protocol,
                           since=filters.since, until=filters.until)
     by_week, by_therapist = _totals(weeks, "week"), _totals(weeks, "therapist")
     held, no_shows, late = (sum(row[i] for row in by_week.values()) for i in range(3))

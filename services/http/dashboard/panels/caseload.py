@@ -29,7 +29,7 @@ def _phase_table(caption: str, first: str, counts: dict[str, dict[str, int]]) ->
 
 
 def build(tx: Tx, filters: Filters, now: datetime) -> Content:
-    cells = caseload(tx, as_of=now, therapist=filters.therapist, protocol=filters.protocol)
+    cells = caseload(tx, as_of=now, therapist=filters.therapists, protocol=filters.protocol)
     by_therapist = _by(cells, "therapist")
     overdue: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for cell in cells:

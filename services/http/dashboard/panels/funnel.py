@@ -18,7 +18,7 @@ STAGE_LABELS = {"initial": "Opened", "middle": "Contract signed (middle)",
 
 def build(tx: Tx, filters: Filters, now: datetime) -> Content:
     del now  # the funnel counts what happened; it does not age
-    result = funnel(tx, therapist=filters.therapist, protocol=filters.protocol,
+    result = funnel(tx, therapist=filters.therapists, protocol=filters.protocol,
                     since=filters.since, until=filters.until)
     opened = result.reached.get("initial", 0)
     reached = [result.reached.get(stage, 0) for stage in STAGES]
