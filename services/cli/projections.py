@@ -62,7 +62,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     rebuild.add_argument("--all", action="store_true", help="rebuild every read model")
     rebuild.add_argument("--processes", type=_positive, default=None, metavar="N",
                          help="--all with no worker running: processes sharing the read"
-                              " models out (default: one per core)")
+                              " models out (default: one per core, or one for a log under"
+                              " 50,000 events)")
     rebuild.set_defaults(handler=rebuild_command)
     status = sub.add_parser("status", help="position, lag and heartbeat per read model")
     status.set_defaults(handler=status_command)
