@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,12 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from bench.api import free_port
 from bench.carepath import as_url
 from bench.database import fresh_database
-from bench.eventlog import PG_TABLE, SQLITE_TABLE, copies, fill_postgres, fill_sqlite, templates
+from bench.eventlog import copies, fill_postgres, fill_sqlite, templates
+from bench.keyset import Say, median_rate, quiet, scan_postgres, scan_sqlite, timed
 from bench.tokens import headers_with, new_secret
 from services.composition import bootstrap
 from services.settings import load_settings
@@ -40,7 +37,6 @@ BAR = 0.25
 PAGE = 1000
 START_TIMEOUT = 300.0
 """The server adopts the bulk-copied log into its hash tree as it starts."""
-Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -53,11 +49,11 @@ class FeedResult:
 
     @property
     def scan_rate(self) -> float:
-        return self.events / statistics.median(self.scan_seconds)
+        return median_rate(self.events, self.scan_seconds)
 
     @property
     def feed_rate(self) -> float:
-        return self.events / statistics.median(self.feed_seconds)
+        return median_rate(self.events, self.feed_seconds)
 
     @property
     def ratio(self) -> float:
@@ -77,7 +73,7 @@ class FeedResult:
 def run_feed(server_dsn: str, *, events: int, page: int = PAGE, repeat: int = 3,
              say: Say | None = None) -> list[FeedResult]:
     """The measurement on the embedded SQLite store and on a fresh PostgreSQL database."""
-    say = say or (lambda _text: None)
+    say = say or quiet
     rows = templates()
     results = []
     with tempfile.TemporaryDirectory(prefix="carepath-bench-") as data_dir:
@@ -87,7 +83,7 @@ def run_feed(server_dsn: str, *, events: int, page: int = PAGE, repeat: int = 3,
         count = fill_sqlite(str(path), copies(rows, events), say=say)
         with _server({"CAREPATH_DATA_DIR": data_dir}, say) as port:
             results.append(_measure("sqlite", count, page=page, repeat=repeat, port=port,
-                                    scan=lambda: _scan_sqlite(str(path), page), say=say))
+                                    scan=lambda: scan_sqlite(str(path), page), say=say))
     with fresh_database(server_dsn) as dsn, \
             tempfile.TemporaryDirectory(prefix="carepath-bench-") as data_dir:
         url = as_url(dsn)
@@ -97,7 +93,7 @@ def run_feed(server_dsn: str, *, events: int, page: int = PAGE, repeat: int = 3,
         with _server({"CAREPATH_DATABASE_URL": url, "CAREPATH_DATA_DIR": data_dir},
                      say) as port:
             results.append(_measure("postgresql", count, page=page, repeat=repeat, port=port,
-                                    scan=lambda: _scan_postgres(dsn, page), say=say))
+                                    scan=lambda: scan_postgres(dsn, page), say=say))
     return results
 
 
@@ -124,13 +120,8 @@ def _measure(store: str, count: int, *, page: int, repeat: int, port: int,
     scan()
     _page_through(port, page)  # warm: both read from the page cache
     for n in range(repeat):
-        for seconds, run in ((scans, scan), (feeds, lambda: _page_through(port, page))):
-            started = time.perf_counter()
-            read = run()
-            seconds.append(time.perf_counter() - started)
-            if read != count:
-                msg = f"read {read} events of {count}"
-                raise RuntimeError(msg)
+        scans.append(timed(scan, count, "the scan"))
+        feeds.append(timed(lambda: _page_through(port, page), count, "the feed"))
         say(f"feed ({store}) #{n + 1}: raw scan {count / scans[-1]:,.0f} events/s,"
             f" feed {count / feeds[-1]:,.0f} events/s")
     return FeedResult(store, count, page, scans, feeds)
@@ -205,35 +196,3 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int, log: object) -> Non
             connection.close()
     msg = f"carepath serve did not answer within {START_TIMEOUT} s"
     raise RuntimeError(msg)
-
-
-def _scan_sqlite(path: str, page: int) -> int:
-    connection = sqlite3.connect(path)
-    statement = (f"SELECT rowid, originator_id, originator_version, topic, state"
-                 f" FROM {SQLITE_TABLE} WHERE rowid > ? ORDER BY rowid LIMIT ?")
-    try:
-        return _scan(lambda last: connection.execute(statement, (last, page)).fetchall())
-    finally:
-        connection.close()
-
-
-def _scan_postgres(dsn: str, page: int) -> int:
-    statement = (f"SELECT notification_id, originator_id, originator_version, topic, state"
-                 f" FROM {PG_TABLE} WHERE notification_id > %s ORDER BY notification_id"
-                 " LIMIT %s")
-    with psycopg.connect(dsn) as connection, connection.cursor() as cursor:
-        def fetch(last: int) -> list[tuple[object, ...]]:
-            cursor.execute(statement, (last, page), prepare=True)
-            return cursor.fetchall()
-
-        return _scan(fetch)
-
-
-def _scan(fetch: Callable[[int], list[tuple[object, ...]]]) -> int:
-    last, count = 0, 0
-    while True:
-        rows = fetch(last)
-        if not rows:
-            return count
-        last = int(rows[-1][0])  # type: ignore[call-overload]
-        count += len(rows)

@@ -17,7 +17,6 @@ printed below the figure.
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -25,19 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
-
 from bench.carepath import as_url
 from bench.database import fresh_database
-from bench.eventlog import (
-    PG_TABLE,
-    SQLITE_TABLE,
-    Template,
-    copies,
-    fill_postgres,
-    fill_sqlite,
-    templates,
-)
+from bench.eventlog import PG_TABLE, Template, copies, fill_postgres, fill_sqlite, templates
+from bench.keyset import Say, median_rate, quiet, scan_postgres, scan_sqlite, timed
 from projections.log import OrderedLog
 from projections.rebuild_all import BATCH, rebuild_all
 from projections.registry import all_projections
@@ -47,7 +37,6 @@ from services.rebuild_worker import processes_here, rebuild_in_processes
 from services.settings import load_settings
 
 BAR, STRETCH = 0.25, 0.5
-Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -68,11 +57,11 @@ class RebuildResult:
 
     @property
     def scan_rate(self) -> float:
-        return self.events / statistics.median(self.scan_seconds)
+        return median_rate(self.events, self.scan_seconds)
 
     @property
     def rebuild_rate(self) -> float:
-        return self.events / statistics.median(self.rebuild_seconds)
+        return median_rate(self.events, self.rebuild_seconds)
 
     @property
     def ratio(self) -> float:
@@ -82,11 +71,11 @@ class RebuildResult:
     def text_scan_rate(self) -> float | None:
         if not self.text_scan_seconds:
             return None
-        return self.events / statistics.median(self.text_scan_seconds)
+        return median_rate(self.events, self.text_scan_seconds)
 
     @property
     def one_process_rate(self) -> float:
-        return self.events / statistics.median(self.one_process_seconds)
+        return median_rate(self.events, self.one_process_seconds)
 
     def meets_bar(self) -> bool:
         return self.ratio >= BAR
@@ -117,7 +106,7 @@ def run_rebuild(server_dsn: str, *, events: int, repeat: int = 1, processes: int
                 say: Say | None = None) -> list[RebuildResult]:
     """The measurement on the embedded SQLite store and on a fresh PostgreSQL database, with
     ``processes`` processes (default: one per core)."""
-    say = say or (lambda _text: None)
+    say = say or quiet
     rows = templates()
     processes = processes or processes_here()
     results = [_sqlite(events, repeat, processes, rows, say)]
@@ -135,7 +124,7 @@ def _sqlite(events: int, repeat: int, processes: int, rows: list[Template], say:
             say(f"rebuild (sqlite): writing a log of {events:,} events ...")
             count = fill_sqlite(path, copies(rows, events), say=say)
             return _measure(container, "sqlite", count, repeat, processes,
-                            scan=lambda: _scan_sqlite(path), say=say)
+                            scan=lambda: scan_sqlite(path, BATCH), say=say)
         finally:
             container.close()
 
@@ -165,16 +154,9 @@ def _measure(container: Container, store: str, count: int, repeat: int, processe
     stages: dict[str, float] = {}
     scan()  # warm: the scan and the rebuild both read from the page cache
     for n in range(repeat):
-        started = time.perf_counter()
-        scanned = scan()
-        scans.append(time.perf_counter() - started)
-        if scanned != count:
-            msg = f"the scan read {scanned} events of {count}"
-            raise RuntimeError(msg)
+        scans.append(timed(scan, count, "the scan"))
         if text_scan is not None:
-            started = time.perf_counter()
-            text_scan()
-            text_scans.append(time.perf_counter() - started)
+            text_scans.append(timed(text_scan, count, "the text-format scan"))
         say(f"rebuild ({store}) #{n + 1}: raw scan {count / scans[-1]:,.0f} events/s;"
             f" rebuilding every read model with {processes} processes ...")
         stages = {}
@@ -214,36 +196,10 @@ def _every(say: Say, store: str, started: float, seconds: float = 10.0) -> Calla
     return progress
 
 
-def _scan_sqlite(path: str, batch: int = BATCH) -> int:
-    """Keyset scan of the recorder's table: the columns it selects, nothing done with them."""
-    connection = sqlite3.connect(path)
-    statement = (f"SELECT rowid, originator_id, originator_version, topic, state"
-                 f" FROM {SQLITE_TABLE} WHERE rowid > ? ORDER BY rowid LIMIT ?")
-    try:
-        return _scan(lambda last: connection.execute(statement, (last, batch)).fetchall())
-    finally:
-        connection.close()
-
-
-def _scan_postgres(dsn: str, batch: int = BATCH, *, binary: bool = True) -> int:
+def _scan_postgres(dsn: str, *, binary: bool = True) -> int:
     """The rebuild's own keyset query (``projections.scan``: binary rows, ids as text), or
     (``binary=False``) the recorder's columns in the text format, ids made ``UUID``s."""
-    statement = postgres_scan("public", PG_TABLE) if binary else (
-        f"SELECT notification_id, originator_id, originator_version, topic, state"
-        f" FROM {PG_TABLE} WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
-    with psycopg.connect(dsn) as connection, connection.cursor(binary=binary) as cursor:
-        def fetch(last: int) -> list[tuple[object, ...]]:
-            cursor.execute(statement, (last, batch), prepare=True)
-            return cursor.fetchall()
-
-        return _scan(fetch)
-
-
-def _scan(fetch: Callable[[int], list[tuple[object, ...]]]) -> int:
-    last, count = 0, 0
-    while True:
-        rows = fetch(last)
-        if not rows:
-            return count
-        last = int(rows[-1][0])  # type: ignore[call-overload]
-        count += len(rows)
+    if binary:
+        return scan_postgres(dsn, BATCH, statement=postgres_scan("public", PG_TABLE),
+                             binary=True)
+    return scan_postgres(dsn, BATCH)

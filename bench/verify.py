@@ -14,7 +14,6 @@ when repeated; the ratio uses the medians. Verify runs with its default worker p
 from __future__ import annotations
 
 import sqlite3
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from bench.carepath import as_url
 from bench.database import fresh_database
 from bench.eventlog import PG_TABLE, SQLITE_TABLE, Template, copies, fill_postgres, fill_sqlite
 from bench.eventlog import templates as log_templates
+from bench.keyset import Say, median_rate, quiet, scan_postgres, scan_sqlite, timed
 from services.composition import Container, bootstrap
 from services.integrity.adoption import adopt_postgres, adopt_sqlite
 from services.integrity.scanning import default_jobs
@@ -37,7 +37,6 @@ from services.settings import load_settings
 
 BAR = 0.5
 SCAN_BATCH = 5000
-Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -52,11 +51,11 @@ class VerifyResult:
 
     @property
     def scan_rate(self) -> float:
-        return self.events / statistics.median(self.scan_seconds)
+        return median_rate(self.events, self.scan_seconds)
 
     @property
     def verify_rate(self) -> float:
-        return self.events / statistics.median(self.verify_seconds)
+        return median_rate(self.events, self.verify_seconds)
 
     @property
     def ratio(self) -> float:
@@ -83,7 +82,7 @@ class VerifyResult:
 
 def run_verify(server_dsn: str, *, events: int, repeat: int = 1,
                say: Say | None = None) -> list[VerifyResult]:
-    say = say or (lambda _text: None)
+    say = say or quiet
     rows = log_templates()
     results = [_sqlite(events, repeat, rows, say)]
     with fresh_database(server_dsn) as dsn:
@@ -108,7 +107,7 @@ def _sqlite(events: int, repeat: int, rows: list[Template], say: Say) -> VerifyR
                 connection.close()
             adopted = time.perf_counter() - started
             return _measure(container, "sqlite", count, repeat, adopted,
-                            scan=lambda: _scan_sqlite(path), say=say)
+                            scan=lambda: scan_sqlite(path, SCAN_BATCH), say=say)
         finally:
             container.close()
 
@@ -127,7 +126,7 @@ def _postgres(dsn: str, events: int, repeat: int, rows: list[Template],
                 cursor.execute(f"ANALYZE {PG_TABLE}_leaves")
             adopted = time.perf_counter() - started
             return _measure(container, "postgresql", count, repeat, adopted,
-                            scan=lambda: _scan_postgres(dsn), say=say)
+                            scan=lambda: scan_postgres(dsn, SCAN_BATCH), say=say)
         finally:
             container.close()
 
@@ -144,12 +143,7 @@ def _measure(container: Container, store: str, count: int, repeat: int, adopted:
     scans: list[float] = []
     verifies: list[float] = []
     for n in range(repeat):
-        started = time.perf_counter()
-        scanned = scan()
-        scans.append(time.perf_counter() - started)
-        if scanned != count:
-            msg = f"the scan read {scanned} events of {count}"
-            raise RuntimeError(msg)
+        scans.append(timed(scan, count, "the scan"))
         verifies.append(_timed_verify(container, jobs, count))
         say(f"verify ({store}) #{n + 1}: raw scan {count / scans[-1]:,.0f} events/s, verify"
             f" {count / verifies[-1]:,.0f} events/s")
@@ -164,37 +158,6 @@ def _timed_verify(container: Container, jobs: int, count: int) -> float:
         msg = f"verify found {result.finding} after {result.events} of {count} events"
         raise RuntimeError(msg)
     return seconds
-
-
-def _scan_sqlite(path: str) -> int:
-    """Keyset scan of the recorder's table: the columns it selects, nothing done with them."""
-    connection = sqlite3.connect(path)
-    statement = (f"SELECT rowid, originator_id, originator_version, topic, state"
-                 f" FROM {SQLITE_TABLE} WHERE rowid > ? ORDER BY rowid LIMIT ?")
-    try:
-        return _scan(lambda last: connection.execute(statement, (last, SCAN_BATCH)).fetchall())
-    finally:
-        connection.close()
-
-
-def _scan_postgres(dsn: str) -> int:
-    statement = (f"SELECT notification_id, originator_id, originator_version, topic, state"
-                 f" FROM {PG_TABLE} WHERE notification_id > %s ORDER BY notification_id"
-                 " LIMIT %s")
-    with psycopg.connect(dsn) as connection, connection.cursor() as cursor:
-        def fetch(last: int) -> list[tuple[Any, ...]]:
-            cursor.execute(statement, (last, SCAN_BATCH), prepare=True)
-            return cursor.fetchall()
-
-        return _scan(fetch)
-
-
-def _scan(fetch: Callable[[int], list[tuple[Any, ...]]]) -> int:
-    last, count = 0, 0
-    while rows := fetch(last):
-        last = int(rows[-1][0])
-        count += len(rows)
-    return count
 
 
 def integrity_sections(args: Any, lines: list[str], sections: dict[str, Any],
