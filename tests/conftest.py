@@ -1,4 +1,4 @@
-"""Shared infrastructure fixtures: a throw-away PostgreSQL database and a SQLite data dir.
+"""Shared infrastructure fixtures: throw-away PostgreSQL databases and roles, a SQLite data dir.
 
 Nothing domain-specific lives here, so every test folder can rely on these fixtures without
 pulling in the model. On a developer machine without PostgreSQL the database tests skip; in CI
@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.postgres import as_role, login_role, throwaway_database
 from tests.tokens import SECRET_VARIABLE, TEST_SECRET
 
 # Every application a test builds checks bearer tokens with the tests' secret (tests/tokens.py).
@@ -56,16 +57,28 @@ def postgres_dsn() -> Iterator[str]:
 @pytest.fixture
 def fresh_postgres_dsn(postgres_dsn: str) -> Iterator[str]:
     """A database of this test's own (for tests that count everything in it), then dropped."""
-    admin_dsn = postgres_dsn.rsplit("/", 1)[0] + "/postgres"
-    name = f"carepath_t_{secrets.token_hex(6)}"
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with throwaway_database(postgres_dsn, "carepath_t_") as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def service_role(fresh_postgres_dsn: str) -> Iterator[str]:
+    """A login role of the test's own, for the service to run as (dropped afterwards)."""
+    with login_role(fresh_postgres_dsn) as role:
+        yield role
+
+
+@pytest.fixture
+def restricted_dsn(fresh_postgres_dsn: str, service_role: str, tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> str:
+    """``carepath store init --grant-to`` run as the owner; the service role's DSN."""
+    from services.cli import main  # noqa: PLC0415 - only the tests that ask for it need it
+
+    monkeypatch.setenv("CAREPATH_DATABASE_URL", fresh_postgres_dsn)
+    assert main(["store", "init", "--grant-to", service_role,
+                 "--data-dir", str(tmp_path)]) == 0
+    monkeypatch.delenv("CAREPATH_DATABASE_URL")
+    return as_role(fresh_postgres_dsn, service_role)
 
 
 @pytest.fixture

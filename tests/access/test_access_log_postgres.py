@@ -4,18 +4,15 @@ too, and two replicas appending at once keep one gap-free chain."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import uuid4
 
 import psycopg
 import pytest
-from psycopg import errors, sql
+from psycopg import errors
 
 from services.access.log.entries import Reader
-from services.cli import main
 from services.composition import bootstrap
 from services.integrity.keys import DEVELOPMENT_KEY
 from services.settings import load_settings
@@ -24,36 +21,9 @@ pytestmark = pytest.mark.postgres
 READER = Reader("auditor-rui", "auditor", "payer audit", "http")
 
 
-@pytest.fixture
-def service_role(fresh_postgres_dsn: str) -> Iterator[str]:
-    role = f"carepath_acc_{secrets.token_hex(4)}"
-    admin = fresh_postgres_dsn.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-    try:
-        yield role
-    finally:
-        with psycopg.connect(fresh_postgres_dsn, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-
-
-@pytest.fixture
-def restricted(fresh_postgres_dsn: str, service_role: str, tmp_path: Path,
-               monkeypatch: pytest.MonkeyPatch) -> str:
-    """``carepath store init --grant-to`` as the owner; the service's own DSN."""
-    monkeypatch.setenv("CAREPATH_DATABASE_URL", fresh_postgres_dsn)
-    assert main(["store", "init", "--grant-to", service_role,
-                 "--data-dir", str(tmp_path)]) == 0
-    monkeypatch.delenv("CAREPATH_DATABASE_URL")
-    owner = psycopg.conninfo.conninfo_to_dict(fresh_postgres_dsn)
-    return fresh_postgres_dsn.replace(f"{owner['user']}@", f"{service_role}@", 1)
-
-
 def test_the_service_role_records_and_cannot_change_remove_or_unprotect_entries(
-        restricted: str, tmp_path: Path) -> None:
-    container = bootstrap(load_settings(database_url=restricted, data_dir=tmp_path,
+        restricted_dsn: str, tmp_path: Path) -> None:
+    container = bootstrap(load_settings(database_url=restricted_dsn, data_dir=tmp_path,
                                         create_event_tables=False))
     try:
         for _ in range(3):
@@ -61,7 +31,7 @@ def test_the_service_role_records_and_cannot_change_remove_or_unprotect_entries(
         assert container.access_log.verify(DEVELOPMENT_KEY.verifier).ok
     finally:
         container.close()
-    with psycopg.connect(restricted, autocommit=True) as connection:
+    with psycopg.connect(restricted_dsn, autocommit=True) as connection:
         for change in ("UPDATE access_log SET purpose = 'treatment'",
                        "DELETE FROM access_log", "TRUNCATE access_log",
                        "ALTER TABLE access_log DISABLE TRIGGER ALL",

@@ -3,15 +3,12 @@ nor remove them, nor switch off what refuses it; the owner's own edits meet the 
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import errors, sql
 
-from services.cli import main
 from services.composition import bootstrap
 from services.demo.seed import seed_demo
 from services.settings import load_settings
@@ -20,37 +17,9 @@ TABLES = ("pathways_events", "pathways_events_leaves", "pathways_events_nodes",
           "pathways_events_checkpoints")
 
 
-@pytest.fixture
-def service_role(fresh_postgres_dsn: str) -> Iterator[str]:
-    """A login role of the test's own (roles are server-wide: dropped afterwards)."""
-    role = f"carepath_svc_{secrets.token_hex(4)}"
-    admin = fresh_postgres_dsn.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-    try:
-        yield role
-    finally:
-        with psycopg.connect(fresh_postgres_dsn, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-
-
-@pytest.fixture
-def restricted(fresh_postgres_dsn: str, service_role: str, tmp_path: Path,
-               monkeypatch: pytest.MonkeyPatch) -> str:
-    """``carepath store init --grant-to`` run as the owner; the service's DSN returned."""
-    monkeypatch.setenv("CAREPATH_DATABASE_URL", fresh_postgres_dsn)
-    assert main(["store", "init", "--grant-to", service_role,
-                 "--data-dir", str(tmp_path)]) == 0
-    monkeypatch.delenv("CAREPATH_DATABASE_URL")
-    owner = psycopg.conninfo.conninfo_to_dict(fresh_postgres_dsn)
-    return fresh_postgres_dsn.replace(f"{owner['user']}@", f"{service_role}@", 1)
-
-
-def test_the_restricted_service_records_seals_and_verifies(restricted: str,
+def test_the_restricted_service_records_seals_and_verifies(restricted_dsn: str,
                                                            tmp_path: Path) -> None:
-    container = bootstrap(load_settings(database_url=restricted, data_dir=tmp_path,
+    container = bootstrap(load_settings(database_url=restricted_dsn, data_dir=tmp_path,
                                         create_event_tables=False))
     try:
         summary = seed_demo(container.pathways, count=3, seed=7)
@@ -66,8 +35,8 @@ def test_the_restricted_service_records_seals_and_verifies(restricted: str,
 @pytest.mark.parametrize("table", TABLES)
 @pytest.mark.parametrize("change", ["UPDATE {} SET {} = {}", "DELETE FROM {}", "TRUNCATE {}"])
 def test_the_service_role_cannot_change_or_remove_stored_rows(
-        restricted: str, tmp_path: Path, table: str, change: str) -> None:
-    container = bootstrap(load_settings(database_url=restricted, data_dir=tmp_path,
+        restricted_dsn: str, tmp_path: Path, table: str, change: str) -> None:
+    container = bootstrap(load_settings(database_url=restricted_dsn, data_dir=tmp_path,
                                         create_event_tables=False))
     try:
         seed_demo(container.pathways, count=1, seed=7)
@@ -78,7 +47,7 @@ def test_the_service_role_cannot_change_or_remove_stored_rows(
         table, "hash")
     statement = sql.SQL(change).format(sql.Identifier(table), sql.Identifier(column),
                                        sql.Identifier(column))
-    with psycopg.connect(restricted, autocommit=True) as connection:
+    with psycopg.connect(restricted_dsn, autocommit=True) as connection:
         with pytest.raises(errors.InsufficientPrivilege) as refused:
             connection.execute(statement)
         assert "append-only" in str(refused.value) or "permission denied" in str(refused.value)
@@ -94,8 +63,8 @@ def test_the_service_role_cannot_change_or_remove_stored_rows(
     "SET session_replication_role = replica",
     "DROP TABLE pathways_events_checkpoints",
 ])
-def test_the_service_role_cannot_switch_the_refusal_off(restricted: str, escape: str) -> None:
-    with psycopg.connect(restricted, autocommit=True) as connection, \
+def test_the_service_role_cannot_switch_the_refusal_off(restricted_dsn: str, escape: str) -> None:
+    with psycopg.connect(restricted_dsn, autocommit=True) as connection, \
             pytest.raises((errors.InsufficientPrivilege, errors.WrongObjectType)):
         connection.execute(escape)
 

@@ -6,15 +6,12 @@ The PostgreSQL database is the module's own, so the log holds the caseload and n
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from projections.catch_up import catch_up, tables_of
 from projections.log import OrderedLog
@@ -22,6 +19,7 @@ from projections.projection import Projection
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore, Tx
 from services.composition import Container, bootstrap
 from services.settings import load_settings
+from tests.postgres import throwaway_database
 from tests.projections.caseload import Caseload, write_caseload
 
 
@@ -31,20 +29,6 @@ class Known:
     store: ReadStore
     log: OrderedLog
     caseload: Caseload
-
-
-@contextmanager
-def _database(postgres_dsn: str) -> Iterator[str]:
-    base = postgres_dsn.rsplit("/", 1)[0]
-    name = f"carepath_rm_{secrets.token_hex(6)}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def known_caseload(request: pytest.FixtureRequest,
@@ -67,7 +51,7 @@ def stores(request: pytest.FixtureRequest, path: Any) -> Iterator[Known]:
 def _stores(request: pytest.FixtureRequest, path: Any
             ) -> Iterator[tuple[Container, ReadStore]]:
     if request.param == "postgres":
-        with _database(request.getfixturevalue("postgres_dsn")) as dsn:
+        with throwaway_database(request.getfixturevalue("postgres_dsn"), "carepath_rm_") as dsn:
             container = bootstrap(load_settings(data_dir=path, database_url=dsn))
             store: ReadStore = PostgresReadStore(dsn)
             try:
