@@ -26,9 +26,10 @@ def caller(key: str | None = None, actor: str = "t-lead") -> Caller:
 
 
 class AppGroup:
-    def __init__(self, container: Container, members: int = 6, *, sessions: int = 8) -> None:
+    def __init__(self, container: Container, members: int = 6, *, sessions: int = 8,
+                 leaders: tuple[str, ...] = ("t-lead",)) -> None:
         self.container = container
-        self.course = GroupCourse(at=START, sessions=sessions)
+        self.course = GroupCourse(at=START, sessions=sessions, leaders=leaders)
         self.group_id = container.groups.form(self.course.formed(), caller()).group_id
         self.courses: dict[UUID, MemberCourse] = {}
         for number in range(members):

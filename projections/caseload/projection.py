@@ -40,7 +40,7 @@ class CaseloadProjection:
     """``caseload``: active pathways per therapist by phase and protocol, and what is due."""
 
     name = "caseload"
-    version = 2
+    version = 3
     tables = DDL
     handles = frozenset(CATALOGUE)
 

@@ -22,7 +22,7 @@ class FunnelProjection:
     """``funnel``: phases reached per pathway, and the phase each dropout left from."""
 
     name = "funnel"
-    version = 2
+    version = 3
     tables = DDL
     handles = frozenset(CATALOGUE)
 

@@ -7,11 +7,14 @@ aggregate does.
 
 Between batches the state is kept as plain JSON of the fields ``apply`` reads and the rows
 show (not a pickle: it survives code changes the same way the rows do, and a projection's
-version bump rebuilds it). What no rule of ``apply`` reads and no row shows (consents, the
-inventory, every measure but the latest, every session but the first and the last) is not
-carried: a thawed state holds the first and last session and placeholders between them, so
-``sessions_held`` and the phase come out right. tests/projections/test_pathways.py checks the
-rows against states replayed in full from the event store.
+version bump rebuilds it). An ipt-g member's group and the number of the latest group
+session they held or missed are carried too: their sessions left and phase count from the
+group's number, not from the sessions they attended. What no rule of ``apply`` reads and no
+row shows (consents, the inventory, every measure but the latest, every session but the
+first and the last) is not carried: a thawed state holds the first and last session and
+placeholders between them, so ``sessions_held`` and the phase come out right.
+tests/projections/test_pathways.py (and test_group_members_pathways.py for ipt-g members)
+checks the rows against states replayed in full from the event store.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
+from uuid import UUID
 
 import orjson
 
@@ -202,6 +206,7 @@ def freeze(track: Track) -> str:
             s.maintenance.frequency, s.maintenance.sessions,
             s.maintenance.start_date.isoformat()],
         "renegotiations": [[held, utc_text(at)] for held, at in s.renegotiations],
+        "group": None if s.group_id is None else [str(s.group_id), s.last_group_session],
     }).decode()
 
 
@@ -238,6 +243,9 @@ def thaw(text: str) -> Track:
         frequency, count, start = d["maintenance"]
         state.maintenance = MaintenanceContract(frequency, count, date.fromisoformat(start))
     state.renegotiations = [(held, from_utc_text(at)) for held, at in d["renegotiations"]]
+    if d.get("group") is not None:  # an ipt-g member: sessions left follow the group's number
+        group_id, state.last_group_session = d["group"]
+        state.group_id = UUID(group_id)
     position, last_version, clinical, recorded = d["at"]
     return Track(state, position, last_version, from_utc_text(clinical),
                  from_utc_text(recorded))

@@ -42,7 +42,7 @@ class PathwaysProjection:
     """``pathways``: one row per pathway, behind ``GET /pathways``."""
 
     name = "pathways"
-    version = 1
+    version = 2
     tables = DDL
     handles = frozenset(CATALOGUE)
 
