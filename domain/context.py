@@ -8,9 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.vocabulary import ROLES
-
-__all__ = ["CLOCK_SKEW", "ROLES", "CommandContext"]
+__all__ = ["CLOCK_SKEW", "CommandContext"]
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a clinical time may lie before it counts as "in the future" (IPT-30)."""
@@ -22,7 +20,8 @@ class CommandContext:
 
     actor_id: str
     actor_role: str
-    """One of ``ROLES`` once the edge has checked it; kept as text, as authentication sets it."""
+    """The role authentication gave the caller (``services/access/principal.py``), or the
+    demo's ``system``; text, because the roles belong to access and may change, history stays."""
     correlation_id: str
     idempotency_key: str
     recorded_at: datetime

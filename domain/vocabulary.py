@@ -56,10 +56,9 @@ CloseReason = Literal["discharged", "dropped_out", "referred_on", "withdrawn",
 DISCHARGED: Final = "discharged"
 MAINTENANCE_ENDED: Final = "maintenance_ended"
 
-# ----- who acts, who consents ------------------------------------------------------------------
-
-Role = Literal["therapist", "supervisor", "clinical_admin", "client", "system"]
-ROLES: Final[tuple[Role, ...]] = ("therapist", "supervisor", "clinical_admin", "client", "system")
+# ----- who consents, who signs -----------------------------------------------------------------
+# Who may act is not a word of the domain: the roles belong to the access policy
+# (``services/access/principal.py``), and an event records its actor's role as plain text.
 
 Consenter = Literal["client", "guardian", "partner"]
 Signer = Literal["client", "guardian", "partner", "therapist"]

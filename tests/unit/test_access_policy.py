@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
+from domain import vocabulary
 from services.access.policy import (
     ALL,
     CASELOAD,
@@ -26,6 +29,12 @@ def allowed(role: Role) -> set[Action]:
 
 def test_every_action_is_in_the_table() -> None:
     assert set(POLICY) == set(Action)
+
+
+def test_the_list_of_roles_is_the_role_type_the_domain_does_not_name_them() -> None:
+    assert get_args(Role) == ROLES
+    assert not hasattr(vocabulary, "Role")
+    assert not hasattr(vocabulary, "ROLES")
 
 
 def test_a_therapist_reaches_their_own_caseload_only() -> None:

@@ -13,7 +13,7 @@ from tests.rules_kit import in_maintenance
 
 
 @pytest.mark.parametrize(("words", "named_type"), [
-    (v.PHASES, v.Phase), (v.OUTCOMES, v.Outcome), (v.ROLES, v.Role)])
+    (v.PHASES, v.Phase), (v.OUTCOMES, v.Outcome)])
 def test_each_list_of_words_is_its_named_type(words: tuple[str, ...], named_type: object
                                                ) -> None:
     assert words == get_args(named_type)
