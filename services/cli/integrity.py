@@ -29,6 +29,7 @@ VERIFY_EPILOG = """\
 examples:
   carepath verify                         every stored event, in parallel, with progress
   carepath verify --pathway <id>          one pathway's history and its inclusion proofs
+  carepath verify --group <id>            one group's events (formed, members, sessions) likewise
   carepath verify --checkpoint kept.txt   also against a checkpoint kept outside the store
   carepath verify --json                  the result as JSON
 
@@ -45,7 +46,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
         formatter_class=formatter, epilog=VERIFY_EPILOG,
         description="Recompute the hash tree of the stored events and compare it with the"
                     " signed checkpoints.")
-    verify.add_argument("--pathway", type=UUID, metavar="ID", help="check one pathway only")
+    one = verify.add_mutually_exclusive_group()
+    one.add_argument("--pathway", type=UUID, metavar="ID", help="check one pathway only")
+    one.add_argument("--group", type=UUID, metavar="ID",
+                     help="check one group's own events only (its members' pathways are"
+                          " checked with --pathway)")
     verify.add_argument("--checkpoint", type=Path, metavar="FILE",
                         help="a signed checkpoint kept outside the store (catches the removal"
                              " of the newest events together with their hashes)")
@@ -175,13 +180,14 @@ def verify_command(args: argparse.Namespace) -> int:
             print(f"carepath: {'--key' if isinstance(error, BadKey) else '--checkpoint'}:"
                   f" {error}", file=sys.stderr)
             return EXIT_CONFIG
-        bar = None if args.json or args.pathway else Bar(sys.stderr)
+        bar = None if args.json or args.pathway or args.group else Bar(sys.stderr)
         try:
-            result = integrity.verify(args.pathway, jobs=args.jobs or default_jobs(),
-                                      witness=witness, verifier=verifier,
-                                      progress=bar.show if bar else None)
+            result = integrity.verify(args.pathway, group_id=args.group,
+                                      jobs=args.jobs or default_jobs(), witness=witness,
+                                      verifier=verifier, progress=bar.show if bar else None)
         except UnknownPathway:
-            print(f"carepath: no pathway {args.pathway} in the store", file=sys.stderr)
+            unknown = f"pathway {args.pathway}" if args.pathway else f"group {args.group}"
+            print(f"carepath: no {unknown} in the store", file=sys.stderr)
             return EXIT_CONFIG
         if bar:
             bar.close()
@@ -194,7 +200,7 @@ def verify_command(args: argparse.Namespace) -> int:
 
 def describe(result: Any) -> str:
     """The verification in sentences."""
-    scope = "the store" if result.scope == "store" else f"pathway {result.scope}"
+    scope = "the store" if result.scope == "store" else f"{result.aggregate} {result.scope}"
     if result.finding is not None:
         return f"BROKEN ({result.finding.broken}): {result.finding.sentence}"
     sealed = ("no checkpoint yet" if result.checkpoint_size is None else

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import Field
 
-from services.errors import PathwayNotFound
+from services.errors import GroupNotFound, PathwayNotFound
 from services.http.auth.reading import PurposeQuery, reader_of, record
 from services.http.headers import ContainerDep, PathwayId
 from services.http.problems import BadRequestField
@@ -40,7 +40,9 @@ class FindingView(View):
 
 class VerificationView(View):
     ok: bool
-    scope: str
+    scope: str = Field(description="`store`, or the id of the pathway or group checked.")
+    aggregate: Literal["pathway", "group"] | None = Field(description=(
+        "For one stream: whether `scope` is a pathway or a group."))
     events: int
     tree_size: int
     checkpoint_size: int | None
@@ -53,7 +55,8 @@ class VerificationView(View):
 def view_of(result: Verification) -> VerificationView:
     finding = result.finding
     return VerificationView(
-        ok=result.ok, scope=result.scope, events=result.events, tree_size=result.tree_size,
+        ok=result.ok, scope=result.scope, aggregate=result.aggregate,  # type: ignore[arg-type]
+        events=result.events, tree_size=result.tree_size,
         checkpoint_size=result.checkpoint_size, checkpoint_signed_at=result.checkpoint_signed_at,
         unsealed=result.unsealed, seconds=result.seconds,
         finding=None if finding is None else FindingView(
@@ -65,13 +68,19 @@ def view_of(result: Verification) -> VerificationView:
 @router.get("/verify", response_model=VerificationView, summary="Verify the stored events")
 def verify(container: ContainerDep, pathway_id: Annotated[UUID | None, Query(
         description="Check this pathway only (else the whole store).")] = None,
+           group_id: Annotated[UUID | None, Query(
+        description="Check this group's own events only (not with `pathway_id`).")] = None,
            ) -> VerificationView:
-    """Recompute the hash tree of the stored events (or of one pathway's, with inclusion
-    proofs) and compare it with the latest signed checkpoint. `ok: false` names the first
-    broken link in `finding`. The whole store takes about a second per million events."""
+    """Recompute the hash tree of the stored events (or of one pathway's or one group's, with
+    inclusion proofs) and compare it with the latest signed checkpoint. `ok: false` names the
+    first broken link in `finding`. The whole store takes about a second per million events."""
+    if pathway_id is not None and group_id is not None:
+        raise BadRequestField("query", "give pathway_id or group_id, not both", status=422)
     try:
-        return view_of(container.integrity.verify(pathway_id))
+        return view_of(container.integrity.verify(pathway_id, group_id=group_id))
     except UnknownPathway:
+        if group_id is not None:
+            raise GroupNotFound(group_id) from None
         raise PathwayNotFound(pathway_id) from None  # type: ignore[arg-type]
 
 

@@ -49,7 +49,7 @@ class Verification:
     """The answer of ``carepath verify`` (and ``GET /integrity/verify``)."""
 
     scope: str
-    """``store``, or the pathway id checked."""
+    """``store``, or the id of the pathway or group checked."""
     events: int
     """Stored events checked."""
     tree_size: int
@@ -61,6 +61,8 @@ class Verification:
     seconds: float
     witness_size: int | None = None
     """The size of a checkpoint the caller brought (kept outside the store), if any."""
+    aggregate: str | None = None
+    """For one stream: ``pathway`` or ``group`` (``scope`` is its id)."""
 
     @property
     def ok(self) -> bool:

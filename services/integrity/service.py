@@ -49,12 +49,16 @@ class Integrity:
         """A checkpoint the caller kept: it must be signed by the log's key."""
         return open_checkpoint(note, verifier or self.verifier)
 
-    def verify(self, pathway_id: UUID | None = None, *, jobs: int = 1,
-               witness: Checkpoint | None = None, verifier: VerifierKey | None = None,
+    def verify(self, pathway_id: UUID | None = None, *, group_id: UUID | None = None,
+               jobs: int = 1, witness: Checkpoint | None = None,
+               verifier: VerifierKey | None = None,
                progress: Progress | None = None) -> Verification:
+        """The whole store, or one pathway's or one group's stream by inclusion proofs."""
         key = verifier or self.verifier
         if pathway_id is not None:
             return verify_pathway(self.store, key, pathway_id)
+        if group_id is not None:
+            return verify_pathway(self.store, key, group_id, aggregate="group")
         return verify_store(self.store, key, jobs=jobs, witness=witness, progress=progress)
 
     def start_sealing(self) -> None:

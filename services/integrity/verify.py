@@ -6,17 +6,19 @@ tree is folded, and its root is compared with the latest signed checkpoint, with
 the auditor brings (kept outside the store), and with the stored tree for the unsealed tail.
 Any difference sends the check to :mod:`localise` to name the first broken link.
 
-One pathway: its events are compared with their recorded leaves, their versions must run
-1..n in log order, and each leaf is proven to be in the signed tree by an inclusion proof
-built from the stored subtrees.
+One pathway (or one group: the same proof over the group's own stream): its events are
+compared with their recorded leaves, their versions must run 1..n in log order, and each leaf
+is proven to be in the signed tree by an inclusion proof built from the stored subtrees.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Literal
 from uuid import UUID
 
+from domain.group.events import CATALOGUE as GROUP_EVENTS
 from services.integrity import merkle
 from services.integrity.findings import Broken, Finding, Verification
 from services.integrity.keys import VerifierKey
@@ -30,8 +32,12 @@ Progress = Callable[[int, int, str], None]
 """Called with (events checked so far, events to check, stage: "verify" or "locate")."""
 
 
+Aggregate = Literal["pathway", "group"]
+_GROUP_TOPICS = frozenset(event.TOPIC for event in GROUP_EVENTS)
+
+
 class UnknownPathway(LookupError):
-    """Neither the events table nor the tree knows the pathway."""
+    """Neither the events table nor the tree knows the pathway (or the group)."""
 
 
 def _latest(head: Head, verifier: VerifierKey) -> tuple[Checkpoint | None, Finding | None]:
@@ -99,36 +105,47 @@ def _proven_prefix(store: TreeStore, result: ScanResult,
     return Start(latest.size, frontier, position)
 
 
-def verify_pathway(store: TreeStore, verifier: VerifierKey, pathway_id: UUID) -> Verification:
+def _kind_of(events: list[EventRow]) -> Aggregate | None:
+    """Whose stream the rows are, by their topics (None: no topic left to tell)."""
+    topics = {event.topic for event in events if event.topic}
+    if not topics:
+        return None
+    return "group" if topics & _GROUP_TOPICS else "pathway"
+
+
+def verify_pathway(store: TreeStore, verifier: VerifierKey, pathway_id: UUID, *,
+                   aggregate: Aggregate = "pathway") -> Verification:
+    """One pathway's stream, or with ``aggregate="group"`` one group's: an id of the other
+    kind is unknown."""
     started = time.perf_counter()
     head = store.head()
     latest, finding = _latest(head, verifier)
     originator = pathway_id.hex
     events = store.pathway_events(originator)
     leaves = store.pathway_leaves(originator)
-    if not events and not leaves:
+    if (not events and not leaves) or _kind_of(events) not in (None, aggregate):
         raise UnknownPathway(pathway_id)
     if finding is None:
         finding = _pathway_finding(store, head, latest, pathway_id=pathway_id, events=events,
-                                   leaves=leaves)
+                                   leaves=leaves, noun=aggregate)
     sealed = latest.size if latest else 0
     return Verification(
         scope=str(pathway_id), events=len(events), tree_size=head.size,
         checkpoint_size=latest.size if latest else None,
         checkpoint_signed_at=head.checkpoint.signed_at if head.checkpoint and latest else None,
         unsealed=sum(1 for leaf in leaves if leaf.index >= sealed), finding=finding,
-        seconds=time.perf_counter() - started)
+        seconds=time.perf_counter() - started, aggregate=aggregate)
 
 
 def _pathway_finding(store: TreeStore, head: Head, latest: Checkpoint | None, *,
-                     pathway_id: UUID, events: list[EventRow],
-                     leaves: list[LeafRow]) -> Finding | None:
+                     pathway_id: UUID, events: list[EventRow], leaves: list[LeafRow],
+                     noun: Aggregate) -> Finding | None:
     by_version = {event.version: event for event in events}
     recorded = {leaf.version: leaf for leaf in leaves}
     last_leaf = last_position = -1
     for version in range(1, max([*by_version, *recorded]) + 1):
         event, leaf = by_version.get(version), recorded.get(version)
-        where = f"pathway {pathway_id} version {version}"
+        where = f"{noun} {pathway_id} version {version}"
         if event is None and leaf is None:
             return Finding(Broken.DELETED, f"{where} is missing from the events and the tree:"
                            " it was removed together with its hashes", pathway_id=pathway_id,
@@ -149,14 +166,15 @@ def _pathway_finding(store: TreeStore, head: Head, latest: Checkpoint | None, *,
                            pathway_id=pathway_id, version=version)
         if leaf.index < last_leaf or event.position < last_position:
             return Finding(Broken.MOVED, f"{where} (position {event.position}) is out of order"
-                           " with the pathway's earlier events", position=event.position,
+                           f" with the {noun}'s earlier events", position=event.position,
                            leaf_index=leaf.index, pathway_id=pathway_id, version=version)
         last_leaf, last_position = leaf.index, event.position
-    return _inclusion_finding(store, head, latest, pathway_id, leaves)
+    return _inclusion_finding(store, head, latest, pathway_id, leaves, noun=noun)
 
 
 def _inclusion_finding(store: TreeStore, head: Head, latest: Checkpoint | None,
-                       pathway_id: UUID, leaves: list[LeafRow]) -> Finding | None:
+                       pathway_id: UUID, leaves: list[LeafRow], *,
+                       noun: Aggregate) -> Finding | None:
     """Every leaf must lead to the signed root (sealed ones) or the stored root (the rest)."""
     sealed = latest.size if latest else 0
     wanted = set()
@@ -174,7 +192,7 @@ def _inclusion_finding(store: TreeStore, head: Head, latest: Checkpoint | None,
         if reached != root:
             against = "the signed checkpoint" if size == sealed else "the stored tree's root"
             return Finding(Broken.REWRITTEN, (
-                f"pathway {pathway_id} version {leaf.version} (leaf {leaf.index}) does not lead"
+                f"{noun} {pathway_id} version {leaf.version} (leaf {leaf.index}) does not lead"
                 f" to {against}: stored hashes were rewritten; run carepath verify on the"
                 " whole store to find where"), leaf_index=leaf.index, pathway_id=pathway_id,
                 version=leaf.version)

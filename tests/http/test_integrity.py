@@ -101,3 +101,20 @@ def test_a_consistency_proof_is_served_from_a_kept_size(fresh_client: TestClient
     for bad in (0, body["new"] + 1):
         refused = fresh_client.get("/integrity/consistency", params={"from": bad})
         assert refused.status_code == 422
+
+
+def test_a_groups_own_events_verify_and_a_pathway_id_is_no_group(client: TestClient) -> None:
+    from tests.http.test_groups import HttpGroup  # noqa: PLC0415 - its group over HTTP
+
+    group = HttpGroup(client, members=6)
+    one = client.get("/integrity/verify", params={"group_id": group.id}).json()
+    assert (one["ok"], one["scope"], one["aggregate"], one["events"]) == (
+        True, group.id, "group", 7)
+    for params in ({"group_id": group.members[0]}, {"group_id": UNKNOWN}):
+        answer = client.get("/integrity/verify", params=params)
+        assert answer.status_code == 404
+        assert answer.headers["content-type"] == "application/problem+json"
+    both = client.get("/integrity/verify", params={"group_id": group.id,
+                                                   "pathway_id": group.members[0]})
+    assert both.status_code == 422
+    assert both.json()["errors"][0]["field"] == "query"
