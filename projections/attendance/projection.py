@@ -22,6 +22,9 @@ _ADD = (f"INSERT INTO {{weeks}} (week, week_start, therapist, protocol, {', '.jo
 _UPSERT_WAITS = upsert("waits", WAIT_COLUMNS, ("id",))
 _MISSES = {"no_show": "no_shows", "late_cancellation": "late_cancellations",
            "cancelled_by_therapist": "cancelled_by_therapist"}
+"""The appointments a miss counts against. A group member kept out on a safety hold (IPT-17,
+``safety_hold``) missed no appointment of their own making and none was cancelled: the service
+held them out, so it counts in none of the columns."""
 _DAY = 86_400.0
 
 
@@ -57,9 +60,10 @@ class AttendanceProjection:
                 continue
             wait = waits[pathway_id]
             if isinstance(event, SessionHeld | SessionMissed):
-                column = "held" if isinstance(event, SessionHeld) else _MISSES[event.kind]
-                weeks[(*week_of(event.occurred_at.astimezone(UTC).date()),
-                       wait["therapist"], wait["protocol"], column)] += 1
+                column = "held" if isinstance(event, SessionHeld) else _MISSES.get(event.kind)
+                if column is not None:
+                    weeks[(*week_of(event.occurred_at.astimezone(UTC).date()),
+                           wait["therapist"], wait["protocol"], column)] += 1
             first = isinstance(event, SessionHeld) and wait["days_to_first_session"] is None
             if first:
                 wait["days_to_first_session"] = _days_since(wait["referral_date"],

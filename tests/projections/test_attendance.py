@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from domain.pathway import commands as c
 from projections.attendance import (
     AttendanceProjection,
     WaitingTimes,
@@ -13,7 +15,14 @@ from projections.attendance import (
     waiting_times,
     weekly_attendance,
 )
+from projections.catch_up import catch_up
+from projections.log import OrderedLog
 from projections.rows import percentile
+from projections.store import SQLiteReadStore
+from services.composition import bootstrap
+from services.settings import load_settings
+from tests.group_app import AppGroup, caller
+from tests.journeys import NOW
 from tests.projections.known_caseload import Known, known, scoped, table_rows
 
 __all__ = ["known"]
@@ -89,3 +98,26 @@ def test_a_rebuild_in_small_batches_equals_one_big_fold(known: Known) -> None:
     known.fold(projection, batch=1, generation=1)
     known.fold(projection, batch=100_000, generation=2)
     assert table_rows(known.store, projection, 1) == table_rows(known.store, projection, 2)
+
+
+def test_a_group_member_kept_out_on_a_safety_hold_counts_as_no_miss(tmp_path: Path) -> None:
+    """IPT-17 in a group: the held member's SessionMissed (``safety_hold``) is no no-show,
+    late cancellation or therapist's cancellation; the present members' sessions count."""
+    container = bootstrap(load_settings(data_dir=tmp_path), clock=lambda: NOW)
+    store = SQLiteReadStore(tmp_path / "ReadModels.sqlite3")
+    try:
+        group = AppGroup(container, members=6)
+        container.pathways.execute(group.members[0], c.RecordMeasure(
+            occurred_at=group.course.soon(), instrument="phq9", items=(1,) * 9), caller())
+        session = group.hold(group.session_command())
+        assert [a.absence for a in session.attendance if not a.present] == ["safety_hold"]
+        projection = AttendanceProjection()
+        catch_up(store, OrderedLog(container.pathways), projection, 1)
+        with store.transaction() as tx:
+            found = weekly_attendance(scoped(tx, projection))
+        totals = [sum(getattr(w, name) for w in found) for name in (
+            "held", "no_shows", "late_cancellations", "cancelled_by_therapist")]
+        assert totals == [6 + 5, 0, 0, 0]  # six pre-group meetings, five members present
+    finally:
+        store.close()
+        container.close()
