@@ -81,6 +81,16 @@ def restricted_dsn(fresh_postgres_dsn: str, service_role: str, tmp_path: Path,
     return as_role(fresh_postgres_dsn, service_role)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    """Settings overrides for the store a test runs on, once on each: SQLite files in the test's
+    own directory, or the session's PostgreSQL database (pass them to ``load_settings``)."""
+    overrides: dict[str, object] = {"data_dir": tmp_path}
+    if request.param == "postgres":
+        overrides["database_url"] = request.getfixturevalue("postgres_dsn")
+    return overrides
+
+
 @pytest.fixture
 def sqlite_data_dir(tmp_path: Path) -> Path:
     """A per-test directory for embedded SQLite files (created, empty)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -27,14 +26,6 @@ from services.settings import load_settings
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=200)
 ITEMS = (1, 1, 1, 1, 1, 1, 1, 1, 0)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
-    overrides: dict[str, object] = {"data_dir": tmp_path}
-    if request.param == "postgres":
-        overrides["database_url"] = request.getfixturevalue("postgres_dsn")
-    return overrides
 
 
 ReplicaFactory = Callable[..., Pathways]

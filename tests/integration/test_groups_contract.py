@@ -9,7 +9,6 @@ leaves no member with the session and another without it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -33,14 +32,6 @@ from services.errors import (
 from services.settings import load_settings
 from tests.group_app import AppGroup, caller
 from tests.journeys import NOW, PHQ9_PARTIAL
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
-    overrides: dict[str, object] = {"data_dir": tmp_path}
-    if request.param == "postgres":
-        overrides["database_url"] = request.getfixturevalue("postgres_dsn")
-    return overrides
 
 
 def container_for(storage: dict[str, object], **settings: Any) -> Container:

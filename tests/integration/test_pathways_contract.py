@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import orjson
@@ -46,14 +45,6 @@ class Clock:
         if action:
             action()
         return NOW
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
-    overrides: dict[str, object] = {"data_dir": tmp_path}
-    if request.param == "postgres":
-        overrides["database_url"] = request.getfixturevalue("postgres_dsn")
-    return overrides
 
 
 @pytest.fixture
