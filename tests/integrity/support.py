@@ -84,6 +84,18 @@ class Attacker:
                                                                              strict=True))])
             sql.many(f"INSERT INTO {self.tables.nodes} VALUES (?, ?, ?)", appended.nodes)
 
+    def drop_newest(self, count: int) -> None:
+        """Delete the newest ``count`` events with their leaves and the subtrees over them:
+        what is left is a consistent, shorter tree."""
+        rows = self.rows()
+        keep = len(rows) - count
+        with self.sql() as sql:
+            sql.run(f"DELETE FROM {self.tables.events} WHERE {self.position} > ?",
+                    (rows[keep - 1][0],))
+            sql.run(f"DELETE FROM {self.tables.leaves} WHERE idx >= ?", (keep,))
+            sql.run(f"DELETE FROM {self.tables.nodes} WHERE (idx + 1) * (1 << level) > ?",
+                    (keep,))
+
     def verify(self, *, jobs: int = 2, witness: Any = None) -> Verification:
         integrity = self.container.integrity
         return verify_store(integrity.store, integrity.verifier, jobs=jobs, witness=witness,

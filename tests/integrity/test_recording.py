@@ -120,13 +120,7 @@ def test_the_service_seals_every_interval_while_it_runs(settings: Settings) -> N
 
 
 def test_the_sealer_refuses_a_tree_that_lost_its_newest_events(attacker: Attacker) -> None:
-    rows = attacker.rows()
-    with attacker.sql() as sql:
-        sql.run(f"DELETE FROM {attacker.tables.events} WHERE {attacker.position} = ?",
-                (rows[-1][0],))
-        sql.run(f"DELETE FROM {attacker.tables.leaves} WHERE idx = ?", (len(rows) - 1,))
-        sql.run(f"DELETE FROM {attacker.tables.nodes} WHERE (idx + 1) * (1 << level) > ?",
-                (len(rows) - 1,))
+    attacker.drop_newest(1)
     with pytest.raises(SealRefused, match="events were removed"):
         attacker.container.integrity.seal()
 

@@ -82,12 +82,7 @@ def test_the_latest_events_deleted_with_their_hashes_are_caught_by_the_checkpoin
         attacker: Attacker) -> None:
     rows = attacker.rows()
     keep = len(rows) - 3
-    with attacker.sql() as sql:
-        sql.run(f"DELETE FROM {attacker.tables.events} WHERE {attacker.position} > ?",
-                (rows[keep - 1][0],))
-        sql.run(f"DELETE FROM {attacker.tables.leaves} WHERE idx >= ?", (keep,))
-        sql.run(f"DELETE FROM {attacker.tables.nodes} WHERE (idx + 1) * (1 << level) > ?",
-                (keep,))
+    attacker.drop_newest(3)
     finding = attacker.verify().finding
     assert finding is not None
     assert finding.broken is Broken.TRUNCATED
@@ -98,13 +93,8 @@ def test_deleting_the_checkpoints_too_is_caught_by_a_checkpoint_kept_elsewhere(
         attacker: Attacker) -> None:
     kept = open_checkpoint(attacker.container.integrity.seal().note,  # type: ignore[union-attr]
                            attacker.container.integrity.verifier)
-    rows = attacker.rows()
+    attacker.drop_newest(1)
     with attacker.sql() as sql:
-        sql.run(f"DELETE FROM {attacker.tables.events} WHERE {attacker.position} = ?",
-                (rows[-1][0],))
-        sql.run(f"DELETE FROM {attacker.tables.leaves} WHERE idx = ?", (len(rows) - 1,))
-        sql.run(f"DELETE FROM {attacker.tables.nodes} WHERE (idx + 1) * (1 << level) > ?",
-                (len(rows) - 1,))
         sql.run(f"DELETE FROM {attacker.tables.checkpoints}")
     finding = attacker.verify(witness=kept).finding
     assert finding is not None
