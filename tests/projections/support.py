@@ -6,7 +6,7 @@ The PostgreSQL database is the module's own, so the log holds the caseload and n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from projections.catch_up import catch_up, tables_of
+from projections.live import live_generation
 from projections.log import OrderedLog
 from projections.projection import Projection
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore, Tx
@@ -87,3 +88,14 @@ def table_rows(known: Known, projection: Projection, generation: int
     with scoped(known, projection, generation) as tx:
         return {table: sorted(tx.all(f"SELECT * FROM {{{table}}}"), key=repr)
                 for table in projection.tables}
+
+
+def rebuilt_as_caught_up_alone(known: Known, projections: Sequence[Projection]) -> None:
+    """Each projection's live generation is a rebuild (past 1) whose rows are generation 1's,
+    each projection caught up alone."""
+    for projection in projections:
+        generation = live_generation(known.store, projection.name, fresh=True)
+        assert generation is not None
+        assert generation > 1
+        assert table_rows(known, projection, generation) == table_rows(known, projection, 1), (
+            projection.name)

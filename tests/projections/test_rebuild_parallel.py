@@ -18,7 +18,12 @@ from projections.registry import all_projections
 from projections.tracking import tracked
 from services.demo.bulk import seed_bulk
 from services.rebuild_worker import rebuild_in_processes
-from tests.projections.support import Known, caught_up, known_caseload, table_rows
+from tests.projections.support import (
+    Known,
+    caught_up,
+    known_caseload,
+    rebuilt_as_caught_up_alone,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -41,15 +46,6 @@ def alone(known: Known) -> Known:
     for projection in all_projections():
         caught_up(known, projection)
     return known
-
-
-def _same_rows_as_alone(known: Known) -> None:
-    for projection in all_projections():
-        generation = live_generation(known.store, projection.name, fresh=True)
-        assert generation is not None
-        assert generation > 1
-        assert table_rows(known, projection, generation) == table_rows(known, projection, 1), (
-            projection.name)
 
 
 class _Killer:
@@ -78,7 +74,7 @@ def test_two_processes_build_the_rows_one_process_builds(alone: Known) -> None:
     assert {len(done.processes) for done in seen} == {2}
     assert all(position == head for _, position in seen[-1].processes)
     assert seen[-1].position == head
-    _same_rows_as_alone(alone)
+    rebuilt_as_caught_up_alone(alone, all_projections())
 
 
 def _newest(known: Known, name: str) -> int:
@@ -97,7 +93,7 @@ def test_a_killed_process_is_started_again_and_resumes_its_generations(alone: Kn
         assert live_generation(alone.store, projection.name, fresh=True) == (
             newest[projection.name] + 1)
         assert _newest(alone, projection.name) == newest[projection.name] + 1
-    _same_rows_as_alone(alone)  # and nothing applied twice
+    rebuilt_as_caught_up_alone(alone, all_projections())  # and nothing applied twice
 
 
 def test_a_process_that_keeps_dying_stops_the_rebuild_and_the_next_one_resumes_it(
@@ -116,4 +112,4 @@ def test_a_process_that_keeps_dying_stops_the_rebuild_and_the_next_one_resumes_i
     rebuild_in_processes(alone.container, projections, processes=2, batch=3)
     for name, row in halfway.items():
         assert live_generation(alone.store, name, fresh=True) == row.generation  # resumed
-    _same_rows_as_alone(alone)
+    rebuilt_as_caught_up_alone(alone, all_projections())
