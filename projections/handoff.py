@@ -72,4 +72,4 @@ def hand_on_next_batch(store: ReadStore, name: str, hand_on: HandOn) -> int:
     if taken is None or taken <= after:
         return 0
     move_to(store, name, after, taken)
-    return max(count, 1)  # events no one publishes were passed over: still work done
+    return max(count, 1)  # the position moved: work was done

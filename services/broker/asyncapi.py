@@ -28,8 +28,10 @@ from services.integration import INTEGRATION_EVENTS, IntegrationEvent
 
 DESCRIPTION = """\
 carepath publishes every stored event once, in log order, as a CloudEvents 1.0 envelope
-(structured JSON). Subjects: `<prefix>.events.<aggregate>.<aggregate id>.<Name>.v<major>`;
-filter by type with `carepath.events.pathway.*.SafetyFlagRaised.*`. Dedupe on the envelope's
+(structured JSON). Subjects: `<prefix>.events.<aggregate>.<aggregate id>.<Name>.v<major>`
+(aggregate `pathway` or `group`); filter by type with
+`carepath.events.pathway.*.SafetyFlagRaised.*`, or take a group's with
+`carepath.events.group.<group id>.>`. Dedupe on the envelope's
 `id` (also `Nats-Msg-Id` / AMQP `message_id`): the broker's own deduplication has a window.
 Commands arrive by request/reply on `<prefix>.commands.<command>`; the reply is the HTTP
 answer's body with its `status`, or the same problem document (`rule` for a clinical rule).
@@ -45,7 +47,8 @@ class EnvelopeDoc(BaseModel):
     id: str = Field(description="`<aggregate id>:<version>`: stable; consumers dedupe on it.")
     source: str
     type: str = Field(description="`org.carepath.<aggregate>.<Name>.v<major>`")
-    subject: str = Field(description="The aggregate's id (a pathway's).")
+    subject: str = Field(
+        description="The aggregate's id (a pathway's; a group's for group events).")
     time: str = Field(description="Clinical time (`occurred_at`), RFC 3339.")
     recordedtime: str = Field(description="When carepath stored it, RFC 3339.")
     datacontenttype: str

@@ -18,7 +18,7 @@ from services.feed.rows import encode
 class Batch:
     messages: list[Outgoing]
     next_after: Position
-    """Where the next batch starts: past events nobody publishes too."""
+    """Where the next batch starts: the last message's position (the batch's start if empty)."""
 
 
 _ATTRIBUTES = ("id", "type", "subject", "correlationid", "schemaversion")

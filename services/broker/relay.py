@@ -140,7 +140,7 @@ class Relay:
             except PublishFailed as error:
                 self._synced = False
                 raise PartlyTaken(error.acknowledged, error.reason) from error
-        return len(batch.messages), batch.next_after  # past events nobody publishes too
+        return len(batch.messages), batch.next_after
 
     def _sync(self) -> None:
         """Resume after what the broker holds, when it can say (see the module)."""

@@ -16,7 +16,6 @@ the paths byte for byte equal over the whole catalogue.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,11 +27,10 @@ from eventsourcing.utils import resolve_topic
 from projections.log import OrderedLog, Position
 from projections.scan import RawRow
 from services.feed.mirror import Meta, stored_struct
-from services.integration import NotPublished, integration_event_for
+from services.integration import integration_event_for
 from services.integration.envelope import Envelopes, source_of
 from services.integration.event import IntegrationEvent
 
-log = logging.getLogger("carepath.feed")
 Envelope = Any
 """An envelope ready to encode: a ``msgspec.Struct`` (fast path) or a JSON-ready dict."""
 Encoder = Callable[[RawRow, bytes, str], Envelope | None]
@@ -84,8 +82,8 @@ class RowEnvelopes:
         self._plans: dict[str, Any] = {}
 
     def envelopes(self, rows: Sequence[RawRow]) -> tuple[list[Position], list[Envelope]]:
-        """Each row's position and envelope; rows of an event class nothing publishes are
-        left out (logged once per class)."""
+        """Each row's position and envelope. Every stored event class is published (a
+        pathway's or a group's); a row of a class that is not raises ``NotPublished``."""
         positions: list[Position] = []
         envelopes: list[Envelope] = []
         plans, cipher, compressor = self._plans, self._cipher, self._compressor
@@ -95,8 +93,6 @@ class RowEnvelopes:
             plan = plans.get(topic, _MISSING)
             if plan is _MISSING:
                 plan = plans[topic] = self._plan(topic)
-            if plan is _SKIP:
-                continue
             envelope = None
             if plan is not None:
                 state = row[4]
@@ -120,16 +116,12 @@ class RowEnvelopes:
         return self._envelopes.envelope(logged)
 
     def _plan(self, topic: str) -> Any:
-        """The encoder of ``topic``'s rows; None: the slow path; ``_SKIP``: not published."""
+        """The encoder of ``topic``'s rows; None: the slow path."""
         try:
             event_class = resolve_topic(topic)
         except Exception:  # noqa: BLE001 - the slow path's decode names what is wrong
             return None
-        try:
-            model = integration_event_for(event_class)
-        except NotPublished:
-            log.warning("feed: events of %s are not published; left out", topic)
-            return _SKIP
+        model = integration_event_for(event_class)  # NotPublished: a class left out by mistake
         class_version = getattr(event_class, "class_version", 1)
         names = copied_fields(model, event_class)
         if names is not None:
@@ -139,7 +131,6 @@ class RowEnvelopes:
 
 
 _MISSING: Any = object()
-_SKIP: Any = object()
 
 
 def _overrides(model: type[IntegrationEvent], method: str) -> bool:

@@ -1,7 +1,8 @@
 """Every integration event, and which one publishes a stored event.
 
-To publish a new aggregate's events (groups, say): write its module beside ``pathway.py`` (one
-``IntegrationEvent`` subclass per catalogue event, ``aggregate = "group"``), add its tuple to
+Every catalogue event of every aggregate is published: the pathway's (``pathway.py``) and the
+group's (``group.py``). To publish a new aggregate's events: write its module beside them (one
+``IntegrationEvent`` subclass per catalogue event, ``aggregate = "<name>"``), add its tuple to
 ``INTEGRATION_EVENTS``, and run ``carepath schemas write`` to add their v1 schemas.
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from services.integration.event import IntegrationEvent
+from services.integration.group import GROUP_EVENTS
 from services.integration.pathway import PATHWAY_EVENTS
 
-INTEGRATION_EVENTS: tuple[type[IntegrationEvent], ...] = (*PATHWAY_EVENTS,)
+INTEGRATION_EVENTS: tuple[type[IntegrationEvent], ...] = (*PATHWAY_EVENTS, *GROUP_EVENTS)
 
 _BY_SOURCE: dict[type[Any], type[IntegrationEvent]] = {
     cls.publishes: cls for cls in INTEGRATION_EVENTS}

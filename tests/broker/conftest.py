@@ -1,4 +1,5 @@
-"""A store holding every event type, seeded once per module (the relay tests only read it)."""
+"""A store holding every event type (a pathway's and a group's), seeded once per module (the
+relay tests only read it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from services.composition import bootstrap
 from services.settings import load_settings
 from tests.broker.support import every_event_type
+from tests.group_events import every_group_event
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +19,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     container = bootstrap(load_settings(data_dir=data_dir))
     try:
         every_event_type(container.pathways)
+        every_group_event(container)
     finally:
         container.close()
     return data_dir

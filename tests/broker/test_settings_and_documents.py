@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.cli import main
+from services.commands import BY_NAME
 from services.composition import bootstrap
 from services.http import create_app
+from services.integration import INTEGRATION_EVENTS
 from services.settings import ConfigurationError, load_settings
 from tests.broker.consumers import nats_all, nats_forget
 from tests.broker.support import NATS_URL, new_names, reachable, run
@@ -60,6 +62,9 @@ def test_the_asyncapi_document_lists_every_event_and_command_without_try_it_out(
     assert document["asyncapi"].startswith("3.")
     addresses = {channel["address"] for channel in document["channels"].values()}
     assert "carepath.events.pathway.{aggregate_id}.SafetyFlagRaised.v1" in addresses
+    assert {f"carepath.events.group.{{aggregate_id}}.{name}.v1" for name in (
+        "GroupFormed", "MemberEnrolled", "MemberLeft", "GroupSessionHeld", "GroupClosed",
+    )} <= addresses
     assert "carepath.commands.hold_session" in addresses
     assert "HoldSessionRequest" in document["components"]["schemas"]
     for channel in document["channels"].values():  # AsyncAPI 3: address parameters declared
@@ -78,7 +83,7 @@ def test_carepath_asyncapi_writes_the_document_the_service_serves(
     assert main(["asyncapi", "-o", str(target)]) == 0
     written = json.loads(target.read_text())
     assert written["asyncapi"].startswith("3.")
-    assert len(written["channels"]) == 48  # 25 event types, 23 commands
+    assert len(written["channels"]) == len(INTEGRATION_EVENTS) + len(BY_NAME)  # events, commands
     assert "wrote" in capsys.readouterr().err
 
 

@@ -11,12 +11,19 @@ from typing import Any, cast
 import orjson
 from eventsourcing.persistence import StoredEvent
 
+from domain.group import commands as g
+from domain.group.events import CATALOGUE as GROUP_CATALOGUE
 from domain.pathway import commands as c
-from domain.pathway.events import PHI_PATHS, PathwayEvent
-from projections.log import LoggedEvent
+from domain.pathway.events import CATALOGUE as PATHWAY_CATALOGUE
+from domain.pathway.events import PHI_PATHS
+from projections.log import LoggedEvent, StoredDomainEvent
 from services.demo.bulk import decide_demo
 from services.store.mapper import CanonicalMapper
-from tests.journeys import Journey
+from tests.group_journeys import GroupJourney
+from tests.journeys import Journey, ctx
+
+CATALOGUE: tuple[type[Any], ...] = (*PATHWAY_CATALOGUE, *GROUP_CATALOGUE)
+"""Every event class the store holds: a pathway's and a group's."""
 
 MARK = "SENTINEL"
 FREE_TEXT: dict[str, tuple[str, ...]] = {
@@ -30,6 +37,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "GoodbyeLetterShared": ("letter_ref",),
     "AcuteCourseCompleted": ("relapse_prevention_plan_ref",),
     "DeviationRecorded": ("sentence", "reason"),
+    "GroupClosed": ("reason",),
 }
 """Free texts and references into the notes store: never published."""
 META_TEXT = ("meta.actor_id", "meta.idempotency_key", "meta.request_digest")
@@ -47,13 +55,31 @@ def stored_rows() -> tuple[StoredEvent, ...]:
     events: list[Any] = list(journey.pathway.pending_events)
     for pathway in decide_demo(range(60), seed=11, now=datetime.now(UTC)):
         events.extend(pathway.collect_events())
+    events.extend(group_events())
     return tuple(mapper.to_stored_event(event) for event in events)
+
+
+def group_events() -> list[Any]:
+    """A group's every event type, and its members' pathways (a session with one absent, a
+    member leaving, the group closing early with a reason), each aggregate's in order."""
+    journey = GroupJourney(members=7)
+    absent, leaving = journey.members[:2]
+    journey.session(absent={absent: "no_show"})
+    journey.group.handle(g.RecordMemberLeft(occurred_at=journey.course.soon(),
+                                            pathway_id=leaving, reason="dropped_out"), ctx())
+    journey.group.handle(journey.course.closed("ended_early", reason="the room was lost"),
+                         ctx())
+    events: list[Any] = []
+    for pathway in journey.pathways.values():
+        events.extend(pathway.collect_events())
+    events.extend(journey.group.collect_events())
+    return events
 
 
 def logged(rows: tuple[StoredEvent, ...] | None = None) -> list[LoggedEvent]:
     """The rows decoded by the mapper, at positions 1, 2, ..."""
     mapper = CanonicalMapper()
-    return [LoggedEvent(position, cast("PathwayEvent", mapper.to_domain_event(row)))
+    return [LoggedEvent(position, cast("StoredDomainEvent", mapper.to_domain_event(row)))
             for position, row in enumerate(rows or stored_rows(), start=1)]
 
 
@@ -86,5 +112,5 @@ def _mark(node: Any, steps: list[str]) -> None:
             parent[slot] = 117 if isinstance(parent[slot], int) else f"{MARK}-{slot}"
 
 
-def catalogue_type(event: PathwayEvent) -> str:
+def catalogue_type(event: StoredDomainEvent) -> str:
     return type(event).__name__

@@ -9,11 +9,12 @@ import orjson
 import pytest
 
 from domain.pathway import events as e
-from domain.pathway.events import CATALOGUE, PHI_PATHS
+from domain.pathway.events import PHI_PATHS
 from services.integration import INTEGRATION_EVENTS, integration_event_for
 from services.integration.envelope import Envelopes
 from services.integration.event import IntegrationEvent
 from tests.events.catalogue_events import (
+    CATALOGUE,
     FREE_TEXT,
     MARK,
     META_TEXT,
@@ -23,8 +24,8 @@ from tests.events.catalogue_events import (
 )
 
 ENVELOPES = Envelopes("http://127.0.0.1:8000")
-STAFF_IDS = {("PathwayOpened", "therapist_id")}
-"""The one free-form id published: the clinician's (the caller's own user id), never a client's."""
+STAFF_IDS = {("PathwayOpened", "therapist_id"), ("GroupFormed", "leaders[]")}
+"""The free-form ids published: clinicians' (the callers' own user ids), never a client's."""
 NOT_PUBLISHED = {"occurred_at", "timestamp", "originator_topic", "meta.correlation_id",
                  "meta.actor_role", "meta.protocol", "meta.rules_checked[]"}
 """Stored texts that reach the envelope elsewhere (``time``, ``recordedtime``,
