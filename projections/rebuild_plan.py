@@ -26,7 +26,7 @@ PASS = 30
 """Reading and decoding the log once."""
 WEIGHTS: Mapping[str, int] = {
     "pathways": 24, "caseload": 3, "funnel": 4, "outcomes": 14, "fidelity": 8,
-    "attendance": 7, "maintenance": 4, "safety": 1,
+    "attendance": 7, "maintenance": 4, "safety": 1, "groups": 1,
 }
 UNKNOWN_WEIGHT = 5
 """A read model without a measured weight."""

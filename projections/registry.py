@@ -6,6 +6,7 @@ from projections.attendance import AttendanceProjection
 from projections.caseload import CaseloadProjection
 from projections.fidelity import FidelityProjection
 from projections.funnel import FunnelProjection
+from projections.groups import GroupsProjection
 from projections.maintenance import MaintenanceProjection
 from projections.outcomes import OutcomesProjection
 from projections.pathways import PathwaysProjection
@@ -24,4 +25,5 @@ def all_projections() -> tuple[Projection, ...]:
         SafetyProjection(),
         FidelityProjection(),
         MaintenanceProjection(),
+        GroupsProjection(),
     )

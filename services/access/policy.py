@@ -37,6 +37,8 @@ class Action(StrEnum):
     COMMAND = "command"
     """Open a pathway, or change one (every command route, and commands over the broker)."""
     LIST_PATHWAYS = "list-pathways"
+    LIST_GROUPS = "list-groups"
+    """The groups read model's list: a group is in the caseload of each of its leaders."""
     READ_STATE = "read-state"
     """A pathway's current state."""
     READ_AS_OF = "read-as-of"
@@ -79,6 +81,7 @@ POLICY: Final[Mapping[Action, Mapping[Role, Scope]]] = {
     Action.PROTOCOLS: dict.fromkeys(ROLES, ALL),
     Action.COMMAND: _CLINICAL,
     Action.LIST_PATHWAYS: _RECORD,
+    Action.LIST_GROUPS: _RECORD,
     Action.READ_STATE: _RECORD,
     Action.READ_AS_OF: _RECORD,
     Action.READ_HISTORY: _RECORD,

@@ -19,6 +19,7 @@ from services.http import (
     dashboard,
     fast_commands,
     feed,
+    group_list,
     groups,
     integrity,
     metrics,
@@ -123,6 +124,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(queries.router)
     app.include_router(groups.commands)  # /groups: group IPT, a session in one transaction
     app.include_router(groups.queries)
+    app.include_router(group_list.router)  # GET /groups: the groups read model's list
     app.include_router(ops.router)
     app.include_router(dashboard.router)
     app.include_router(login.router)  # the pages' sign-in: a token kept in a cookie

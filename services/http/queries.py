@@ -19,6 +19,7 @@ from projections.pathways import PathwaysProjection
 from projections.pathways import view as pathways_view
 from projections.tracking import tracked
 from services.access.policy import CASELOAD, Forbidden
+from services.composition import Container
 from services.errors import ReadModelBehind
 from services.http.auth.granted import Granted
 from services.http.auth.reading import PurposeQuery, reader_of, record
@@ -85,13 +86,7 @@ def list_pathways(
         raise BadRequestField("query.protocol", f"must be one of {', '.join(PROTOCOL_IDS)}",
                               status=422)
     store, projection = container.read_store, PathwaysProjection()
-    if min_position and min_position > (head := OrderedLog(container.pathways).head()):
-        raise BadRequestField("query.min_position", f"is beyond the log's head ({head}): no"
-                              " command has been recorded there yet", status=422)
-    if min_position and not container.wait_for(projection.name, min_position,
-                                               READ_YOUR_WRITES_WAIT):
-        reached = live_position(store, projection.name) or 0
-        raise ReadModelBehind(projection.name, min_position, reached)
+    wait_until_read(container, projection.name, min_position)
     try:
         tables = live_tables(store, projection)
     except ReadModelNotReady:  # no worker has prepared it yet: nothing is listed so far
@@ -104,6 +99,20 @@ def list_pathways(
             therapists=therapists)
     return PathwayList(items=[PathwaySummary.of(row) for row in page.items],
                        next_after=page.next_after, log_position=position)
+
+
+def wait_until_read(container: Container, name: str, min_position: int) -> None:
+    """Read your writes: wait (briefly) until read model ``name`` has read the log up to
+    ``min_position``; 422 beyond the log's head, 503 (``ReadModelBehind``) if it has not in
+    time. Nothing to wait for at 0."""
+    if not min_position:
+        return
+    if min_position > (head := OrderedLog(container.pathways).head()):
+        raise BadRequestField("query.min_position", f"is beyond the log's head ({head}): no"
+                              " command has been recorded there yet", status=422)
+    if not container.wait_for(name, min_position, READ_YOUR_WRITES_WAIT):
+        reached = live_position(container.read_store, name) or 0
+        raise ReadModelBehind(name, min_position, reached)
 
 
 def caseload_filter(granted: Granted, therapist_id: str | None) -> frozenset[str] | None:

@@ -15,13 +15,17 @@ is worked out by hand from these scripts (N = 8 for both groups, weekly from 5 J
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID
+
+import pytest
 
 from domain.group import commands as g
 from domain.pathway import commands as c
 from services.composition import Container
 from tests.group_app import AppGroup, caller
+from tests.projections.support import Known, stores
 
 
 @dataclass
@@ -54,3 +58,20 @@ def write_groups(container: Container) -> GroupCaseload:
         occurred_at=running.course.soon(120), pathway_id=members["running-4"],
         reason="dropped_out"), caller())
     return GroupCaseload(finished, running, members)
+
+
+@dataclass
+class Groups:
+    known: Known
+    caseload: GroupCaseload
+
+    def member(self, name: str) -> UUID:
+        return self.caseload.members[name]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def groups(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Groups]:
+    """The group caseload on SQLite and on PostgreSQL, once per test module."""
+    with stores(request, tmp_path_factory.mktemp(f"groups-{request.param}")) as known:
+        yield Groups(known, write_groups(known.container))

@@ -4,28 +4,14 @@ starts at the group's number), as the aggregate derives them (domain.md 4b)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 import pytest
 
 from projections.pathways import PathwaysProjection, pathway_row
 from projections.pathways.view import PathwayRow
-from tests.projections.group_caseload import GroupCaseload, write_groups
-from tests.projections.support import Known, caught_up, scoped, stores
+from tests.projections.group_caseload import Groups, groups
+from tests.projections.support import caught_up, scoped
 
-
-@dataclass
-class Groups:
-    known: Known
-    caseload: GroupCaseload
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def groups(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Groups]:
-    with stores(request, tmp_path_factory.mktemp(f"groups-{request.param}")) as known:
-        yield Groups(known, write_groups(known.container))
+__all__ = ["groups"]
 
 
 def member_row(groups: Groups, name: str, generation: int) -> PathwayRow:

@@ -44,6 +44,7 @@ _LISTED: Final[dict[tuple[str, str], Action]] = {
     ("GET", "/pathways/{pathway_id}/history"): A.READ_HISTORY,
     # groups: commands, and reads of a group (its leaders are the caseload it belongs to)
     ("POST", "/groups"): A.COMMAND,
+    ("GET", "/groups"): A.LIST_GROUPS,
     # ... and ("POST", "/groups/{group_id}/<command>") for each group command route (below)
     ("GET", "/groups/{group_id}"): A.READ_STATE,
     ("GET", "/groups/{group_id}/history"): A.READ_HISTORY,
