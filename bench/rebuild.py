@@ -18,23 +18,20 @@ printed below the figure.
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from bench.carepath import as_url
 from bench.database import fresh_database
-from bench.eventlog import PG_TABLE, Template, copies, fill_postgres, fill_sqlite, templates
+from bench.eventlog import PG_TABLE, Template, templates
 from bench.keyset import Say, median_rate, quiet, scan_postgres, scan_sqlite, timed
+from bench.logstore import log_store
 from projections.log import OrderedLog
 from projections.rebuild_all import BATCH, rebuild_all
 from projections.registry import all_projections
 from projections.scan import postgres_scan
-from services.composition import Container, bootstrap
+from services.composition import Container
 from services.rebuild_worker import processes_here, rebuild_in_processes
-from services.settings import load_settings
 
 BAR, STRETCH = 0.25, 0.5
 
@@ -117,30 +114,17 @@ def run_rebuild(server_dsn: str, *, events: int, repeat: int = 1, processes: int
 
 def _sqlite(events: int, repeat: int, processes: int, rows: list[Template], say: Say
             ) -> RebuildResult:
-    with tempfile.TemporaryDirectory(prefix="carepath-bench-") as data_dir:
-        container = bootstrap(load_settings(data_dir=Path(data_dir)))
-        try:
-            path = str(Path(data_dir) / "Pathways.sqlite3")
-            say(f"rebuild (sqlite): writing a log of {events:,} events ...")
-            count = fill_sqlite(path, copies(rows, events), say=say)
-            return _measure(container, "sqlite", count, repeat, processes,
-                            scan=lambda: scan_sqlite(path, BATCH), say=say)
-        finally:
-            container.close()
+    with log_store("rebuild", events, rows, say) as log:
+        return _measure(log.container, "sqlite", log.events, repeat, processes,
+                        scan=lambda: scan_sqlite(log.target, BATCH), say=say)
 
 
 def _postgres(dsn: str, events: int, repeat: int, processes: int, rows: list[Template], *,
               say: Say) -> RebuildResult:
-    with tempfile.TemporaryDirectory(prefix="carepath-bench-") as data_dir:
-        container = bootstrap(load_settings(database_url=as_url(dsn), data_dir=Path(data_dir)))
-        try:
-            say(f"rebuild (postgresql): copying a log of {events:,} events ...")
-            count = fill_postgres(dsn, copies(rows, events), say=say)
-            return _measure(container, "postgresql", count, repeat, processes,
-                            scan=lambda: _scan_postgres(dsn), say=say,
-                            text_scan=lambda: _scan_postgres(dsn, binary=False))
-        finally:
-            container.close()
+    with log_store("rebuild", events, rows, say, dsn=dsn) as log:
+        return _measure(log.container, "postgresql", log.events, repeat, processes,
+                        scan=lambda: _scan_postgres(dsn), say=say,
+                        text_scan=lambda: _scan_postgres(dsn, binary=False))
 
 
 def _measure(container: Container, store: str, count: int, repeat: int, processes: int, *,

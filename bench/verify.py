@@ -14,26 +14,23 @@ when repeated; the ratio uses the medians. Verify runs with its default worker p
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
-from bench.carepath import as_url
 from bench.database import fresh_database
-from bench.eventlog import PG_TABLE, SQLITE_TABLE, Template, copies, fill_postgres, fill_sqlite
+from bench.eventlog import PG_TABLE, SQLITE_TABLE, Template
 from bench.eventlog import templates as log_templates
 from bench.keyset import Say, median_rate, quiet, scan_postgres, scan_sqlite, timed
-from services.composition import Container, bootstrap
+from bench.logstore import log_store
+from services.composition import Container
 from services.integrity.adoption import adopt_postgres, adopt_sqlite
 from services.integrity.scanning import default_jobs
 from services.integrity.schema import Tables
-from services.settings import load_settings
 
 BAR = 0.5
 SCAN_BATCH = 5000
@@ -91,44 +88,31 @@ def run_verify(server_dsn: str, *, events: int, repeat: int = 1,
 
 
 def _sqlite(events: int, repeat: int, rows: list[Template], say: Say) -> VerifyResult:
-    with tempfile.TemporaryDirectory(prefix="carepath-bench-") as data_dir:
-        container = bootstrap(load_settings(data_dir=Path(data_dir)))
+    with log_store("verify", events, rows, say) as log:
+        started = time.perf_counter()
+        connection = sqlite3.connect(log.target, isolation_level=None)
         try:
-            path = str(Path(data_dir) / "Pathways.sqlite3")
-            say(f"verify (sqlite): writing a log of {events:,} events ...")
-            count = fill_sqlite(path, copies(rows, events), say=say)
-            started = time.perf_counter()
-            connection = sqlite3.connect(path, isolation_level=None)
-            try:
-                connection.execute("BEGIN")
-                adopt_sqlite(connection.cursor(), Tables(SQLITE_TABLE))
-                connection.execute("COMMIT")
-            finally:
-                connection.close()
-            adopted = time.perf_counter() - started
-            return _measure(container, "sqlite", count, repeat, adopted,
-                            scan=lambda: scan_sqlite(path, SCAN_BATCH), say=say)
+            connection.execute("BEGIN")
+            adopt_sqlite(connection.cursor(), Tables(SQLITE_TABLE))
+            connection.execute("COMMIT")
         finally:
-            container.close()
+            connection.close()
+        adopted = time.perf_counter() - started
+        return _measure(log.container, "sqlite", log.events, repeat, adopted,
+                        scan=lambda: scan_sqlite(log.target, SCAN_BATCH), say=say)
 
 
 def _postgres(dsn: str, events: int, repeat: int, rows: list[Template],
               say: Say) -> VerifyResult:
-    with tempfile.TemporaryDirectory(prefix="carepath-bench-") as data_dir:
-        container = bootstrap(load_settings(database_url=as_url(dsn), data_dir=Path(data_dir)))
-        try:
-            say(f"verify (postgresql): copying a log of {events:,} events ...")
-            count = fill_postgres(dsn, copies(rows, events), say=say)
-            started = time.perf_counter()
-            with psycopg.connect(dsn, row_factory=dict_row) as connection, \
-                    connection.cursor() as cursor:
-                adopt_postgres(cursor, Tables(PG_TABLE), "public")
-                cursor.execute(f"ANALYZE {PG_TABLE}_leaves")
-            adopted = time.perf_counter() - started
-            return _measure(container, "postgresql", count, repeat, adopted,
-                            scan=lambda: scan_postgres(dsn, SCAN_BATCH), say=say)
-        finally:
-            container.close()
+    with log_store("verify", events, rows, say, dsn=dsn) as log:
+        started = time.perf_counter()
+        with psycopg.connect(dsn, row_factory=dict_row) as connection, \
+                connection.cursor() as cursor:
+            adopt_postgres(cursor, Tables(PG_TABLE), "public")
+            cursor.execute(f"ANALYZE {PG_TABLE}_leaves")
+        adopted = time.perf_counter() - started
+        return _measure(log.container, "postgresql", log.events, repeat, adopted,
+                        scan=lambda: scan_postgres(dsn, SCAN_BATCH), say=say)
 
 
 def _measure(container: Container, store: str, count: int, repeat: int, adopted: float, *,
