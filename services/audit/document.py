@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from domain.group.aggregate import Group
 from domain.pathway.aggregate import Pathway
 
 Document = dict[str, Any]
@@ -41,6 +42,22 @@ def state_document(pathway: Pathway) -> Document:
     document["sessions_held"] = state.sessions_held
     document["sessions_left"] = state.sessions_left
     document["open_flags"] = [flag.id for flag in state.open_flags]
+    return dict(sorted(document.items()))
+
+
+def group_document(group: Group) -> Document:
+    """What a group's events had built at its version (members, sessions and who attended,
+    the ending, closure), as JSON values."""
+    state = group.state
+    document: Document = {
+        field.name: jsonable(getattr(state, field.name))
+        for field in dataclasses.fields(state) if field.name not in _LEFT_OUT
+    }
+    document["protocol"] = state.protocol.ref
+    document["members"] = list(document["members"].values())
+    document["active_members"] = jsonable(state.active_members)
+    document["sessions_held"] = state.sessions_held
+    document["closed"] = state.closed
     return dict(sorted(document.items()))
 
 

@@ -16,7 +16,8 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 
-from domain.pathway.events import DeviationRecorded, PathwayEvent
+from domain.group.events import GroupEvent
+from domain.pathway.events import DeviationRecorded, PathwayEvent, SessionHeld, SessionMissed
 
 _ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp",
                        "occurred_at", "meta"})
@@ -34,6 +35,7 @@ class Deviation:
 @dataclass(frozen=True)
 class Entry:
     pathway_id: UUID
+    """The pathway's id (or the group's, for a group's event)."""
     version: int
     type: str
     occurred_at: datetime
@@ -51,8 +53,16 @@ class Entry:
     def back_dated(self) -> bool:
         return self.recorded_at - self.occurred_at > BACK_DATED_AFTER
 
+    @property
+    def group_session(self) -> tuple[UUID, int] | None:
+        """A member's part in a group session (held or missed): the group and its number."""
+        group_id, number = self.data.get("group_id"), self.data.get("number")
+        if self.type not in _GROUP_PARTS or group_id is None or number is None:
+            return None
+        return UUID(str(group_id)), int(number)
+
     @classmethod
-    def of(cls, event: PathwayEvent) -> Entry:
+    def of(cls, event: PathwayEvent | GroupEvent) -> Entry:
         meta = event.meta
         deviation = (Deviation(event.rule, event.sentence, event.reason)
                      if isinstance(event, DeviationRecorded) else None)
@@ -65,12 +75,15 @@ class Entry:
                    data=event_fields(event))
 
 
+_GROUP_PARTS = frozenset({SessionHeld.__name__, SessionMissed.__name__})
+
+
 @cache
-def _adapter(event_class: type[PathwayEvent]) -> TypeAdapter[Any]:
+def _adapter(event_class: type[PathwayEvent | GroupEvent]) -> TypeAdapter[Any]:
     return TypeAdapter(event_class)
 
 
-def event_fields(event: PathwayEvent) -> dict[str, Any]:
+def event_fields(event: PathwayEvent | GroupEvent) -> dict[str, Any]:
     """The event's own fields as JSON values (the envelope and metadata left out)."""
     dumped: dict[str, Any] = _adapter(type(event)).dump_python(event, mode="json")
     return {name: value for name, value in dumped.items() if name not in _ENVELOPE}

@@ -12,6 +12,8 @@
 The two axes differ exactly where entries were back-dated. An event whose effect depends on a
 left-out one (say, acknowledging a flag raised after t) cannot be applied; it is reported as
 not applied rather than guessed at.
+
+A group's stream folds the same way (its formation is its origin).
 """
 
 from __future__ import annotations
@@ -21,10 +23,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.group.events import GroupEvent
 from domain.pathway.aggregate import Pathway
 from domain.pathway.events import PathwayEvent
 from services.application import replay
 from services.audit.errors import NothingRecordedYet, NotOpenYet
+
+Stored = PathwayEvent | GroupEvent
+"""An event of a pathway's stream or of a group's."""
+
+
+def noun_of(event: Stored) -> str:
+    return "group" if isinstance(event, GroupEvent) else "pathway"
 
 
 @dataclass(frozen=True)
@@ -36,45 +46,48 @@ class NotApplied:
 
 @dataclass(frozen=True)
 class Fold:
-    """A pathway folded from some of its events: which were included, left out, not applied."""
+    """A pathway (or a group) folded from some of its events: which were included, left out,
+    not applied."""
 
-    pathway: Pathway
+    pathway: Any
+    """The ``Pathway``, or the ``Group`` for a group's stream."""
     included: tuple[int, ...]
     left_out: tuple[int, ...] = ()
     not_applied: tuple[NotApplied, ...] = ()
 
 
-def up_to_version(events: Sequence[PathwayEvent], version: int) -> Fold:
+def up_to_version(events: Sequence[Stored], version: int) -> Fold:
     chosen = [event for event in events if event.originator_version <= version]
-    pathway: Pathway = replay(None, chosen)
+    pathway = replay(None, chosen)
     return Fold(pathway, tuple(event.originator_version for event in chosen))
 
 
-def recorded_by(events: Sequence[PathwayEvent], at: datetime) -> list[PathwayEvent]:
+def recorded_by(events: Sequence[Stored], at: datetime) -> list[Stored]:
     """The record as it stood at ``at``: the longest prefix recorded at or before it."""
-    prefix: list[PathwayEvent] = []
+    prefix: list[Stored] = []
     for event in events:
         if event.timestamp > at:
             break
         prefix.append(event)
     if not prefix:
-        raise NothingRecordedYet(events[0].originator_id, at, events[0].timestamp)
+        raise NothingRecordedYet(events[0].originator_id, at, events[0].timestamp,
+                                 noun_of(events[0]))
     return prefix
 
 
-def as_recorded(events: Sequence[PathwayEvent], at: datetime) -> Fold:
+def as_recorded(events: Sequence[Stored], at: datetime) -> Fold:
     prefix = recorded_by(events, at)
     return up_to_version(prefix, prefix[-1].originator_version)
 
 
-def as_understood(events: Sequence[PathwayEvent], at: datetime,
+def as_understood(events: Sequence[Stored], at: datetime,
                   known_at: datetime | None = None) -> Fold:
     """The clinical axis: events occurred by ``at`` among those recorded by ``known_at``."""
     known = list(events) if known_at is None else recorded_by(events, known_at)
     opening, rest = known[0], known[1:]
     if opening.occurred_at > at:
-        raise NotOpenYet(opening.originator_id, at, opening.occurred_at)
-    pathway: Pathway = replay(None, [opening])
+        raise NotOpenYet(opening.originator_id, at, opening.occurred_at, noun_of(opening))
+    pathway = replay(None, [opening])
     included, left_out, not_applied = [opening.originator_version], [], []
     for event in rest:
         if event.occurred_at > at:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 from uuid import UUID
 
 from domain.pathway.events import PathwayEvent, PathwayOpened
@@ -25,6 +25,9 @@ from services.audit.export.fhir.refs import resource_id
 from services.audit.timeline import Fold, NotApplied
 from services.errors import PathwayNotFound, VersionNotFound
 
+if TYPE_CHECKING:
+    from services.audit.groups import GroupTrail, LeadersCheck
+
 Axis = Literal["version", "recorded", "clinical"]
 ReadHook = Callable[[str, UUID], None]
 """Told of each read: the access log's action (``read-history``, ``read-as-of``, ``export``,
@@ -35,6 +38,7 @@ _NOT_A_CHANGE = frozenset({"version"})
 @dataclass(frozen=True)
 class HistoryPage:
     pathway_id: UUID
+    """The pathway's id (or the group's, for a group's history)."""
     entries: tuple[Entry, ...]
     latest_version: int
     next_after: int | None
@@ -82,6 +86,13 @@ class AuditTrail:
     def reading(self, on_read: ReadHook) -> AuditTrail:
         """The same trail, telling ``on_read`` of every read it serves."""
         return AuditTrail(self._pathways, on_read)
+
+    def groups(self, allow: LeadersCheck | None = None) -> GroupTrail:
+        """Groups' histories and as-of reads, told to the same access log; ``allow`` is
+        asked first with each group's leaders."""
+        from services.audit.groups import GroupTrail  # noqa: PLC0415 - it builds on this
+
+        return GroupTrail(self._pathways, self._on_read, allow)
 
     def _read(self, action: str, pathway_id: UUID) -> None:
         if self._on_read is not None:

@@ -29,6 +29,19 @@ class DeviationView(View):
     reason: str = Field(description="The reason given with the command.")
 
 
+class GroupSessionLink(View):
+    """Where a member's session event came from: the group session that recorded it."""
+
+    group_id: UUID
+    number: int = Field(description="The group session's number.")
+    history: str = Field(description="The group's audit history, from this session on.")
+
+    @classmethod
+    def of(cls, group_id: UUID, number: int) -> GroupSessionLink:
+        return cls(group_id=group_id, number=number,
+                   history=f"/audit/groups/{group_id}/history")
+
+
 class AuditEvent(View):
     version: int
     type: str
@@ -44,11 +57,15 @@ class AuditEvent(View):
         "The rule ids the command was checked against when it was decided (empty for events"
         " stored before the service recorded them)."))
     deviation: DeviationView | None = Field(description="For `DeviationRecorded`.")
+    group_session: GroupSessionLink | None = Field(default=None, description=(
+        "A group member's `SessionHeld` or `SessionMissed`: the group session that recorded"
+        " it, in the same transaction as the group's `GroupSessionHeld`."))
     data: dict[str, Any] = Field(description="The event's own fields.")
 
     @classmethod
     def of(cls, entry: Entry) -> AuditEvent:
         deviation = entry.deviation
+        session = entry.group_session
         return cls(version=entry.version, type=entry.type, occurred_at=entry.occurred_at,
                    recorded_at=entry.recorded_at, back_dated=entry.back_dated,
                    actor_id=entry.actor_id, actor_role=entry.actor_role,
@@ -57,6 +74,7 @@ class AuditEvent(View):
                    deviation=None if deviation is None else DeviationView(
                        rule=deviation.rule, sentence=deviation.sentence,
                        reason=deviation.reason),
+                   group_session=None if session is None else GroupSessionLink.of(*session),
                    data=entry.data)
 
 
@@ -73,6 +91,19 @@ class AuditHistory(View):
                    next_after=page.next_after)
 
 
+class AuditGroupHistory(View):
+    group_id: UUID
+    latest_version: int
+    events: list[AuditEvent]
+    next_after: int | None = Field(description="`after` of the next page; null on the last.")
+
+    @classmethod
+    def of(cls, page: HistoryPage) -> AuditGroupHistory:
+        return cls(group_id=page.pathway_id, latest_version=page.latest_version,
+                   events=[AuditEvent.of(entry) for entry in page.entries],
+                   next_after=page.next_after)
+
+
 class NotAppliedView(View):
     version: int
     type: str
@@ -83,8 +114,7 @@ class NotAppliedView(View):
         return cls(version=skipped.version, type=skipped.type, reason=skipped.reason)
 
 
-class AsOfView(View):
-    pathway_id: UUID
+class _AsOfFields(View):
     axis: Literal["version", "recorded", "clinical"] = Field(description=(
         "`version`: the events up to a version; `recorded`: the record as it stood at"
         " `at` (events recorded by then); `clinical`: as the clinic understood it at clinical"
@@ -102,14 +132,29 @@ class AsOfView(View):
         "Clinical axis: events that occurred by `at` but depend on one that had not."))
     state: dict[str, Any]
 
+    @staticmethod
+    def fields_of(as_of: AsOf) -> dict[str, Any]:
+        return {"axis": as_of.axis, "at": as_of.at, "known_at": as_of.known_at,
+                "version": as_of.version, "latest_version": as_of.latest_version,
+                "included": list(as_of.included), "left_out": list(as_of.left_out),
+                "not_applied": [NotAppliedView.of(n) for n in as_of.not_applied],
+                "state": as_of.state}
+
+
+class AsOfView(_AsOfFields):
+    pathway_id: UUID
+
     @classmethod
     def of(cls, as_of: AsOf) -> AsOfView:
-        return cls(pathway_id=as_of.pathway_id, axis=as_of.axis, at=as_of.at,
-                   known_at=as_of.known_at, version=as_of.version,
-                   latest_version=as_of.latest_version, included=list(as_of.included),
-                   left_out=list(as_of.left_out),
-                   not_applied=[NotAppliedView.of(n) for n in as_of.not_applied],
-                   state=as_of.state)
+        return cls(pathway_id=as_of.pathway_id, **cls.fields_of(as_of))
+
+
+class GroupAsOfView(_AsOfFields):
+    group_id: UUID
+
+    @classmethod
+    def of(cls, as_of: AsOf) -> GroupAsOfView:
+        return cls(group_id=as_of.pathway_id, **cls.fields_of(as_of))
 
 
 class ChangeView(View):

@@ -117,4 +117,5 @@ def test_the_audit_endpoints_are_documented_under_their_own_tag(http: TestClient
                   if path.startswith("/audit/")}
     assert documented == {f"/audit/pathways/{{pathway_id}}/{name}": ["audit"]
                           for name in ("history", "as-of", "steps", "export")} | {
-        "/audit/exports": ["audit"]}
+        "/audit/exports": ["audit"]} | {f"/audit/groups/{{group_id}}/{name}": ["audit"]
+                                        for name in ("history", "as-of")}

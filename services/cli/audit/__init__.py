@@ -60,6 +60,8 @@ examples:
   carepath audit as-of 3f2b... --occurred-at 2026-03-10          as the clinic understood it
   carepath audit as-of 3f2b... --occurred-at 2026-03-10 --known-at 2026-03-15
   carepath audit steps 3f2b...                  what each event changed
+  carepath audit history --group 7c1d...        a group's events: sessions, attendance
+  carepath audit as-of --group 7c1d... --occurred-at 2026-03-10
   carepath audit history 3f2b... --json
   carepath audit compliance                     today's rules against every stored history
   carepath audit compliance --protocols ipt-v2.toml
@@ -99,7 +101,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
                        help="with --occurred-at: only what was recorded by this server time")
     steps = sub.add_parser("steps", help="each event with what it changed in the state")
     for parser, name in ((history, "history"), (as_of, "as_of"), (steps, "steps")):
-        parser.add_argument("pathway_id", type=UUID, help="the pathway's id (a UUID)")
+        if parser is steps:
+            parser.add_argument("pathway_id", type=UUID, help="the pathway's id (a UUID)")
+        else:
+            parser.add_argument("pathway_id", type=UUID, nargs="?",
+                                help="the pathway's id (a UUID)")
+            parser.add_argument("--group", type=UUID, metavar="ID",
+                                help="a group's instead (its own events: formed, members,"
+                                     " sessions and attendance, closed)")
         parser.add_argument("--json", action="store_true", help="print JSON, as the HTTP API")
         purpose_option(parser)
         parser.set_defaults(handler=_with_trail("replay", name))
@@ -132,7 +141,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     data_dir(export)
 
 
-_ASKED = ("version", "recorded_at", "occurred_at", "known_at", "since", "until", "format")
+_ASKED = ("group", "version", "recorded_at", "occurred_at", "known_at", "since", "until", "format")
 
 
 def _trail_of(container: Any, args: argparse.Namespace, name: str) -> Any:
@@ -162,7 +171,7 @@ def _with_trail(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from services.audit.errors import InvalidInstant  # noqa: PLC0415
         from services.composition import bootstrap  # noqa: PLC0415
-        from services.errors import PathwayNotFound  # noqa: PLC0415
+        from services.errors import GroupNotFound, PathwayNotFound  # noqa: PLC0415
 
         container = bootstrap(settings_from(args))
         try:
@@ -172,7 +181,7 @@ def _with_trail(module: str, name: str) -> Callable[[argparse.Namespace], int]:
         except InvalidInstant as error:
             print(f"carepath audit: {error}", file=sys.stderr)
             return EXIT_CONFIG
-        except PathwayNotFound as error:  # unknown, or not recorded or open at that time
+        except (PathwayNotFound, GroupNotFound) as error:  # unknown, or not yet at that time
             print(f"carepath audit: {error}", file=sys.stderr)
             return EXIT_NOT_FOUND
         except BrokenPipeError:  # the reader went away (| head): stop quietly, as tools do

@@ -8,13 +8,35 @@ import sys
 from uuid import UUID
 
 from services.audit.formatting import rules, value, when
+from services.audit.groups import GroupTrail
 from services.audit.instants import instant
 from services.audit.trail import AsOf, AuditTrail, HistoryPage, StepsPage
-from services.audit.wire import AsOfView, AuditHistory, AuditSteps
+from services.audit.wire import (
+    AsOfView,
+    AuditGroupHistory,
+    AuditHistory,
+    AuditSteps,
+    GroupAsOfView,
+)
 from services.cli.audit.tables import table
 
 
+def _one_of(args: argparse.Namespace, command: str) -> bool:
+    """A pathway id or ``--group``, not both (else a usage message)."""
+    if (args.pathway_id is None) == (args.group is None):
+        print(f"carepath audit {command}: give a pathway id or --group ID", file=sys.stderr)
+        return False
+    return True
+
+
 def history(trail: AuditTrail, args: argparse.Namespace) -> int:
+    if not _one_of(args, "history"):
+        return 2
+    if args.group is not None:
+        page = trail.groups().history(args.group)
+        print(AuditGroupHistory.of(page).model_dump_json(indent=2) if args.json
+              else history_table(page, "group"))
+        return 0
     page = trail.history(args.pathway_id)
     if args.json:
         print(AuditHistory.of(page).model_dump_json(indent=2))
@@ -23,7 +45,7 @@ def history(trail: AuditTrail, args: argparse.Namespace) -> int:
     return 0
 
 
-def history_table(page: HistoryPage) -> str:
+def history_table(page: HistoryPage, noun: str = "pathway") -> str:
     rows = []
     for entry in page.entries:
         notes = []
@@ -31,11 +53,14 @@ def history_table(page: HistoryPage) -> str:
             notes.append("back-dated")
         if entry.deviation is not None:
             notes.append(f"deviation {entry.deviation.rule}: {entry.deviation.reason}")
+        if entry.group_session is not None:
+            group_id, number = entry.group_session
+            notes.append(f"group session {number} of group {group_id}")
         rows.append([str(entry.version), entry.type, when(entry.occurred_at),
                      when(entry.recorded_at), f"{entry.actor_id} ({entry.actor_role})",
                      entry.protocol, rules(entry.rules_checked), entry.correlation_id,
                      "; ".join(notes)])
-    heading = (f"pathway {page.pathway_id}: {len(page.entries)} events (clinical time ="
+    heading = (f"{noun} {page.pathway_id}: {len(page.entries)} events (clinical time ="
                " occurred, server time = recorded; rules checked as IPT- numbers)")
     return heading + "\n" + table(["v", "event", "occurred", "recorded", "actor (role)",
                                    "protocol", "rules checked (IPT-)", "correlation",
@@ -43,6 +68,8 @@ def history_table(page: HistoryPage) -> str:
 
 
 def as_of(trail: AuditTrail, args: argparse.Namespace) -> int:
+    if not _one_of(args, "as-of"):
+        return 2
     chosen = [name for name in ("version", "recorded_at", "occurred_at")
               if getattr(args, name) is not None]
     if len(chosen) != 1:
@@ -52,25 +79,28 @@ def as_of(trail: AuditTrail, args: argparse.Namespace) -> int:
     if args.known_at is not None and args.occurred_at is None:
         print("carepath audit as-of: --known-at goes with --occurred-at", file=sys.stderr)
         return 2
-    pathway_id: UUID = args.pathway_id
+    one: AuditTrail | GroupTrail = trail if args.group is None else trail.groups()
+    aggregate_id: UUID = args.pathway_id or args.group
     if args.version is not None:
-        found = trail.at_version(pathway_id, args.version)
+        found = one.at_version(aggregate_id, args.version)
     elif args.recorded_at is not None:
-        found = trail.as_recorded_at(pathway_id, instant(args.recorded_at, "--recorded-at"))
+        found = one.as_recorded_at(aggregate_id, instant(args.recorded_at, "--recorded-at"))
     else:
         known = None if args.known_at is None else instant(args.known_at, "--known-at")
-        found = trail.as_understood_at(pathway_id, instant(args.occurred_at, "--occurred-at"),
-                                       known)
-    print(AsOfView.of(found).model_dump_json(indent=2) if args.json else as_of_text(found))
+        found = one.as_understood_at(aggregate_id, instant(args.occurred_at, "--occurred-at"),
+                                     known)
+    view = AsOfView.of(found) if args.group is None else GroupAsOfView.of(found)
+    noun = "pathway" if args.group is None else "group"
+    print(view.model_dump_json(indent=2) if args.json else as_of_text(found, noun))
     return 0
 
 
-def as_of_text(found: AsOf) -> str:
+def as_of_text(found: AsOf, noun: str = "pathway") -> str:
     axis = {"version": f"as of version {found.version}",
             "recorded": f"as the record stood at {when(found.at)} (server time)",
             "clinical": f"as understood at {when(found.at)} (clinical time), known at"
                         f" {when(found.known_at) if found.known_at else 'now'}"}[found.axis]
-    lines = [f"pathway {found.pathway_id} {axis}",
+    lines = [f"{noun} {found.pathway_id} {axis}",
              f"  version {found.version} of {found.latest_version}; events included:"
              f" {_versions(found.included)}"]
     if found.left_out:

@@ -8,29 +8,33 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.audit.errors import InvalidInstant, NothingRecordedYet, NotOpenYet
-from services.http.audit import exports, page, routes
+from services.http.audit import exports, group_routes, page, routes
 from services.http.problems import problem
 
 PREFIX = "/audit"
 TAG = {"name": "audit", "description": "For auditors: a pathway's full history, its state as"
-       " of a version or a time on either axis, a step-through, exports."}
+       " of a version or a time on either axis, a step-through, exports; a group's history"
+       " and its state as of a version or a time."}
 
 router = APIRouter(prefix=PREFIX, tags=["audit"])
 router.include_router(routes.router)
 router.include_router(exports.router)
+router.include_router(group_routes.router)
 
 
 def _not_recorded(request: Request, exc: NothingRecordedYet) -> JSONResponse:
     return problem(request, 404, "not-recorded-yet", "Nothing recorded yet",
-                   f"The record held nothing of this pathway at {exc.at.isoformat()}: its"
-                   f" opening was recorded at {exc.first_recorded_at.isoformat()}.",
+                   f"The record held nothing of this {exc.noun} at {exc.at.isoformat()}: its"
+                   f" {'formation' if exc.noun == 'group' else 'opening'} was recorded at"
+                   f" {exc.first_recorded_at.isoformat()}.",
                    first_recorded_at=exc.first_recorded_at.isoformat())
 
 
 def _not_open(request: Request, exc: NotOpenYet) -> JSONResponse:
     return problem(request, 404, "not-open-yet", "Not open at that time",
-                   f"The pathway was opened at {exc.opened_at.isoformat()} (clinical time),"
-                   f" after {exc.at.isoformat()}.", opened_at=exc.opened_at.isoformat())
+                   f"The {exc.noun} was {'formed' if exc.noun == 'group' else 'opened'} at"
+                   f" {exc.opened_at.isoformat()} (clinical time), after {exc.at.isoformat()}.",
+                   opened_at=exc.opened_at.isoformat())
 
 
 def _invalid_instant(request: Request, exc: InvalidInstant) -> JSONResponse:

@@ -57,13 +57,7 @@ def as_of(
         " everything recorded so far). " + INSTANT))] = None,
 ) -> AsOfView:
     """Exactly one of `version`, `recorded_at` or `occurred_at` (with `known_at` optionally)."""
-    given = [name for name, value in (("version", version), ("recorded_at", recorded_at),
-                                      ("occurred_at", occurred_at)) if value is not None]
-    if len(given) != 1:
-        raise BadRequestField("query", "give exactly one of version, recorded_at or"
-                              f" occurred_at (given: {', '.join(given) or 'none'})", status=422)
-    if known_at is not None and occurred_at is None:
-        raise BadRequestField("query.known_at", "goes with occurred_at only", status=422)
+    chosen_axis(version, recorded_at, occurred_at, known_at)
     found: AsOf
     if version is not None:
         found = trail.at_version(pathway_id, version)
@@ -74,6 +68,18 @@ def as_of(
         found = trail.as_understood_at(
             pathway_id, instant(str(occurred_at), "query.occurred_at"), known)
     return AsOfView.of(found)
+
+
+def chosen_axis(version: int | None, recorded_at: str | None, occurred_at: str | None,
+                known_at: str | None) -> None:
+    """One axis and one time on it, or a 422 naming what is wrong."""
+    given = [name for name, value in (("version", version), ("recorded_at", recorded_at),
+                                      ("occurred_at", occurred_at)) if value is not None]
+    if len(given) != 1:
+        raise BadRequestField("query", "give exactly one of version, recorded_at or"
+                              f" occurred_at (given: {', '.join(given) or 'none'})", status=422)
+    if known_at is not None and occurred_at is None:
+        raise BadRequestField("query.known_at", "goes with occurred_at only", status=422)
 
 
 @router.get("/steps", response_model=AuditSteps, summary="A step-through of a pathway")

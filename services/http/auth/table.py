@@ -55,6 +55,8 @@ _LISTED: Final[dict[tuple[str, str], Action]] = {
     ("GET", "/audit/pathways/{pathway_id}/steps"): A.READ_HISTORY,
     ("GET", "/audit/pathways/{pathway_id}/export"): A.EXPORT,
     ("GET", "/audit/exports"): A.EXPORT_PERIOD,
+    ("GET", "/audit/groups/{group_id}/history"): A.READ_HISTORY,
+    ("GET", "/audit/groups/{group_id}/as-of"): A.READ_AS_OF,
     # tamper evidence
     ("GET", "/integrity/verify"): A.VERIFY,
     ("GET", "/integrity/checkpoint"): A.VERIFY,
