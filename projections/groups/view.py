@@ -181,3 +181,21 @@ def group_row(tx: Tx, group_id: UUID) -> GroupRow | None:
     row = tx.one(f"SELECT {', '.join(GROUP_COLUMNS)} FROM {{groups}} WHERE id = :id",
                  {"id": str(group_id)})
     return None if row is None else _row(row)
+
+
+def group_counts(tx: Tx, *, leader: str | None = None, protocol: str | None = None,
+                 leaders: Collection[str] | None = None) -> dict[str, tuple[int, int]]:
+    """By status (``running``, ``closed``): how many groups, and how many members they have
+    now, of the groups filtered as the list filters them."""
+    where = ["1 = 1"]
+    params: dict[str, object] = {}
+    if protocol is not None:
+        where.append("g.protocol = :protocol")
+        params["protocol"] = protocol
+    for chosen, name in ((leader, "leader"), (leaders, "caseload")):
+        condition = led_by(chosen, params, name=name)
+        if condition is not None:
+            where.append(condition)
+    rows = tx.all("SELECT g.status, COUNT(*), SUM(g.members_current) FROM {groups} g"
+                  f" WHERE {' AND '.join(where)} GROUP BY g.status", params)
+    return {str(status): (int(count), int(members or 0)) for status, count, members in rows}

@@ -18,11 +18,19 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.axe import scan
 from tests.browser.conftest import Server
+from tests.browser.groups import SeededGroup, seed_group
 
 pytestmark = pytest.mark.slow
 
 WAIT_MS = 30_000
 FILTER_CONTROLS = ("f-therapist", "f-protocol", "f-since", "f-until")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def group(server: Server) -> SeededGroup:
+    """A running group recorded through the API (tests/browser/groups.py), so the Groups
+    panel has a group, attendance and members to show (and a filter to change them)."""
+    return seed_group(server)
 
 
 @pytest.fixture(autouse=True)
@@ -103,6 +111,40 @@ def test_the_page_shows_the_demo_caseload_in_every_panel_with_a_chart_and_its_ta
         assert tables_text(page, panel) == expected_tables(body), panel
         assert any(table["rows"] for table in body["tables"]), f"{panel}: no numbers"
     page.screenshot(path=screenshots / "dashboard.png", full_page=True)
+
+
+def test_the_groups_panel_shows_each_group_its_attendance_and_its_members_outcomes(
+        page: Page, server: Server, group: SeededGroup, screenshots: Path) -> None:
+    open_dashboard(page, server)
+    section = page.locator("#panel-groups")
+    expect(section.get_by_role("heading", level=2, name="Groups", exact=True)).to_be_visible()
+    body = panel_json(server, "groups")
+    assert tables_text(page, "groups") == expected_tables(body)
+    code = group.id[:8]
+    groups, sessions, members = tables_text(page, "groups")
+    assert [f"Group {code}", "running", "t-group", "6", "0", "3 of 8"] == next(
+        row for row in groups if row[0] == f"Group {code}")[:6]
+    assert [f"Group {code}, session 3", "5", "0", "1"] == [
+        next(row for row in sessions if row[0] == f"Group {code}, session 3")[i]
+        for i in (0, 2, 3, 4)]
+    held_out = next(row for row in members if row[0] == group.members[2][:8])
+    assert held_out[1:6] == [f"Group {code}", "member", "2", "0", "1"]
+    absent_once = next(row for row in members if row[0] == group.members[1][:8])
+    assert absent_once[3:8] == ["2", "1", "0", "Middle", "5"]
+    # Tables a screen reader can walk: a caption, column headers, each row named by its first.
+    captions = section.locator("table caption")
+    expect(captions).to_have_count(3)
+    assert section.locator("thead th[scope='col']").count() == sum(
+        len(table["columns"]) for table in body["tables"])
+    assert section.locator("tbody th[scope='row']").count() == sum(
+        len(table["rows"]) for table in body["tables"])
+    summary = section.locator("details > summary")
+    summary.focus()
+    page.keyboard.press("Enter")  # the keyboard closes (and opens) the tables
+    expect(section.locator("details")).not_to_have_attribute("open", "")
+    page.keyboard.press("Enter")
+    expect(section.locator("details")).to_have_attribute("open", "")
+    section.screenshot(path=screenshots / "dashboard-groups.png")
 
 
 def test_the_page_names_no_client(page: Page, server: Server) -> None:

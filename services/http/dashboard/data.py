@@ -23,7 +23,7 @@ router = APIRouter(prefix=PREFIX)
 
 def read_panel(container: Container, spec: PanelSpec, filters: Filters) -> Panel:
     now = container.pathways.clock().astimezone(UTC)
-    with live(container.read_store, spec.projection) as read:
+    with live(container.read_store, spec.projection, spec.joins) as read:
         if read.tx is None:
             return Panel(id=spec.id, title=spec.title, ready=False, chart=None, tables=[],
                          summary=f"The {spec.projection} read model is still being built:"

@@ -8,11 +8,11 @@ dashboard never waits on a follower's batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 
-from projections.live import ReadModelNotReady, reading_live
+from projections.live import ReadModelNotReady, live_tables, reading_live
 from projections.registry import all_projections
 from projections.store import ReadStore, Tx
 from projections.tracking import TRACKING
@@ -26,18 +26,26 @@ class LiveRead:
 
 
 @contextmanager
-def live(store: ReadStore, name: str) -> Iterator[LiveRead]:
-    """The live generation of projection ``name`` and its position, in one snapshot."""
-    projection = next((p for p in all_projections() if p.name == name), None)
+def live(store: ReadStore, name: str, joins: Sequence[str] = ()) -> Iterator[LiveRead]:
+    """The live generation of projection ``name`` and its position, in one snapshot, with
+    the live tables of the read models named in ``joins`` too (those built so far)."""
+    projections = {p.name: p for p in all_projections()}
+    projection = projections.get(name)
     if projection is None:
         yield LiveRead(None, 0)
         return
+    joined: dict[str, str] = {}  # looked up first: each lookup may read in a transaction
+    for other in joins:
+        with suppress(ReadModelNotReady):
+            joined |= live_tables(store, projections[other])
     with ExitStack() as stack:
         try:
             tx = stack.enter_context(reading_live(store, projection))
         except ReadModelNotReady:
             yield LiveRead(None, 0)
             return
+        if joined:
+            tx = tx.with_tables({**joined, **tx.tables})
         position = tx.scalar(f"SELECT position FROM {TRACKING} WHERE projection = :name"
                              " AND live = :live", {"name": name, "live": True})
         yield LiveRead(tx, int(position or 0))

@@ -89,3 +89,5 @@ class PanelSpec:
     tables_open: bool = False
     """The table is the panel itself (safety), not only the chart's alternative."""
     note: str | None = None
+    joins: tuple[str, ...] = ()
+    """Other read models it reads beside its own (their live tables, in the same snapshot)."""
