@@ -32,11 +32,11 @@ from domain.pathway import commands as c
 from projections.catch_up import catch_up, tables_of
 from projections.log import OrderedLog
 from projections.projection import Projection
-from projections.store import PostgresReadStore, ReadStore, Row, SQLiteReadStore, Tx
+from projections.store import ReadStore, Row, Tx
 from services.application import Caller, Pathways
-from services.composition import Container, bootstrap
+from services.composition import Container
 from services.courses import PHQ9_MODERATE, PHQ9_PARTIAL, PHQ9_REMISSION, CourseWriter, course
-from services.settings import load_settings
+from tests.projections.support import log_and_read_store
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -121,18 +121,10 @@ def scoped(tx: Tx, projection: Projection, generation: int = 1) -> Tx:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def known(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Known]:
-    if request.param == "postgres":
-        dsn = request.getfixturevalue("fresh_postgres_dsn")
-        container = bootstrap(load_settings(data_dir=tmp_path, database_url=dsn),
-                              clock=lambda: NOW)
-        store: ReadStore = PostgresReadStore(dsn)
-    else:
-        container = bootstrap(load_settings(data_dir=tmp_path), clock=lambda: NOW)
-        store = SQLiteReadStore(tmp_path / "ReadModels.sqlite3")
-    ids = {name: run(container.pathways, writer) for name, writer in scripts().items()}
-    yield Known(container, store, ids)
-    store.close()
-    container.close()
+    dsn = request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
+    with log_and_read_store(tmp_path, dsn, clock=lambda: NOW) as (container, store):
+        ids = {name: run(container.pathways, writer) for name, writer in scripts().items()}
+        yield Known(container, store, ids)
 
 
 def table_rows(store: ReadStore, projection: Projection, generation: int) -> dict[str, list[Row]]:

@@ -6,9 +6,11 @@ The PostgreSQL database is the module's own, so the log holds the caseload and n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,17 +54,26 @@ def stores(request: pytest.FixtureRequest, path: Any) -> Iterator[Known]:
 def _stores(request: pytest.FixtureRequest, path: Any
             ) -> Iterator[tuple[Container, ReadStore]]:
     if request.param == "postgres":
-        with throwaway_database(request.getfixturevalue("postgres_dsn"), "carepath_rm_") as dsn:
-            container = bootstrap(load_settings(data_dir=path, database_url=dsn))
-            store: ReadStore = PostgresReadStore(dsn)
-            try:
-                yield container, store
-            finally:
-                store.close()
-                container.close()
+        with throwaway_database(request.getfixturevalue("postgres_dsn"), "carepath_rm_") as dsn, \
+                log_and_read_store(path, dsn) as stores:
+            yield stores
         return
-    container = bootstrap(load_settings(data_dir=path))
-    store = SQLiteReadStore(path / "ReadModels.sqlite3")
+    with log_and_read_store(path) as stores:
+        yield stores
+
+
+@contextmanager
+def log_and_read_store(path: Path, dsn: str | None = None, *,
+                       clock: Callable[[], datetime] | None = None
+                       ) -> Iterator[tuple[Container, ReadStore]]:
+    """A container whose log is in PostgreSQL database ``dsn`` (or, without one, SQLite files
+    in ``path``), and the read store beside it; both closed afterwards."""
+    if dsn is None:
+        container = bootstrap(load_settings(data_dir=path), clock=clock)
+        store: ReadStore = SQLiteReadStore(path / "ReadModels.sqlite3")
+    else:
+        container = bootstrap(load_settings(data_dir=path, database_url=dsn), clock=clock)
+        store = PostgresReadStore(dsn)
     try:
         yield container, store
     finally:

@@ -13,28 +13,21 @@ import pytest
 
 from projections.catch_up import apply_next_batch, catch_up, position_of, prepare
 from projections.log import OrderedLog
-from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
+from projections.store import ReadStore
 from projections.tracking import PositionMoved, advance
-from services.composition import Container, bootstrap
+from services.composition import Container
 from services.demo import seed_demo
-from services.settings import load_settings
 from tests.projections.counting import CountByType, counts, expected_counts
+from tests.projections.support import log_and_read_store
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def setup(request: pytest.FixtureRequest, tmp_path: Path
           ) -> Iterator[tuple[Container, ReadStore]]:
-    if request.param == "postgres":
-        dsn = request.getfixturevalue("fresh_postgres_dsn")
-        container = bootstrap(load_settings(data_dir=tmp_path, database_url=dsn))
-        store: ReadStore = PostgresReadStore(dsn)
-    else:
-        container = bootstrap(load_settings(data_dir=tmp_path))
-        store = SQLiteReadStore(tmp_path / "ReadModels.sqlite3")
-    seed_demo(container.pathways, count=6)
-    yield container, store
-    store.close()
-    container.close()
+    dsn = request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
+    with log_and_read_store(tmp_path, dsn) as (container, store):
+        seed_demo(container.pathways, count=6)
+        yield container, store
 
 
 def test_catching_up_counts_every_event_once(setup: tuple[Container, ReadStore]) -> None:
