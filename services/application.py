@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -82,15 +82,28 @@ def request_digest(command: c.Command) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-CommandObserver = Callable[[c.Command, CommandResult | None, Exception | None], None]
-_Method = TypeVar("_Method", bound=Callable[..., CommandResult])
+class Answered(Protocol):
+    """What an observer reads of a command's answer: a pathway's ``CommandResult``, or a
+    group's (``services.groups.GroupResult``)."""
+
+    @property
+    def replayed(self) -> bool: ...
 
 
-def _observed(method: _Method) -> _Method:
-    """Tell ``on_command`` how a command was answered (its result, or the error raised)."""
+CommandObserver = Callable[[c.Command, Answered | None, Exception | None], None]
+_Method = TypeVar("_Method", bound=Callable[..., Answered])
+
+
+class _Observed(Protocol):
+    on_command: list[CommandObserver]
+
+
+def observed(method: _Method) -> _Method:
+    """Tell ``on_command`` how a command was answered (its result, or the error raised): the
+    commands of ``Pathways`` and of ``services.groups.Groups`` (which shares the list)."""
 
     @functools.wraps(method)
-    def observed(self: Pathways, *args: Any, **kwargs: Any) -> CommandResult:
+    def observing(self: _Observed, *args: Any, **kwargs: Any) -> Answered:
         if not self.on_command:
             return method(self, *args, **kwargs)
         command = next(a for a in (*args, *kwargs.values()) if isinstance(a, c.Command))
@@ -104,7 +117,7 @@ def _observed(method: _Method) -> _Method:
             callback(command, result, None)
         return result
 
-    return cast("_Method", observed)
+    return cast("_Method", observing)
 
 
 class Pathways(Application[UUID]):
@@ -130,7 +143,7 @@ class Pathways(Application[UUID]):
 
     # ----- commands ------------------------------------------------------------------------
 
-    @_observed
+    @observed
     def open_pathway(self, command: c.OpenPathway, caller: Caller) -> CommandResult:
         """Open a pathway; its id derives from the caller and key, so a retry finds it."""
         if caller.principal is not None:  # a therapist opens pathways for their own caseload
@@ -155,7 +168,7 @@ class Pathways(Application[UUID]):
         finally:
             self.cache.give(existing)
 
-    @_observed
+    @observed
     def execute(self, pathway_id: UUID, command: c.Command, caller: Caller,
                 expected_version: int | None = None) -> CommandResult:
         """get -> call -> save; re-decides on a lost race unless the caller pinned a version."""

@@ -1,16 +1,21 @@
 """The command table: every command of the write side, shared by the HTTP and broker edges.
 
-Each entry names a command class, the HTTP path under ``/pathways/{id}/`` that takes it, the
-broker name (``carepath.commands.<name>``, also the OpenAPI operation id) and what it records.
-Opening a pathway (``OPEN``) is the one command without a pathway id. A new command is added
-here once and both edges serve it.
+Each entry names a command class, the aggregate it is sent to, the HTTP path under
+``/pathways/{id}/`` (or ``/groups/{id}/``) that takes it, the broker name
+(``carepath.commands.<name>``, also the OpenAPI operation id) and what it records. Opening a
+pathway (``OPEN``) and forming a group (``FORM_GROUP``) are the commands without an id: the
+answer names the new aggregate. A new command is added here once and both edges serve it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from domain.group import commands as g
 from domain.pathway import commands as c
+
+Aggregate = Literal["pathway", "group"]
 
 
 @dataclass(frozen=True)
@@ -19,11 +24,22 @@ class CommandRoute:
     command: type[c.Command]
     summary: str
     records: str
+    aggregate: Aggregate = "pathway"
 
     @property
     def name(self) -> str:
         """``HoldSession`` -> ``hold_session``: the operation id and the broker's name."""
         return snake(self.command.__name__)
+
+    @property
+    def creates(self) -> bool:
+        """Opens a pathway or forms a group: sent to no id (the answer names the new one)."""
+        return not self.path
+
+    @property
+    def id_field(self) -> str:
+        """The member naming the aggregate in a broker request: ``pathway_id``, ``group_id``."""
+        return f"{self.aggregate}_id"
 
 
 def snake(name: str) -> str:
@@ -72,5 +88,21 @@ ROUTES: tuple[CommandRoute, ...] = (
     CommandRoute("close", c.ClosePathway, "Close the pathway", "PathwayClosed"),
 )
 
-BY_NAME: dict[str, CommandRoute] = {route.name: route for route in (OPEN, *ROUTES)}
-"""Every command, opening included, by its broker name."""
+FORM_GROUP = CommandRoute("", g.FormGroup, "Form a group", "GroupFormed", "group")
+GROUP_ROUTES: tuple[CommandRoute, ...] = (
+    CommandRoute("members", g.EnrolMember, "Enrol a member (their ipt-g pathway)",
+                 "MemberEnrolled", "group"),
+    CommandRoute("members/leave", g.RecordMemberLeft, "Record that a member left",
+                 "MemberLeft", "group"),
+    CommandRoute("sessions", g.HoldGroupSession, "Hold a group session",
+                 "GroupSessionHeld, and on each member's pathway SessionHeld (kind group) or"
+                 " SessionMissed, with DeviationRecorded when a reason overrides a soft rule",
+                 "group"),
+    CommandRoute("close", g.CloseGroup, "Close the group", "GroupClosed", "group"),
+)
+"""The group's commands (``/groups/{id}/...``); a session records on every member's pathway
+too, in the same transaction."""
+
+EVERY_ROUTE: tuple[CommandRoute, ...] = (OPEN, *ROUTES, FORM_GROUP, *GROUP_ROUTES)
+BY_NAME: dict[str, CommandRoute] = {route.name: route for route in EVERY_ROUTE}
+"""Every command, opening a pathway and forming a group included, by its broker name."""

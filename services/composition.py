@@ -216,7 +216,7 @@ def broker_runtime(container: Container, *, relay: bool, commands: bool,
                             Names(settings.broker_prefix),
                             timeout_seconds=settings.database_timeout_seconds)
     if commands:
-        runtime.serve_commands(container.pathways, container.gate)
+        runtime.serve_commands(container.pathways, container.gate, container.groups)
     if relay:
         log_ = OrderedLog(container.pathways)
         feed = EventFeed(container.pathways, container.envelopes)  # the HTTP feed's reader

@@ -29,7 +29,7 @@ from domain.pathway.commands import Command
 from domain.pathway.state import command_key
 from services.access.policy import CASELOAD, Action, Forbidden, authorize, scope_of
 from services.access.principal import Principal
-from services.application import Caller, Pathways, RecordedEvent
+from services.application import Caller, CommandObserver, Pathways, RecordedEvent, observed
 from services.errors import ConcurrencyConflict, GroupNotFound, VersionMismatch
 from services.group_store import CACHE_SIZE, GroupResult, GroupStore, MemberResult
 
@@ -44,8 +44,14 @@ class Groups:
         self.pathways = pathways
         self.store = GroupStore(pathways, cache_size)
 
+    @property
+    def on_command(self) -> list[CommandObserver]:
+        """The pathways' observers: a group's commands are counted with theirs (metrics)."""
+        return self.pathways.on_command
+
     # ----- commands ------------------------------------------------------------------------
 
+    @observed
     def form(self, command: g.FormGroup, caller: Caller) -> GroupResult:
         """Form a group; its id derives from the caller and key, so a retry finds it."""
         if caller.principal is not None:  # a therapist forms the groups they lead
@@ -70,6 +76,7 @@ class Groups:
         finally:
             self.store.cache.give(existing)
 
+    @observed
     def execute(self, group_id: UUID, command: Command, caller: Caller,
                 expected_version: int | None = None) -> GroupResult:
         """get -> decide -> save the group (and its members' pathways, for a session)."""

@@ -39,8 +39,9 @@ from services.broker.messages import LogReader
 from services.broker.names import Names
 from services.broker.relay import Relay, RelayOptions
 from services.broker.status import RelayStatus, relay_status
-from services.commands import OPEN, ROUTES
+from services.commands import EVERY_ROUTE
 from services.feed.pages import EventFeed
+from services.groups import Groups
 
 log = logging.getLogger("carepath.broker")
 CONNECT_BACKOFF_SECONDS = (0.2, 5.0)
@@ -69,12 +70,14 @@ class BrokerRuntime:
     def description(self) -> str:
         return f"{self.family.value}: {self.names.events}"
 
-    def serve_commands(self, pathways: Pathways | None, gate: Gate | None = None) -> None:
-        """Answer every command of the shared table by request/reply, each caller
-        authenticated by ``gate`` (None: only document them, for the AsyncAPI document of a
-        process that answers none)."""
-        for route in (OPEN, *ROUTES):
-            handler = CommandHandler(pathways, route, self.names.command_subject(route), gate)
+    def serve_commands(self, pathways: Pathways | None, gate: Gate | None = None,
+                       groups: Groups | None = None) -> None:
+        """Answer every command of the shared table (a pathway's and a group's) by
+        request/reply, each caller authenticated by ``gate`` (None: only document them, for
+        the AsyncAPI document of a process that answers none)."""
+        for route in EVERY_ROUTE:
+            handler = CommandHandler(pathways, route, self.names.command_subject(route), gate,
+                                     groups)
             self.handlers.append(handler)
             self._subscribe(handler)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.group import commands as g
 from domain.group.aggregate import Group
-from domain.pathway.commands import Command
+from services.commands import GROUP_ROUTES, CommandRoute
 from services.errors import GroupNotFound
 from services.groups import GroupResult, Groups, authorize_leaders
 from services.http.auth.reading import PurposeQuery, reader_of, record
@@ -85,24 +84,8 @@ GroupsDep = Annotated[Groups, Depends(groups)]
 GroupId = Annotated[UUID, Depends(group_id)]
 
 
-@dataclass(frozen=True)
-class GroupRoute:
-    path: str
-    command: type[Command]
-    summary: str
-    records: str
-
-
-ROUTES: tuple[GroupRoute, ...] = (
-    GroupRoute("members", g.EnrolMember, "Enrol a member (their ipt-g pathway)",
-               "MemberEnrolled"),
-    GroupRoute("members/leave", g.RecordMemberLeft, "Record that a member left",
-               "MemberLeft"),
-    GroupRoute("sessions", g.HoldGroupSession, "Hold a group session",
-               "GroupSessionHeld, and on each member's pathway SessionHeld (kind group) or"
-               " SessionMissed, with DeviationRecorded when a reason overrides a soft rule"),
-    GroupRoute("close", g.CloseGroup, "Close the group", "GroupClosed"),
-)
+ROUTES = GROUP_ROUTES
+"""The group's commands, from the table the broker edge shares (``services.commands``)."""
 
 
 def answer(result: GroupResult, headers: Iterable[tuple[bytes, bytes]]) -> Response:
@@ -127,7 +110,7 @@ async def form_group(*, command: g.FormGroup, request: Request, response: Respon
     return answer(result, response.raw_headers)
 
 
-def _endpoint(route: GroupRoute) -> Callable[..., Awaitable[Response]]:
+def _endpoint(route: CommandRoute) -> Callable[..., Awaitable[Response]]:
     async def endpoint(*, group_id: GroupId, command: Any, request: Request,
                        response: Response, caller: CallerDep, expected_version: ExpectedVersion,
                        groups: GroupsDep) -> Response:
@@ -138,9 +121,7 @@ def _endpoint(route: GroupRoute) -> Callable[..., Awaitable[Response]]:
 
     # Why: FastAPI reads the body type from the annotation, and it differs per route.
     endpoint.__annotations__["command"] = route.command
-    name = "".join(f"_{ch.lower()}" if ch.isupper() else ch
-                   for ch in route.command.__name__).lstrip("_")
-    endpoint.__name__ = endpoint.__qualname__ = name
+    endpoint.__name__ = endpoint.__qualname__ = route.name
     endpoint.__doc__ = (f"{route.summary}. Records {route.records}.\n\nA clinical rule it"
                         " breaks answers 422 with the rule id (and `member` when a member's"
                         " pathway refused); nothing is recorded, on the group or any member.")

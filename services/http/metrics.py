@@ -5,8 +5,9 @@ whichever process runs the workers): the live generation's lag in events and sec
 position (events applied: positions have no gaps, and a new generation takes over only at the
 head, so the count never goes back), and the log's head. Open safety flags by tier come from
 the safety read model. Commands are counted in this process as the application answers them
-(``Pathways.on_command``), by command, outcome and rule id; with ``serve --workers N`` each
-process counts its own, so scrape each (or sum by instance).
+(``Pathways.on_command``, which a group's commands report to as well), by command, outcome and
+rule id; with ``serve --workers N`` each process counts its own, so scrape each (or sum by
+instance).
 
 Each application has a registry of its own (not the library's global one), so several apps in
 one process (tests) never collide. The route returns ``generate_latest()`` itself: mounting the
@@ -31,10 +32,11 @@ from projections.registry import all_projections
 from projections.safety import SafetyProjection
 from projections.safety.view import open_flag_counts
 from projections.status import projection_status
-from services.application import CommandResult
+from services.application import Answered
 from services.composition import Container
 from services.errors import (
     ConcurrencyConflict,
+    GroupNotFound,
     IdempotencyKeyReused,
     PathwayNotFound,
     StoreUnavailable,
@@ -48,6 +50,7 @@ _OUTCOMES: tuple[tuple[type[Exception], str], ...] = (
     (RuleViolation, "refused"),
     (InvalidCommand, "invalid"),
     (PathwayNotFound, "not_found"),
+    (GroupNotFound, "not_found"),
     (VersionMismatch, "version_mismatch"),
     (ConcurrencyConflict, "conflict"),
     (IdempotencyKeyReused, "key_reused"),
@@ -55,7 +58,7 @@ _OUTCOMES: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
-def outcome_of(result: CommandResult | None, error: Exception | None) -> tuple[str, str]:
+def outcome_of(result: Answered | None, error: Exception | None) -> tuple[str, str]:
     """(outcome, rule id or "") of one answered command."""
     if error is None:
         return ("replayed" if result is not None and result.replayed else "recorded"), ""
@@ -71,7 +74,7 @@ class CommandMetrics:
         self.commands = Counter("carepath_commands", "Commands answered, by outcome and rule id",
                                 ("command", "outcome", "rule"), registry=registry)
 
-    def __call__(self, command: c.Command, result: CommandResult | None,
+    def __call__(self, command: c.Command, result: Answered | None,
                  error: Exception | None) -> None:
         outcome, rule = outcome_of(result, error)
         self.commands.labels(type(command).__name__, outcome, rule).inc()

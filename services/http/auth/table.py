@@ -86,9 +86,8 @@ PAGES: Final[frozenset[str]] = frozenset({"/ops/dashboard", "/ops/dashboard/rule
 @cache
 def route_actions() -> dict[tuple[str, str], Action]:
     """The whole table: the routes listed above, every command route and every panel."""
-    from services.commands import ROUTES  # noqa: PLC0415
+    from services.commands import GROUP_ROUTES, ROUTES  # noqa: PLC0415
     from services.http.dashboard.panels import PANELS  # noqa: PLC0415
-    from services.http.groups import ROUTES as GROUP_ROUTES  # noqa: PLC0415
 
     return {**_LISTED,
             **{("POST", f"/pathways/{{pathway_id}}/{route.path}"): A.COMMAND
