@@ -3,13 +3,15 @@
 Up to ``BULK_FROM`` pathways go command by command through the application, as a clinic would
 send them. A larger caseload (``--demo-size 10000``) is decided by the same aggregate in
 memory and saved a hundred pathways per transaction (``services.demo.bulk``): the same ids,
-events and idempotency records, in minutes rather than hours.
+events and idempotency records, in minutes rather than hours. Either way the demo's two ipt-g
+groups and its couple pathway follow, command by command (``services.demo.formats``).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from typing import Any
 
 from services.cli.common import settings_from
@@ -22,6 +24,7 @@ PROGRESS_SECONDS = 2.0
 DEMO_EPILOG = """\
 examples:
   carepath demo                         seed ./data (or CAREPATH_DATA_DIR) and print a summary
+                                        (the pathways, then two ipt-g groups and a couple)
   carepath demo --count 96 --seed 11    a larger caseload; another seed, other pathways
   carepath demo --demo-size 10000       a clinic at scale (decided in memory, saved in batches)
 
@@ -36,14 +39,15 @@ def demo_command(args: argparse.Namespace) -> int:
     container = bootstrap(settings)
     try:
         print(f"seeding the demo caseload into {storage_description(settings)}", flush=True)
-        seed(container.pathways, count=args.count, seed=args.seed)
+        seed(container.pathways, container.groups, count=args.count, seed=args.seed)
     finally:
         container.close()
     return 0
 
 
-def seed(pathways: Any, *, count: int, seed: int) -> Any:
-    """Seed ``count`` pathways, printing progress as it goes, then the summary."""
+def seed(pathways: Any, groups: Any, *, count: int, seed: int) -> Any:
+    """Seed ``count`` pathways, printing progress as it goes, then the groups and the couple
+    (``services.demo.formats``), then the summary of both."""
     if count > BULK_FROM:
         from services.demo.bulk import seed_bulk  # noqa: PLC0415
 
@@ -53,6 +57,9 @@ def seed(pathways: Any, *, count: int, seed: int) -> Any:
         from services.demo import seed_demo  # noqa: PLC0415
 
         summary = seed_demo(pathways, count=count, seed=seed, progress=Progress(every=DEMO_BATCH))
+    from services.demo import seed_formats  # noqa: PLC0415
+
+    summary = replace(summary, formats=seed_formats(pathways, groups, seed=seed))
     print(summary.render(), flush=True)
     return summary
 

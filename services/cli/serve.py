@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from services.access.demo import DemoUser
     from services.composition import Container
+    from services.demo import FormatsSummary
 
 DEMO_SIZE = 48
 _WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - compared, not bound
@@ -46,17 +47,18 @@ def serve_command(args: argparse.Namespace) -> int:
     from services.composition import bootstrap  # noqa: PLC0415 - keep --help fast
 
     container = bootstrap(settings)
-    first_demo = None
+    first_demo = late_joiner = None
     size = getattr(args, "demo_size", None)
     if args.demo or size:
-        summary = seed(container.pathways, count=size or DEMO_SIZE, seed=7)
+        summary = seed(container.pathways, container.groups, count=size or DEMO_SIZE, seed=7)
         first_demo = str(summary.pathway_ids[0])
+        late_joiner = refused_enrolment(summary.formats)
         if size and size > BULK_FROM and settings.projections_in_process \
                 and settings.database_url is None:
             build_read_models(container)
     from services.access.demo import demo_tokens  # noqa: PLC0415
 
-    print(banner(settings, first_demo, demo_tokens(settings)), flush=True)
+    print(banner(settings, first_demo, demo_tokens(settings), late_joiner), flush=True)
 
     import uvicorn  # noqa: PLC0415 - only serving needs the server
 
@@ -118,10 +120,20 @@ def worker_app() -> FastAPI:
     return create_app(bootstrap(load_settings()))
 
 
+def refused_enrolment(formats: FormatsSummary | None) -> tuple[str, str, str] | None:
+    """The demo's late joiner: (group id, pathway id, rule id) of the enrolment refused."""
+    for group in formats.groups if formats else ():
+        for refusal in group.refusals:
+            return str(group.group_id), str(refusal.pathway_id), refusal.rule
+    return None
+
+
 def banner(settings: Settings, demo_pathway: str | None = None,
-           tokens: Mapping[DemoUser, str] | None = None) -> str:
+           tokens: Mapping[DemoUser, str] | None = None,
+           late_joiner: tuple[str, str, str] | None = None) -> str:
     """What ``serve`` prints at start: where things are, and (in development) a token per
-    role and commands to try with them."""
+    role and commands to try with them (``late_joiner``: the demo's running group, the late
+    joiner's pathway and the rule that refuses their enrolment)."""
     shown = "127.0.0.1" if settings.host in _WILDCARD_HOSTS else settings.host
     base = f"http://{shown}:{settings.port}"
     headers = "-H \"Authorization: Bearer $THERAPIST\""
@@ -152,6 +164,15 @@ def banner(settings: Settings, demo_pathway: str | None = None,
             f"    curl -s -X POST {base}/pathways/{demo_pathway}/sessions {headers} \\",
             f"         -H 'Content-Type: application/json' -d '{refused}'"
             "   # refused: IPT-01",
+        ]
+    if late_joiner:
+        group, pathway, rule = late_joiner
+        enrol = f'{{"occurred_at": "{now.isoformat()}", "pathway_id": "{pathway}"}}'
+        lines += [
+            f"    curl -s {headers} '{base}/groups/{group}'   # a group running",
+            f"    curl -s -X POST {base}/groups/{group}/members {headers} \\",
+            f"         -H 'Content-Type: application/json' -d '{enrol}'"
+            f"   # a late joiner, refused: {rule}",
         ]
     return "\n".join(lines)
 

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.pathway.state import PathwayState
 from domain.vocabulary import OUTCOMES, PHASES
+from services.demo.formats_summary import FormatsSummary
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class DemoSummary:
     deviations: Mapping[str, int]
     """Recorded deviations by rule id."""
     recurrences: int
+    formats: FormatsSummary | None = None
+    """The groups and the couple, when seeded (``services.demo.formats``)."""
 
     @property
     def pathways(self) -> int:
@@ -50,6 +53,7 @@ class DemoSummary:
             f"  open safety flags: {counts(self.open_flags)}; outreach due: {self.outreach_due};"
             f" recurrence suspected: {self.recurrences}",
             f"  deviations:  {counts(self.deviations)}",
+            *(self.formats.lines() if self.formats else ()),
         ))
 
 

@@ -23,7 +23,8 @@ from services.settings import load_settings
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 AVAILABLE_PROTOCOLS = {p.id for p in ACUTE_PROTOCOLS.values() if p.available and not p.is_group}
-"""The individual protocols: the demo runs no group yet (issue 9 adds groups to it later)."""
+"""The numbered caseload's protocols: individual ones (the demo's groups and couple are seeded
+beside it, ``services.demo.formats``: see test_demo_groups.py)."""
 
 
 def _container(data_dir: Path, now: datetime = NOW) -> Container:
