@@ -91,6 +91,13 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]
     return overrides
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_dsn(request: pytest.FixtureRequest) -> str | None:
+    """Where a test's events are stored, once each: ``None`` (SQLite files in the test's own
+    directory), or a PostgreSQL database of the test's own."""
+    return request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
+
+
 @pytest.fixture
 def sqlite_data_dir(tmp_path: Path) -> Path:
     """A per-test directory for embedded SQLite files (created, empty)."""

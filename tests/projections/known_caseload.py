@@ -119,10 +119,9 @@ def scoped(tx: Tx, projection: Projection, generation: int = 1) -> Tx:
     return tx.with_tables(tables_of(projection, generation))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def known(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Known]:
-    dsn = request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
-    with log_and_read_store(tmp_path, dsn, clock=lambda: NOW) as (container, store):
+@pytest.fixture
+def known(tmp_path: Path, store_dsn: str | None) -> Iterator[Known]:
+    with log_and_read_store(tmp_path, store_dsn, clock=lambda: NOW) as (container, store):
         ids = {name: run(container.pathways, writer) for name, writer in scripts().items()}
         yield Known(container, store, ids)
 

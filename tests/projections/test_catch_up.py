@@ -21,11 +21,9 @@ from tests.projections.counting import CountByType, counts, expected_counts
 from tests.projections.support import log_and_read_store
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def setup(request: pytest.FixtureRequest, tmp_path: Path
-          ) -> Iterator[tuple[Container, ReadStore]]:
-    dsn = request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
-    with log_and_read_store(tmp_path, dsn) as (container, store):
+@pytest.fixture
+def setup(tmp_path: Path, store_dsn: str | None) -> Iterator[tuple[Container, ReadStore]]:
+    with log_and_read_store(tmp_path, store_dsn) as (container, store):
         seed_demo(container.pathways, count=6)
         yield container, store
 

@@ -40,14 +40,9 @@ def build(tmp_path: Path, dsn: str | None) -> Container:
     return bootstrap(load_settings(data_dir=tmp_path, database_url=dsn))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def dsn(request: pytest.FixtureRequest) -> str | None:
-    return request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
-
-
 @pytest.fixture
-def container(tmp_path: Path, dsn: str | None) -> Iterator[Container]:
-    built = build(tmp_path, dsn)
+def container(tmp_path: Path, store_dsn: str | None) -> Iterator[Container]:
+    built = build(tmp_path, store_dsn)
     open_pathways(built.pathways, 5, "before")
     yield built
     built.close()
@@ -94,8 +89,8 @@ def test_the_follower_stops_promptly(container: Container) -> None:
 
 
 def test_two_copies_of_a_projection_one_leads_the_other_waits_then_takes_over(
-        tmp_path: Path, dsn: str | None, container: Container) -> None:
-    other = build(tmp_path, dsn)
+        tmp_path: Path, store_dsn: str | None, container: Container) -> None:
+    other = build(tmp_path, store_dsn)
     try:
         first = projection_workers(container, [CountByType()], FAST)
         first.start()

@@ -37,10 +37,9 @@ CHILD = Path(__file__).with_name("follower_child.py")
 BATCH = 5
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
-    dsn = request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
-    built = bootstrap(load_settings(data_dir=tmp_path, database_url=dsn))
+@pytest.fixture
+def container(tmp_path: Path, store_dsn: str | None) -> Iterator[Container]:
+    built = bootstrap(load_settings(data_dir=tmp_path, database_url=store_dsn))
     open_pathways(built.pathways, 40, "seeded")
     yield built
     built.close()

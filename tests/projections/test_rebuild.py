@@ -22,10 +22,9 @@ from tests.projections.counting import CountByType, counts, expected_counts, ope
 from tests.projections.test_follower import until
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
-    dsn = request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
-    built = bootstrap(load_settings(data_dir=tmp_path, database_url=dsn))
+@pytest.fixture
+def container(tmp_path: Path, store_dsn: str | None) -> Iterator[Container]:
+    built = bootstrap(load_settings(data_dir=tmp_path, database_url=store_dsn))
     open_pathways(built.pathways, 60, "seeded")
     catch_up(built.read_store, OrderedLog(built.pathways), CountByType())  # v1, live
     yield built
