@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import cast
 from uuid import UUID
 
-from domain.group.events import GroupEvent, GroupFormed
+from domain.group.events import GroupEvent, GroupFormed, MemberEnrolled
 from services.application import Pathways
 from services.audit import timeline
 from services.audit.document import group_document
@@ -93,6 +93,48 @@ class GroupTrail:
         return _as_of(group_id, "clinical", at, known_at,
                       fold=timeline.as_understood(events, at, known_at),
                       latest=events[-1].originator_version)
+
+
+class ExportedGroups:
+    """The groups of one export's pathways (``services.audit.export.groups.GroupSource``):
+    the enrolments found once, from the ordered log's ``MemberEnrolled`` events, and each
+    group's events read when the export reaches them, told to the access log as ``action``."""
+
+    def __init__(self, pathways: Pathways, on_read: ReadHook | None, action: str,
+                 page: int = 1000) -> None:
+        self._pathways = pathways
+        self._on_read = on_read
+        self._action = action
+        self._page = page
+        self._enrolments: dict[UUID, list[UUID]] | None = None
+
+    def groups_of(self, pathway_id: UUID) -> Sequence[UUID]:
+        if self._enrolments is None:
+            self._enrolments = self._scan()
+        return self._enrolments.get(pathway_id, [])
+
+    def events_of(self, group_id: UUID) -> Sequence[GroupEvent]:
+        events = GroupTrail(self._pathways).events(group_id)
+        if self._on_read is not None:
+            self._on_read(self._action, group_id)
+        return events
+
+    def _scan(self) -> dict[UUID, list[UUID]]:
+        found: dict[UUID, list[UUID]] = {}
+        decode = self._pathways.mapper.to_domain_event
+        start = 1
+        while True:
+            notifications = self._pathways.recorder.select_notifications(
+                start=start, limit=self._page, topics=[MemberEnrolled.TOPIC])
+            for notification in notifications:
+                enrolled = decode(notification)
+                assert isinstance(enrolled, MemberEnrolled)  # noqa: S101 - by its topic
+                groups = found.setdefault(enrolled.pathway_id, [])
+                if enrolled.originator_id not in groups:
+                    groups.append(enrolled.originator_id)
+            if len(notifications) < self._page:
+                return found
+            start = notifications[-1].id + 1
 
 
 def _as_of(group_id: UUID, axis: Axis, at: datetime | None, known_at: datetime | None, *,

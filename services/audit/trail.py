@@ -26,7 +26,7 @@ from services.audit.timeline import Fold, NotApplied
 from services.errors import PathwayNotFound, VersionNotFound
 
 if TYPE_CHECKING:
-    from services.audit.groups import GroupTrail, LeadersCheck
+    from services.audit.groups import ExportedGroups, GroupTrail, LeadersCheck
 
 Axis = Literal["version", "recorded", "clinical"]
 ReadHook = Callable[[str, UUID], None]
@@ -156,7 +156,8 @@ class AuditTrail:
         self._read("export", pathway_id)
         now = self._pathways.clock()
         return export_chunks([events], form, now=now,
-                             bundle_id=resource_id("bundle", pathway_id, now.isoformat()))
+                             bundle_id=resource_id("bundle", pathway_id, now.isoformat()),
+                             groups=self._exported_groups("export"))
 
     def export_period(self, since: datetime, until: datetime, form: Format, *,
                       progress: Progress | None = None) -> Iterator[bytes]:
@@ -164,7 +165,14 @@ class AuditTrail:
         now = self._pathways.clock()
         return export_chunks(self.histories_in_period(since, until, progress), form, now=now,
                              bundle_id=resource_id("bundle", since.isoformat(),
-                                                   until.isoformat(), now.isoformat()))
+                                                   until.isoformat(), now.isoformat()),
+                             groups=self._exported_groups("export-period"))
+
+    def _exported_groups(self, action: str) -> ExportedGroups:
+        """The groups an export's pathways were enrolled in, each read told as ``action``."""
+        from services.audit.groups import ExportedGroups  # noqa: PLC0415 - it builds on this
+
+        return ExportedGroups(self._pathways, self._on_read, action)
 
     def histories_in_period(self, since: datetime, until: datetime,
                             progress: Progress | None = None) -> Iterator[list[PathwayEvent]]:

@@ -11,6 +11,8 @@ from uuid import UUID
 import pytest
 
 from domain.pathway import commands as c
+from services.composition import Container, bootstrap
+from services.settings import load_settings
 from tests.audit.clinic import Clinic, clinic_on
 from tests.journeys import PHQ9_MODERATE
 
@@ -40,3 +42,15 @@ def back_dated(clinic: Clinic) -> UUID:
     clinic.do(pathway, c.AssessMedicationNeed(occurred_at=day(21), outcome="not_indicated"),
               recorded_at=day(21, 13), actor="sup-lee", role="supervisor")
     return pathway
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
+    """A container on a fresh embedded store, then on a fresh PostgreSQL database (the
+    server's clock: for groups, whose shared course runs in the past)."""
+    url = request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
+    built = bootstrap(load_settings(data_dir=tmp_path, database_url=url))
+    try:
+        yield built
+    finally:
+        built.close()

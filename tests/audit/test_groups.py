@@ -5,38 +5,25 @@ access log under the group's id."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID
 
 import pytest
 
 from services.audit.errors import NothingRecordedYet, NotOpenYet
 from services.audit.trail import AuditTrail
-from services.composition import Container, bootstrap
+from services.composition import Container
 from services.errors import GroupNotFound, GroupVersionNotFound, PathwayNotFound
-from services.settings import load_settings
 from tests.group_app import AppGroup
 
 FORMED_AND_SIX = 7
 """Versions of a group formed with six members enrolled."""
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
-    url = request.getfixturevalue("fresh_postgres_dsn") if request.param == "postgres" else None
-    built = bootstrap(load_settings(data_dir=tmp_path, database_url=url))
-    try:
-        yield built
-    finally:
-        built.close()
-
-
 @pytest.fixture
-def group(container: Container) -> AppGroup:
+def group(store: Container) -> AppGroup:
     """Six members, two sessions: the first with everyone, the second without the first."""
-    group = AppGroup(container, members=6)
+    group = AppGroup(store, members=6)
     group.session()
     group.session(absent={group.members[0]: "late_cancellation"})
     return group

@@ -134,3 +134,18 @@ def test_each_group_read_is_in_the_access_log_under_the_groups_id(
     assert mine == [("a-1", "read-history", f"GET /audit/groups/{group.id}/history"),
                     ("a-1", "read-as-of", f"GET /audit/groups/{group.id}/as-of")]
     assert "t-9" not in {e["actor_id"] for e in entries}
+
+
+def test_a_members_export_over_http_holds_the_group_and_logs_its_read(
+        client: TestClient, group: HttpGroup) -> None:
+    member = group.members[0]
+    answer = client.get(f"/audit/pathways/{member}/export",
+                        params={"purpose": "export 5150"}, headers=AUDITOR)
+    assert answer.status_code == 200
+    kinds = [e["resource"]["resourceType"] for e in answer.json()["entry"]]
+    assert kinds.count("Group") == 1
+
+    entries = client.get("/access-log", params={"pathway_id": group.id},
+                         headers=AUDITOR).json()["entries"]
+    assert [(e["action"], e["purpose"]) for e in entries if e["purpose"] == "export 5150"] == [
+        ("export", "export 5150")]

@@ -117,6 +117,8 @@ def care_plan(event: e.ContractSigned | e.ContractRenegotiated | e.MaintenanceSc
 
 def encounter(event: e.SessionHeld | e.SessionMissed, ids: dict[str, str],
               channel: str) -> dict[str, Any]:
+    """A session held (finished) or missed (cancelled); a group member's session is
+    ``partOf`` the group session's Encounter, whose subject is the Group."""
     held = isinstance(event, e.SessionHeld)
     class_code, class_display = ENCOUNTER_CLASS[
         event.channel if isinstance(event, e.SessionHeld) else channel]
@@ -131,6 +133,8 @@ def encounter(event: e.SessionHeld | e.SessionMissed, ids: dict[str, str],
         "participant": [{"individual": refs.ref(ids["therapist"])}],
         "period": period,
     }
+    if event.group_id is not None and event.number is not None:
+        found["partOf"] = refs.ref(refs.group_session_id(event.group_id, event.number))
     if isinstance(event, e.SessionHeld):
         found["identifier"] = [{"system": SESSION,
                                 "value": f"{event.originator_id}/{event.phase}/{event.number}"}]

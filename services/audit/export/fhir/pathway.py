@@ -1,6 +1,10 @@
 """One pathway's stored events as FHIR R4 resources: Patient and Practitioner (by identifier
 only: no name, no address), the EpisodeOfCare, Conditions, CarePlans, Encounters,
-Observations, Consents, and a Provenance for every event."""
+Observations, Consents, and a Provenance for every event.
+
+A group member's group session is an Encounter ``partOf`` the group session's (see
+:mod:`.group`); an absence from a group session is no Encounter of the member's (the session
+was not theirs to cancel): its Provenance records the absence and why."""
 
 from __future__ import annotations
 
@@ -55,6 +59,8 @@ def pathway_resources(events: Sequence[e.PathwayEvent]) -> list[Resource]:
                 previous_plan = plan["id"]
             parts.append(plan)
             made = [plan["id"]]
+        elif isinstance(event, e.SessionMissed) and event.group_id is not None:
+            pass  # absent from a group session: no Encounter; its Provenance says why
         elif isinstance(event, e.SessionHeld | e.SessionMissed):
             encounter = care.encounter(event, ids, state.channel)
             parts.append(encounter)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.group.events import GroupEvent
 from domain.pathway import events as e
 from services.audit.export.fhir import refs
 from services.audit.export.fhir.codes import (
@@ -50,12 +51,16 @@ def consent(event: Consenting, kind: str, ids: dict[str, str], client_ref: str
     }
 
 
-def provenance(event: e.PathwayEvent, targets: list[str], *, created: bool) -> dict[str, Any]:
-    """The event's Provenance; ``targets`` are the resources it created or changed."""
+def provenance(event: e.PathwayEvent | GroupEvent, targets: list[str], *, created: bool,
+               resource_id: str | None = None) -> dict[str, Any]:
+    """The event's Provenance; ``targets`` are the resources it created or changed. A group
+    member's part in a group session names the group session's Encounter as its source (an
+    absence also says why: it has no Encounter of its own)."""
     meta = event.meta
     found: dict[str, Any] = {
         "resourceType": "Provenance",
-        "id": refs.of_pathway(event.originator_id, "event", event.originator_version),
+        "id": resource_id or refs.of_pathway(event.originator_id, "event",
+                                             event.originator_version),
         "extension": [
             {"url": f"{EXTENSION}event-type", "valueString": type(event).__name__},
             {"url": f"{EXTENSION}event-version", "valueInteger": event.originator_version},
@@ -74,4 +79,11 @@ def provenance(event: e.PathwayEvent, targets: list[str], *, created: bool) -> d
     }
     if isinstance(event, e.DeviationRecorded):
         found["reason"] = [{"text": f"{event.rule} deviation: {event.reason}"}]
+    if isinstance(event, e.SessionHeld | e.SessionMissed) and event.group_id is not None \
+            and event.number is not None:
+        found["entity"] = [{"role": "source", "what": refs.ref(
+            refs.group_session_id(event.group_id, event.number))}]
+        if isinstance(event, e.SessionMissed):
+            found["reason"] = [{"text": f"absent from group session {event.number}:"
+                                        f" {event.kind.replace('_', ' ')}"}]
     return found

@@ -26,6 +26,15 @@ def of_pathway(pathway_id: UUID, *parts: object) -> str:
     return resource_id("pathway", pathway_id, *parts)
 
 
+def of_group(group_id: UUID, *parts: object) -> str:
+    return resource_id("group", group_id, *parts)
+
+
+def group_session_id(group_id: UUID, number: int) -> str:
+    """The group session's Encounter (its members' Encounters are ``partOf`` it)."""
+    return of_group(group_id, "session", number)
+
+
 def patient_id(client_ref: str) -> str:
     return resource_id("client", client_ref)
 
