@@ -5,8 +5,10 @@ table, measured in the same run, on SQLite and PostgreSQL. The log is ``bench.ev
 (demo pathways decided by the domain, bulk-copied), its hash tree built by the same adoption
 that takes in a store from before tamper evidence, then sealed. The raw scan reads the
 columns the recorder reads (``WHERE position > :last ORDER BY position LIMIT 5000``) and does
-nothing with them; verify recomputes every leaf from the stored bytes, folds the tree and
-checks the root against the signed checkpoint and the stored tree. Scan and verify alternate
+nothing with them, on PostgreSQL the way verify reads (binary rows, the ids as text; the
+text-format scan eventsourcing's recorder does, ids made ``UUID``s, is printed beside it);
+verify recomputes every leaf from the stored bytes, folds the tree and checks the root against
+the signed checkpoint and the stored tree. Scan and verify alternate
 when repeated; the ratio uses the medians. Verify runs with its default worker processes
 (the CPU count, at most 4); the single-process rate is printed beside it.
 """
@@ -27,6 +29,7 @@ from bench.eventlog import PG_TABLE, SQLITE_TABLE, Template
 from bench.eventlog import templates as log_templates
 from bench.keyset import Say, median_rate, quiet, scan_postgres, scan_sqlite, timed
 from bench.logstore import log_store
+from projections.scan import postgres_scan
 from services.composition import Container
 from services.integrity.adoption import adopt_postgres, adopt_sqlite
 from services.integrity.scanning import default_jobs
@@ -45,6 +48,7 @@ class VerifyResult:
     verify_seconds: list[float]
     serial_seconds: float
     adopt_seconds: float
+    text_scan_seconds: float | None = None
 
     @property
     def scan_rate(self) -> float:
@@ -74,7 +78,15 @@ class VerifyResult:
             f"  one process: {self.events / self.serial_seconds:,.0f} events/s, ratio"
             f" {self.serial_ratio:.2f}; the tree of the bulk-copied log was built in"
             f" {self.adopt_seconds:.1f}s",
+            *self._text_scan_line(),
         ]
+
+    def _text_scan_line(self) -> list[str]:
+        if self.text_scan_seconds is None:
+            return []
+        rate = self.events / self.text_scan_seconds
+        return [f"  against the text-format scan ({rate:,.0f} events/s, ids made UUIDs):"
+                f" ratio {self.verify_rate / rate:.2f}"]
 
 
 def run_verify(server_dsn: str, *, events: int, repeat: int = 1,
@@ -112,11 +124,15 @@ def _postgres(dsn: str, events: int, repeat: int, rows: list[Template],
             cursor.execute(f"ANALYZE {PG_TABLE}_leaves")
         adopted = time.perf_counter() - started
         return _measure(log.container, "postgresql", log.events, repeat, adopted,
-                        scan=lambda: scan_postgres(dsn, SCAN_BATCH), say=say)
+                        scan=lambda: scan_postgres(dsn, SCAN_BATCH,
+                                                   statement=postgres_scan("public", PG_TABLE),
+                                                   binary=True),
+                        text_scan=lambda: scan_postgres(dsn, SCAN_BATCH), say=say)
 
 
 def _measure(container: Container, store: str, count: int, repeat: int, adopted: float, *,
-             scan: Callable[[], int], say: Say) -> VerifyResult:
+             scan: Callable[[], int], say: Say,
+             text_scan: Callable[[], int] | None = None) -> VerifyResult:
     integrity = container.integrity
     sealed = integrity.seal()
     assert sealed is not None  # noqa: S101 - the log was just filled
@@ -131,7 +147,8 @@ def _measure(container: Container, store: str, count: int, repeat: int, adopted:
         verifies.append(_timed_verify(container, jobs, count))
         say(f"verify ({store}) #{n + 1}: raw scan {count / scans[-1]:,.0f} events/s, verify"
             f" {count / verifies[-1]:,.0f} events/s")
-    return VerifyResult(store, count, jobs, scans, verifies, serial, adopted)
+    text = timed(text_scan, count, "the text-format scan") if text_scan else None
+    return VerifyResult(store, count, jobs, scans, verifies, serial, adopted, text)
 
 
 def _timed_verify(container: Container, jobs: int, count: int) -> float:
