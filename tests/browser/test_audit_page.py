@@ -239,3 +239,65 @@ def test_the_index_asks_for_the_purpose_and_each_read_is_in_the_access_log(
     entries = server.get("/access-log", pathway_id=pathway, actor="auditor-purpose").json()
     assert {entry["purpose"] for entry in entries["entries"]} == {"complaint 4411"}
     assert {entry["action"] for entry in entries["entries"]} == {"read-history"}
+
+
+def a_demo_group(server: Server) -> tuple[str, dict[str, Any]]:
+    """A demo group with an absence recorded: its id and the session with the absence."""
+    for listed in server.get("/groups", limit="100").json()["items"]:
+        history = server.get(f"/audit/groups/{listed['id']}/history").json()["events"]
+        for event in history:
+            if event["type"] == "GroupSessionHeld" and not all(
+                    a["present"] for a in event["data"]["attendance"]):
+                return str(listed["id"]), event
+    raise AssertionError("the demo has no group session with an absent member")
+
+
+def test_a_members_group_session_opens_the_groups_page_and_back(
+        page: Page, server: Server, screenshots: Path) -> None:
+    group, session = a_demo_group(server)
+    number = session["data"]["number"]
+    absent = next(a for a in session["data"]["attendance"] if not a["present"])
+    open_pathway(page, server, absent["pathway_id"])
+
+    link = page.locator("#timeline a.group-session", has_text=f"group session {number}")
+    expect(link).to_have_count(1)
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/audit?group={group}#session-{number}")
+
+    expect(page.locator("h1")).to_have_text(f"Group {group}")
+    expect(page.locator(f"#session-{number}")).to_be_in_viewport()
+    history = server.get(f"/audit/groups/{group}/history").json()
+    expect(page.locator("#timeline tbody tr")).to_have_count(len(history["events"]))
+    row = page.locator(f"#v{session['version']}")
+    reason = (absent["absence"] or "no_show").replace("_", " ")
+    expect(row).to_contain_text(f"absent ({reason})")
+    page.screenshot(path=screenshots / "audit-group.png", full_page=True)
+    found = scan(page, screenshots / "axe-audit-group.json")
+    assert not found.blocking(), "\n".join(found.blocking())
+    assert found.passes > 0
+
+    row.get_by_role("link", name=absent["pathway_id"][:8]).click()
+    page.wait_for_function("() => document.body.dataset.stepsLoaded === 'true'",
+                           timeout=WAIT_MS)
+    expect(page.locator("h1")).to_contain_text(absent["pathway_id"])
+
+
+def test_the_groups_state_after_a_version_is_the_as_of_endpoints(
+        page: Page, server: Server) -> None:
+    group, session = a_demo_group(server)
+    page.goto(f"{server.base}/audit?group={group}")
+
+    page.get_by_label("Version (1 to").fill(str(session["version"]))
+    page.get_by_label("Version (1 to").press("Enter")
+    page.wait_for_url(f"**version={session['version']}#version-panel")
+
+    expected = server.get(f"/audit/groups/{group}/as-of", version=str(session["version"]))
+    rows: dict[str, str] = page.eval_on_selector_all(
+        "#state tbody tr", "rows => Object.fromEntries(rows.map("
+        "r => [...r.cells].map(c => c.textContent.trim())))")
+    assert rows == {name: as_text(value) for name, value in expected.json()["state"].items()}
+    expect(page.locator("#version-summary")).to_contain_text(
+        f"Version {session['version']} of")
+    expect(page.locator("#timeline tr[aria-current='true']")).to_have_id(
+        f"v{session['version']}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from services.audit.errors import InvalidInstant, NothingRecordedYet, NotOpenYet
+from services.audit.groups import GroupTrail
 from services.audit.instants import instant
 from services.audit.trail import AsOf, AuditTrail
 
@@ -32,7 +33,7 @@ class AsOfAsked:
         chosen = axis if axis in AXES else "clinical"
         return cls(chosen, (at or "").strip()[:40], (known or "").strip()[:40])
 
-    def answer(self, trail: AuditTrail, pathway_id: UUID) -> AsOfAnswer:
+    def answer(self, trail: AuditTrail | GroupTrail, pathway_id: UUID) -> AsOfAnswer:
         """The state asked for, or why there is none; nothing asked, nothing answered."""
         if not self.at:
             return AsOfAnswer()

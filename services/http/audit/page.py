@@ -1,6 +1,7 @@
 """The audit page: ``/audit`` lists pathways to open; ``/audit?pathway=<id>`` shows one
 pathway's timeline (every event, both times, actor, rules, deviations) and a stepper through
-its versions (the state after each and what the event changed).
+its versions (the state after each and what the event changed); a group's id (or
+``?group=<id>``) shows the group's page (``group_page``).
 
 The page is rendered whole by the server, so it reads and works without a script (the
 stepper is a GET form); ``audit.js`` then steps without reloading, from the steps endpoint.
@@ -11,22 +12,22 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from projections.pathways import PathwaysProjection
 from projections.pathways import view as pathways_view
-from services.audit.formatting import rules, value, when
+from services.audit.formatting import when
 from services.audit.trail import AuditTrail, Step
 from services.composition import Container
-from services.errors import PathwayNotFound
+from services.errors import GroupNotFound, PathwayNotFound
 from services.http.audit.as_of_form import AsOfAsked
+from services.http.audit.group_page import group_page
+from services.http.audit.rendering import render
 from services.http.auth.reading import (
     MAX_PURPOSE,
     PURPOSE_COOKIE,
@@ -35,7 +36,6 @@ from services.http.auth.reading import (
     reader_of,
 )
 from services.http.dashboard.assets import STATIC as DASHBOARD_STATIC
-from services.http.dashboard.pages import SECURITY_HEADERS
 from services.http.dashboard.reading import live
 from services.http.problems import BadRequestField
 
@@ -47,20 +47,6 @@ STATIC = Path(__file__).parent / "static"
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
-@cache
-def _templates() -> Environment:
-    environment = Environment(loader=PackageLoader("services.http.audit", "templates"),
-                              autoescape=select_autoescape(["html"]), trim_blocks=True,
-                              lstrip_blocks=True)
-    environment.filters.update(when=when, rules=rules, value=value)
-    return environment
-
-
-def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    page = _templates().get_template(name).render(**context)
-    return HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
-
-
 @router.get("", include_in_schema=False, response_class=HTMLResponse)
 def audit_page(request: Request) -> HTMLResponse:
     """Sync: it reads the event store (a worker thread, not the event loop).
@@ -70,7 +56,8 @@ def audit_page(request: Request) -> HTMLResponse:
     reads it makes next (other versions, the as-of form, the stepper's script)."""
     container: Container = request.app.state.container
     query = request.query_params
-    chosen = (query.get("pathway") or "").strip()
+    group = (query.get("group") or "").strip()
+    chosen = group or (query.get("pathway") or "").strip()
     stated = (query.get("purpose") or "").strip() or None
     purpose = purpose_of(request, stated)
     if not chosen:
@@ -79,7 +66,8 @@ def audit_page(request: Request) -> HTMLResponse:
         return render("audit_index.html", pathways=listed, next_after=next_after,
                       purpose=purpose)
     if not _UUID.fullmatch(chosen):
-        return _not_found(chosen, "is not a pathway id (a UUID, 8-4-4-4-12 hex digits)")
+        return _not_found(chosen, f"is not a {'group' if group else 'pathway'} id (a UUID,"
+                                  " 8-4-4-4-12 hex digits)")
     if stated is not None and not (3 <= len(stated) <= MAX_PURPOSE  # noqa: PLR2004
                                    and stated.isprintable()):
         return _index_error(chosen, None, "The purpose must be 3 to 200 characters of text.")
@@ -88,13 +76,19 @@ def audit_page(request: Request) -> HTMLResponse:
     except BadRequestField:
         return _index_error(chosen, None, "State the purpose of this review: it is recorded in"
                                           " the access log with each record you open.")
+    trail = logged_trail(request, reader)
+    version = _number(query.get("version"))
+    asked = AsOfAsked.of(query.get("axis"), query.get("at"), query.get("known"))
     try:
-        page = _pathway_page(logged_trail(request, reader), UUID(chosen),
-                             _number(query.get("version")),
-                             AsOfAsked.of(query.get("axis"), query.get("at"),
-                                          query.get("known")), purpose=reader.purpose)
-    except PathwayNotFound:
-        return _not_found(chosen, "names no pathway in the event store")
+        if group:
+            raise PathwayNotFound(chosen)
+        page = _pathway_page(trail, UUID(chosen), version, asked, purpose=reader.purpose)
+    except PathwayNotFound:  # a group's id, or none
+        try:
+            page = group_page(trail.groups(), UUID(chosen), version, asked,
+                              purpose=reader.purpose)
+        except GroupNotFound:
+            return _not_found(chosen, "names no pathway or group in the event store")
     if stated is not None:
         page.set_cookie(PURPOSE_COOKIE, reader.purpose, path="/", httponly=True,
                         samesite="strict", secure=request.url.scheme == "https")
