@@ -10,10 +10,10 @@ and stored event rows with their RFC 6962 leaf hashes and inclusion proofs. This
 that the checkpoint is signed by the key you give (get it from the clinic by a channel of your
 own, not from the export), that each row's stored bytes hash to its leaf, that each leaf's
 proof leads to the checkpoint's root (a whole-log export: that all leaves fold to it), and that
-a pathway's versions run 1, 2, 3... without a gap, in log order. With ``--kept``, the file is
-the answer of ``GET /integrity/consistency?from=<size of KEPT>``: it checks that the latest
-checkpoint extends the one you kept (RFC 9162 consistency proof), so nothing stored before was
-changed or removed since.
+a pathway's (or a group's) versions run 1, 2, 3... without a gap, in log order. With
+``--kept``, the file is the answer of ``GET /integrity/consistency?from=<size of KEPT>``: it
+checks that the latest checkpoint extends the one you kept (RFC 9162 consistency proof), so
+nothing stored before was changed or removed since.
 
 Exit status 0: every check passed; 1: a check failed (the first failure is printed); 2: the
 file or key could not be read.
@@ -189,13 +189,14 @@ def check(lines: list[str], key: tuple[str, bytes, bytes]) -> str:
         raise Failed(f"the first line is not a {FORMAT} checkpoint")
     origin, size, root = open_checkpoint(header["note"], key)
     rows = [json.loads(line) for line in lines[1:] if line.strip()]
+    noun = "group" if header["scope"] == "group" else "pathway"
     leaves = []
     for row in rows:
         leaf = leaf_hash(row)
-        where = f"pathway {row['pathway_id']} version {row['version']} (leaf {row['leaf_index']})"
+        where = f"{noun} {row['pathway_id']} version {row['version']} (leaf {row['leaf_index']})"
         if leaf.hex() != row["leaf_hash"]:
             raise Failed(f"{where}: its stored bytes do not hash to its recorded leaf")
-        if header["scope"] == "pathway":
+        if header["scope"] in ("pathway", "group"):
             proof = [bytes.fromhex(h) for h in row["proof"]]
             if root_from_proof(row["leaf_index"], size, leaf, proof) != root:
                 raise Failed(f"{where}: its inclusion proof does not lead to the checkpoint")
@@ -208,14 +209,14 @@ def check(lines: list[str], key: tuple[str, bytes, bytes]) -> str:
         return f"OK: all {size} events of the log {origin} match its signed checkpoint"
     pathway = header["pathway_id"]
     if any(row["pathway_id"] != pathway for row in rows):
-        raise Failed("the export mixes events of other pathways")
+        raise Failed(f"the export mixes events of other {noun}s")
     versions = [row["version"] for row in rows]
     if versions != list(range(1, len(rows) + 1)):
-        raise Failed(f"pathway {pathway}: versions {versions} do not run 1..{len(rows)}")
+        raise Failed(f"{noun} {pathway}: versions {versions} do not run 1..{len(rows)}")
     indexes = [row["leaf_index"] for row in rows]
     if indexes != sorted(indexes):
-        raise Failed(f"pathway {pathway}: its events are not in log order")
-    return (f"OK: the {len(rows)} events of pathway {pathway} are in the log {origin}"
+        raise Failed(f"{noun} {pathway}: its events are not in log order")
+    return (f"OK: the {len(rows)} events of {noun} {pathway} are in the log {origin}"
             f" of {size} events, unaltered, signed by {key[0]}")
 
 

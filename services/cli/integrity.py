@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 from uuid import UUID
 
 from services.cli.access_log import os_reader, purpose_option
@@ -68,9 +68,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser],
 
     evidence = commands.add_parser(
         "evidence", help="export a history with its proofs (checked by tools/verify_evidence.py)",
-        description="Seal, then write a pathway's events (or with --all the whole log) as JSON"
-                    " lines with their leaf hashes, inclusion proofs and the signed checkpoint.")
+        description="Seal, then write a pathway's events (a group's with --group, the whole log"
+                    " with --all) as JSON lines with their leaf hashes, inclusion proofs and"
+                    " the signed checkpoint.")
     evidence.add_argument("pathway", nargs="?", type=UUID, help="the pathway id")
+    evidence.add_argument("--group", type=UUID, metavar="ID",
+                          help="a group's own events instead of a pathway's")
     evidence.add_argument("--all", action="store_true", help="every event of the log")
     evidence.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     purpose_option(evidence)
@@ -251,9 +254,11 @@ def evidence_command(args: argparse.Namespace) -> int:
     from services.integrity.sealer import SealRefused  # noqa: PLC0415
     from services.integrity.verify import UnknownPathway  # noqa: PLC0415
 
-    if (args.pathway is None) == (not args.all):
-        print("carepath: name a pathway id or --all", file=sys.stderr)
+    if [args.pathway is not None, args.group is not None, args.all].count(True) != 1:
+        print("carepath: name a pathway id, --group ID or --all", file=sys.stderr)
         return EXIT_CONFIG
+    one = args.pathway or args.group
+    scope: Literal["pathway", "group"] = "pathway" if args.pathway else "group"
     container = bootstrap(settings_from(args))
     integrity = container.integrity
     try:
@@ -263,18 +268,17 @@ def evidence_command(args: argparse.Namespace) -> int:
             return EXIT_CONFIG
         lines = list(log_evidence(integrity.store, integrity.verifier, sealed.note)
                      if args.all else pathway_evidence(integrity.store, integrity.verifier,
-                                                       sealed.note, args.pathway))
+                                                       sealed.note, one, scope=scope))
+        asked = "--all" if args.all else str(one) if args.pathway else f"--group {one}"
         container.access_log.record(os_reader(args.purpose), "evidence",
-                                    None if args.all else args.pathway,
-                                    "carepath evidence " + ("--all" if args.all
-                                                            else str(args.pathway)))
+                                    None if args.all else one, f"carepath evidence {asked}")
         written = _write(lines, args.output)
     except SealRefused as error:
         print(f"carepath: the store is not intact, no evidence written: {error}",
               file=sys.stderr)
         return EXIT_BROKEN
     except UnknownPathway:
-        print(f"carepath: no pathway {args.pathway} in the store", file=sys.stderr)
+        print(f"carepath: no {scope} {one} in the store", file=sys.stderr)
         return EXIT_CONFIG
     finally:
         container.close()

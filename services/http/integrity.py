@@ -14,6 +14,7 @@ from pydantic import Field
 
 from services.errors import GroupNotFound, PathwayNotFound
 from services.http.auth.reading import PurposeQuery, reader_of, record
+from services.http.groups import GroupId
 from services.http.headers import ContainerDep, PathwayId
 from services.http.problems import BadRequestField
 from services.http.views import PROBLEM, View
@@ -152,5 +153,30 @@ def evidence(container: ContainerDep, pathway_id: PathwayId, request: Request,
     except UnknownPathway:
         raise PathwayNotFound(pathway_id) from None
     record(request, reader, "evidence", pathway_id)
+    return StreamingResponse(iter([line + "\n" for line in lines]),
+                             media_type="application/x-ndjson")
+
+
+@router.get("/groups/{group_id}/evidence", summary="A group's evidence",
+            responses={200: {"content": {"application/x-ndjson": {
+                "schema": {"type": "string"}}}}})
+def group_evidence(container: ContainerDep, group_id: GroupId, request: Request,
+                   purpose: PurposeQuery = None) -> Response:
+    """Seal, then the group's own stored events (formed, members, sessions, closed) as JSON
+    lines with their leaf hashes, inclusion proofs and the signed checkpoint (scope `group`,
+    checked offline by `tools/verify_evidence.py`). Each read is recorded in the access log."""
+    from services.integrity.evidence import pathway_evidence  # noqa: PLC0415
+
+    reader = reader_of(request, purpose)
+    integrity = container.integrity
+    sealed = integrity.seal()
+    if sealed is None:
+        raise GroupNotFound(group_id)
+    try:
+        lines = list(pathway_evidence(integrity.store, integrity.verifier, sealed.note,
+                                      group_id, scope="group"))
+    except UnknownPathway:
+        raise GroupNotFound(group_id) from None
+    record(request, reader, "evidence", group_id)
     return StreamingResponse(iter([line + "\n" for line in lines]),
                              media_type="application/x-ndjson")

@@ -4,7 +4,8 @@ their leaf hashes, inclusion proofs and the signed checkpoint they lead to.
 The format (``carepath-evidence/1``), one JSON object per line:
 
 - first, ``{"kind": "checkpoint", "format": "carepath-evidence/1", "scope": "pathway" |
-  "log", "pathway_id": ..., "note": <the signed checkpoint>, "key": <verifier key>}``;
+  "group" | "log", "pathway_id": <the pathway's or the group's id>, "note": <the signed
+  checkpoint>, "key": <verifier key>}``;
 - then one ``{"kind": "event", "leaf_index", "position", "pathway_id", "version", "topic",
   "state" (base64 of the stored bytes, null if the row is gone), "leaf_hash" (hex),
   "proof" (hex hashes, RFC 9162 inclusion proof; empty for a whole-log export)}`` per event,
@@ -30,7 +31,7 @@ from services.integrity.keys import VerifierKey
 from services.integrity.note import open_checkpoint
 from services.integrity.rows import EventRow, LeafRow
 from services.integrity.store import TreeStore
-from services.integrity.verify import UnknownPathway
+from services.integrity.verify import Aggregate, UnknownPathway, kind_of
 
 FORMAT = "carepath-evidence/1"
 BATCH = 5000
@@ -45,19 +46,21 @@ class Evidence:
 
 
 def pathway_evidence(store: TreeStore, verifier: VerifierKey, note: str,
-                     pathway_id: UUID) -> Iterator[str]:
-    """JSON lines proving ``pathway_id``'s events up to the checkpoint ``note``."""
+                     pathway_id: UUID, *, scope: Aggregate = "pathway") -> Iterator[str]:
+    """JSON lines proving ``pathway_id``'s events (with ``scope="group"``, a group's) up to
+    the checkpoint ``note``; an id of the other kind is unknown."""
     checkpoint = open_checkpoint(note, verifier)
     leaves = [leaf for leaf in store.pathway_leaves(pathway_id.hex)
               if leaf.index < checkpoint.size]
-    events = {event.version: event for event in store.pathway_events(pathway_id.hex)}
-    if not leaves and not events:
+    rows = store.pathway_events(pathway_id.hex)
+    events = {event.version: event for event in rows}
+    if (not leaves and not events) or kind_of(rows) not in (None, scope):
         raise UnknownPathway(pathway_id)
     wanted: set[merkle.NodeKey] = set()
     for leaf in leaves:
         wanted |= merkle.proof_keys(leaf.index, checkpoint.size)
     nodes = store.nodes(wanted)
-    yield _header("pathway", note, verifier, pathway_id)
+    yield _header(scope, note, verifier, pathway_id)
     for leaf in leaves:
         proof = merkle.inclusion_proof(leaf.index, checkpoint.size, nodes.__getitem__)
         yield _line(leaf, events.get(leaf.version), proof)

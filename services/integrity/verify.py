@@ -105,7 +105,7 @@ def _proven_prefix(store: TreeStore, result: ScanResult,
     return Start(latest.size, frontier, position)
 
 
-def _kind_of(events: list[EventRow]) -> Aggregate | None:
+def kind_of(events: list[EventRow]) -> Aggregate | None:
     """Whose stream the rows are, by their topics (None: no topic left to tell)."""
     topics = {event.topic for event in events if event.topic}
     if not topics:
@@ -123,7 +123,7 @@ def verify_pathway(store: TreeStore, verifier: VerifierKey, pathway_id: UUID, *,
     originator = pathway_id.hex
     events = store.pathway_events(originator)
     leaves = store.pathway_leaves(originator)
-    if (not events and not leaves) or _kind_of(events) not in (None, aggregate):
+    if (not events and not leaves) or kind_of(events) not in (None, aggregate):
         raise UnknownPathway(pathway_id)
     if finding is None:
         finding = _pathway_finding(store, head, latest, pathway_id=pathway_id, events=events,

@@ -118,3 +118,22 @@ def test_a_groups_own_events_verify_and_a_pathway_id_is_no_group(client: TestCli
                                                    "pathway_id": group.members[0]})
     assert both.status_code == 422
     assert both.json()["errors"][0]["field"] == "query"
+
+
+def test_a_groups_evidence_is_served_and_logged(client: TestClient) -> None:
+    from tests.http.test_groups import HttpGroup  # noqa: PLC0415 - its group over HTTP
+
+    group = HttpGroup(client, members=6)
+    answer = client.get(f"/integrity/groups/{group.id}/evidence",
+                        params={"purpose": "group evidence"})
+    assert answer.status_code == 200
+    lines = [json.loads(line) for line in answer.text.splitlines()]
+    assert (lines[0]["scope"], lines[0]["pathway_id"]) == ("group", group.id)
+    assert [line["version"] for line in lines[1:]] == list(range(1, 8))
+    for unknown in (group.members[0], UNKNOWN):
+        refused = client.get(f"/integrity/groups/{unknown}/evidence",
+                             params={"purpose": "group evidence"})
+        assert refused.status_code == 404
+        assert refused.json()["type"].endswith("group-not-found")
+    entries = client.get("/access-log", params={"pathway_id": group.id}).json()["entries"]
+    assert [(e["action"], e["purpose"]) for e in entries] == [("evidence", "group evidence")]

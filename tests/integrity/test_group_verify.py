@@ -108,3 +108,38 @@ def test_carepath_verify_group(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert f"no group {member}" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["verify", "--group", str(group_id), "--pathway", str(member)])
+
+
+def test_a_groups_evidence_is_checked_by_the_standalone_script(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.integrity.test_evidence import run_script  # noqa: PLC0415 - its isolated run
+
+    data = tmp_path / "data"
+    container = bootstrap(load_settings(data_dir=data))
+    try:
+        group = AppGroup(container, members=6).sessions_until(1)
+        group_id, member = group.group_id, group.members[0]
+        key = container.integrity.verifier.text()
+    finally:
+        container.close()
+    export = tmp_path / "group.jsonl"
+
+    assert main(["evidence", "--group", str(group_id), "--purpose", "a payer audit",
+                 "-o", str(export), "--data-dir", str(data)]) == 0
+    header = json.loads(export.read_text().splitlines()[0])
+    assert (header["scope"], header["pathway_id"]) == ("group", str(group_id))
+    checked = run_script(export, key, tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith(f"OK: the 8 events of group {group_id} are in the log")
+
+    capsys.readouterr()
+    assert main(["evidence", "--group", str(member), "--purpose", "a payer audit",
+                 "--data-dir", str(data)]) == 2
+    assert f"no group {member}" in capsys.readouterr().err
+    assert main(["evidence", str(member), "--group", str(group_id), "--purpose", "x y z",
+                 "--data-dir", str(data)]) == 2
+    assert main(["access-log", "list", "--pathway", str(group_id), "--json",
+                 "--data-dir", str(data)]) == 0
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["action"], e["detail"]) for e in logged] == [
+        ("evidence", f"carepath evidence --group {group_id}")]

@@ -62,6 +62,7 @@ _LISTED: Final[dict[tuple[str, str], Action]] = {
     ("GET", "/integrity/checkpoint"): A.VERIFY,
     ("GET", "/integrity/consistency"): A.VERIFY,
     ("GET", "/integrity/pathways/{pathway_id}/evidence"): A.EVIDENCE,
+    ("GET", "/integrity/groups/{group_id}/evidence"): A.EVIDENCE,
     # the access log
     ("GET", "/access-log"): A.ACCESS_LOG,
     ("GET", "/access-log/report"): A.ACCESS_LOG,
