@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import orjson
 import pytest
 
+from bench.api import free_port
 from domain.pathway import commands as c
 from projections.log import OrderedLog
 from services.application import Caller, Pathways
@@ -90,13 +91,6 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
             msg = f"not within {timeout}s: {what}"
             raise AssertionError(msg)
         time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,38 +10,19 @@ from typing import Any
 
 import httpx
 import orjson
-import uvicorn
 
 from services.composition import Container
 from services.http import create_app
 from tests.http.support import OPEN, THERAPIST
 from tests.journeys import PHQ9_MODERATE, START
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.servers import uvicorn_thread
 
 
 @contextmanager
 def served(container: Container) -> Iterator[str]:
     """``carepath serve``'s application under uvicorn in a thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with uvicorn_thread(create_app(container), lifespan="off") as url:
+        yield url
 
 
 @dataclass

@@ -8,9 +8,7 @@ machine's PostgreSQL server itself is never stopped.
 from __future__ import annotations
 
 import secrets
-import socket
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +20,6 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-import uvicorn
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 from psycopg import sql
@@ -32,6 +29,7 @@ from services.errors import StoreUnavailable
 from services.http import create_app
 from services.settings import load_settings
 from services.store.availability import OutageBreaker
+from tests.servers import uvicorn_thread
 from tests.tokens import bearer
 
 TIMEOUT = 2.0
@@ -114,35 +112,15 @@ def timed(call: Any) -> Timed:
     return Timed(response, time.monotonic() - started)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(database: Database) -> Iterator[Served]:
     settings = load_settings(database_url=database.dsn, database_timeout_seconds=TIMEOUT,
                              lock_timeout_seconds=2, conflict_wait_seconds=0.5)
     container = bootstrap(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
     limits = httpx.Limits(max_connections=STUCK_COMMANDS + 4)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                          limits=limits, headers=THERAPIST) as client:
-            yield Served(client, container)
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with uvicorn_thread(create_app(container)) as url, \
+            httpx.Client(base_url=url, timeout=30, limits=limits, headers=THERAPIST) as client:
+        yield Served(client, container)
 
 
 def assert_unavailable(answer: Timed, problem: str = "store-unavailable") -> None:
