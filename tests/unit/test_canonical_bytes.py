@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from domain.pathway import commands as c
 from domain.pathway.events import CATALOGUE
-from services.store.mapper import CanonicalMapper, canonical_bytes
+from services.store.mapper import CanonicalMapper, canonical_bytes, canonical_state
+from tests.group_journeys import GroupJourney
 from tests.journeys import Journey
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1,
@@ -48,6 +49,30 @@ def test_every_stored_event_of_a_whole_course_is_in_rfc8785_form() -> None:
     events = _every_kind_of_event()
     for event in events:
         assert _is_jcs(canonical_bytes(event)), type(event).__name__
+
+
+def _a_group_course() -> list[Any]:
+    """A group's events and its members' through three sessions, one member absent."""
+    journey = GroupJourney(members=6, sessions=8)
+    journey.session()
+    journey.session(absent={journey.members[0]: "no_show"})
+    journey.session()
+    return [event for aggregate in (journey.group, *journey.pathways.values())
+            for event in aggregate.pending_events]
+
+
+def test_a_group_course_is_stored_in_rfc8785_form() -> None:
+    for event in _a_group_course():
+        assert _is_jcs(canonical_bytes(event)), type(event).__name__
+
+
+def test_the_bytes_are_pydantic_json_mode_written_sorted_for_every_event_of_both_courses(
+) -> None:
+    """The stored bytes come from pydantic's Python values written by orjson (the quicker
+    way); they are the bytes of the fields as pydantic's JSON mode gives them."""
+    for event in [*_every_kind_of_event(), *_a_group_course()]:
+        reference = orjson.dumps(canonical_state(event), option=orjson.OPT_SORT_KEYS)
+        assert canonical_bytes(event) == reference, type(event).__name__
 
 
 def test_the_course_covers_most_of_the_catalogue() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from base64 import b64encode
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import orjson
@@ -63,6 +63,18 @@ class Journal(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.last_score = self.score
 
+    class Timed(Aggregate.Event):
+        """Fields the quick way of writing bytes leaves to pydantic's JSON mode."""
+
+        TOPIC = "tests.unit.test_mapper:Journal.Timed"
+        hours: tuple[float, ...]
+        wait: timedelta
+        part: Literal["am", "pm"]
+
+    class Counted(Aggregate.Event):
+        TOPIC = "tests.unit.test_mapper:Journal.Counted"
+        by_item: dict[int, str]
+
     class Renamed(Aggregate.Event):
         """v1 had ``name``; v2 added ``reason``; v3 renamed ``name`` to ``title``."""
 
@@ -107,6 +119,18 @@ def recorded(**changes: Any) -> Journal.Recorded:
         "extra": {"source": "self-report", "items": 9},
     }
     return Journal.Recorded(**(fields | changes))
+
+
+def timed(**fields: Any) -> Journal.Timed:
+    values: dict[str, Any] = {"originator_id": ID, "originator_version": 2, "timestamp": T0,
+                              "hours": (1.5,), "wait": timedelta(hours=1), "part": "am"}
+    return Journal.Timed(**(values | fields))
+
+
+def counted(by_item: dict[int, str]) -> Journal.Counted:
+    values: dict[str, Any] = {"originator_id": ID, "originator_version": 2, "timestamp": T0,
+                              "by_item": by_item}
+    return Journal.Counted(**values)
 
 
 def renamed(**fields: Any) -> Journal.Renamed:
@@ -222,6 +246,24 @@ def test_unknown_topic_is_a_deserialisation_error(mapper: CanonicalMapper) -> No
 def test_values_json_cannot_carry_faithfully_are_refused(changes: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must be"):
         canonical_bytes(recorded(**changes))
+
+
+def test_a_local_time_in_a_field_of_any_declared_type_is_refused() -> None:
+    local = T0.astimezone(timezone(timedelta(hours=2)))
+    with pytest.raises(ValueError, match=r"Timed\.part must be a UTC datetime"):
+        canonical_bytes(timed(part=local))
+    with pytest.raises(ValueError, match="text"):
+        canonical_bytes(recorded(text=local))
+
+
+def test_a_value_orjson_cannot_write_is_written_as_pydantic_json_mode_writes_it() -> None:
+    assert b'"wait":"PT1H"' in canonical_bytes(timed())
+    assert b'"by_item":{"9":"sleep"}' in canonical_bytes(counted({9: "sleep"}))
+
+
+def test_an_integer_given_for_a_nested_float_is_written_as_a_float() -> None:
+    data = canonical_bytes(timed(hours=(24, 1.5)))
+    assert b'"hours":[24.0,1.5]' in data
 
 
 def test_compression_and_encryption_wrap_the_canonical_bytes() -> None:
