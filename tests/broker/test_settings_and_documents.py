@@ -67,6 +67,9 @@ def test_the_asyncapi_document_lists_every_event_and_command_without_try_it_out(
     )} <= addresses
     assert "carepath.commands.hold_session" in addresses
     assert "HoldSessionRequest" in document["components"]["schemas"]
+    assert "carepath.commands.hold_group_session" in addresses
+    assert "group_id" in document["components"]["schemas"]["HoldGroupSessionRequest"][
+        "properties"]
     for channel in document["channels"].values():  # AsyncAPI 3: address parameters declared
         if "{aggregate_id}" in channel["address"]:
             assert "aggregate_id" in channel["parameters"]
