@@ -10,6 +10,13 @@ rebuild can fill a new generation beside the live one and take over when it has 
 On the embedded default the read models are a SQLite file of their own beside the event
 store's (``ReadModels.sqlite3``, WAL mode: readers never wait for the writer); on PostgreSQL
 they are tables in the service's database, reached through a small connection pool.
+
+Like the event store, a read store that cannot be used now (a pool wait, a refused or dropped
+connection, a statement or lock timeout; a locked, read-only or vanished SQLite file) raises
+``StoreUnavailable`` from its transactions, which the HTTP edge answers with 503 and
+``Retry-After`` and the workers wait out. On PostgreSQL a lost connection opens the store's
+breaker (``services.store.availability``): calls fail at once while one probe a half second
+tries the database, so a down database costs a request milliseconds, not the pool timeout.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from projections.bulk import bulk
+from services.store.availability import SQLITE_OUTAGES, Outages
 
 Dialect = Literal["sqlite", "postgresql"]
 Row = tuple[Any, ...]
@@ -34,6 +42,7 @@ Write = tuple[str, list[Mapping[str, Any]]]
 TABLE_PREFIX = "rm_"
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+_MIN_RECONNECT_SECONDS = 2.0
 
 
 def physical_name(projection: str, generation: int, table: str) -> str:
@@ -198,24 +207,26 @@ class SQLiteReadStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield Tx(connection, "sqlite")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        with SQLITE_OUTAGES.translated():
+            connection = self._connection()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(connection, "sqlite")
+                connection.execute("COMMIT")
+            except BaseException:
+                _roll_back(connection)  # a failed COMMIT leaves the transaction open
+                raise
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:
         """A read-only snapshot (a deferred transaction takes no write lock)."""
-        connection = self._connection()
-        connection.execute("BEGIN")
-        try:
-            yield Tx(connection, "sqlite")
-        finally:
-            connection.execute("ROLLBACK")
+        with SQLITE_OUTAGES.translated():
+            connection = self._connection()
+            connection.execute("BEGIN")
+            try:
+                yield Tx(connection, "sqlite")
+            finally:
+                _roll_back(connection)
 
     def close(self) -> None:
         with self._lock:
@@ -233,26 +244,40 @@ class PostgresReadStore:
                  ) -> None:
         from psycopg_pool import ConnectionPool  # noqa: PLC0415 - SQLite needs no psycopg
 
+        from services.store.postgres import postgres_outages  # noqa: PLC0415 - as above
+
         statement_ms = int(timeout_seconds * 1000)
+        self.outages: Outages = postgres_outages("read models' store")
         self._pool = ConnectionPool(
             conninfo, min_size=1, max_size=pool_size, timeout=timeout_seconds, open=True,
             kwargs={"options": f"-c statement_timeout={statement_ms}",
                     "connect_timeout": max(1, round(timeout_seconds))},
-            check=ConnectionPool.check_connection)
+            check=ConnectionPool.check_connection,
+            # Give up retrying a lost connection in the background soon (the library's five
+            # minutes of backoff would delay recovery): the next call then reconnects at once.
+            reconnect_timeout=max(timeout_seconds, _MIN_RECONNECT_SECONDS))
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with self._pool.connection() as connection, connection.transaction():
+        with (self.outages.translated(), self._pool.connection() as connection,
+              connection.transaction()):
             yield Tx(connection, "postgresql")
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:
-        with self._pool.connection() as connection, connection.transaction():
+        with (self.outages.translated(), self._pool.connection() as connection,
+              connection.transaction()):
             connection.execute("SET TRANSACTION READ ONLY")
             yield Tx(connection, "postgresql")
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """End the transaction, if SQLite has not ended it already (it does on some I/O errors)."""
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
 
 
 def create_tables(tx: Tx, ddl: Sequence[str]) -> None:

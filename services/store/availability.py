@@ -3,7 +3,9 @@
 Every read and write of a pathway passes through the application recorder, so the recorder is
 where connection failures, pool waits and statement or lock timeouts are translated; the HTTP
 edge answers the translated error with 503 and ``Retry-After``. Integrity errors (a lost race)
-and programming errors pass through untouched: they are not outages.
+and programming errors pass through untouched: they are not outages. The read models' store
+(``projections.store``) translates its own transactions the same way (:class:`Outages`), with
+a breaker of its own: the read models and the event store may live in different databases.
 
 While the database is known to be down, waiting out the pool timeout on every request would
 still hold a worker thread each for seconds, and a busy service would run out of them. So a
@@ -14,9 +16,12 @@ call probes the store (and makes the pool reconnect) while the others keep faili
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -38,8 +43,11 @@ class OutageBreaker:
     """Open after a lost connection: fail fast, letting one probe through per interval."""
 
     def __init__(self, probe_interval: float = PROBE_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *,
+                 store: str = "event store") -> None:
         self.probe_interval = probe_interval
+        self.store = store
+        """What is lost, for the log."""
         self._clock = clock
         self._lock = threading.Lock()
         self._closed_until_probe = 0.0  # 0: closed; else when the next probe may pass
@@ -58,8 +66,8 @@ class OutageBreaker:
     def opened(self, reason: str) -> None:
         with self._lock:
             if not self._closed_until_probe:
-                log.warning("event store lost (%s): failing fast, probing every %.1f s",
-                            reason, self.probe_interval)
+                log.warning("%s lost (%s): failing fast, probing every %.1f s",
+                            self.store, reason, self.probe_interval)
             self._closed_until_probe = self._clock() + self.probe_interval
             self._reason = reason
 
@@ -67,7 +75,7 @@ class OutageBreaker:
         if self._closed_until_probe:  # unlocked read first: the common path takes no lock
             with self._lock:
                 self._closed_until_probe = 0.0
-            log.warning("event store reachable again")
+            log.warning("%s reachable again", self.store)
 
 
 class TranslatesOutages:
@@ -104,6 +112,35 @@ def translating_outages(method: F) -> F:
     return cast("F", translated)
 
 
+@dataclass(frozen=True)
+class Outages:
+    """Which errors of a store are outages, which of those mean it is gone, and its breaker:
+    ``with outages.translated():`` around a transaction raises them as ``StoreUnavailable``."""
+
+    outage: Callable[[Exception], bool]
+    lost_connection: Callable[[Exception], bool] = lambda _error: False
+    breaker: OutageBreaker | None = None
+
+    @contextmanager
+    def translated(self) -> Iterator[None]:
+        breaker = self.breaker
+        if breaker is not None:
+            breaker.admit()
+        try:
+            yield
+        except StoreUnavailable:
+            raise
+        except Exception as error:
+            if not self.outage(error):
+                raise
+            reason = _first_line(error)
+            if breaker is not None and self.lost_connection(error):
+                breaker.opened(reason)
+            raise StoreUnavailable(reason) from error
+        if breaker is not None:
+            breaker.closed()
+
+
 def _first_line(error: Exception) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:200]
@@ -118,6 +155,23 @@ def translate_methods(cls: type[Any], base: type[Any]) -> None:
     for name in TRANSLATED_METHODS:
         method = getattr(base, name)
         setattr(cls, name, translating_outages(getattr(method, "__wrapped__", method)))
+
+
+_SQLITE_OUTAGES = frozenset({
+    sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PROTOCOL})
+"""Primary result codes of a file that is locked, read-only, full or gone (not "no such
+table", which is SQLITE_ERROR: a programming error, or a store not prepared yet)."""
+
+
+def sqlite_outage(error: Exception) -> bool:
+    """Whether ``error`` means a SQLite file cannot be used now."""
+    return (isinstance(error, sqlite3.OperationalError)
+            and error.sqlite_errorcode & 0xFF in _SQLITE_OUTAGES)
+
+
+SQLITE_OUTAGES = Outages(sqlite_outage)
+"""No breaker: a locked file is busy, not gone, and each call waits the lock timeout."""
 
 
 class AvailableSQLiteRecorder(TranslatesOutages, SQLiteApplicationRecorder):

@@ -25,7 +25,12 @@ import psycopg_pool
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType
 
-from services.store.availability import OutageBreaker, TranslatesOutages, translate_methods
+from services.store.availability import (
+    OutageBreaker,
+    Outages,
+    TranslatesOutages,
+    translate_methods,
+)
 
 OPERATION_TIMEOUT = "POSTGRES_OPERATION_TIMEOUT"
 LIBPQ_CONNECT_TIMEOUT = "POSTGRES_LIBPQ_CONNECT_TIMEOUT"
@@ -45,17 +50,34 @@ class BoundedApplicationRecorder(TranslatesOutages, PostgresApplicationRecorder)
 
     @staticmethod
     def lost_connection(error: Exception) -> bool:
-        """No connection in time, refused, or dropped; not a statement or lock timeout."""
+        """The library's error was raised from a lost connection (``lost_connection``)."""
         cause = error.__cause__
-        if isinstance(cause, psycopg_pool.PoolTimeout):
-            return True
-        if not isinstance(cause, psycopg.OperationalError):
-            return isinstance(cause, psycopg.InterfaceError)
-        state = cause.sqlstate
-        return state is None or state.startswith(_CONNECTION_STATES)
+        return isinstance(cause, Exception) and lost_connection(cause)
 
 
 translate_methods(BoundedApplicationRecorder, PostgresApplicationRecorder)
+
+
+def lost_connection(error: Exception) -> bool:
+    """No connection in time, refused, or dropped; not a statement or lock timeout."""
+    if isinstance(error, psycopg_pool.PoolTimeout):
+        return True
+    if not isinstance(error, psycopg.OperationalError):
+        return isinstance(error, psycopg.InterfaceError)
+    state = error.sqlstate
+    return state is None or state.startswith(_CONNECTION_STATES)
+
+
+def postgres_outage(error: Exception) -> bool:
+    """Whether psycopg's ``error`` means the database is gone, slow or locked (a pool wait,
+    a refused or dropped connection, a statement or lock timeout), not a mistake."""
+    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+def postgres_outages(store: str) -> Outages:
+    """How a psycopg store of the service's (the read models') translates its outages, with
+    a breaker of its own."""
+    return Outages(postgres_outage, lost_connection, OutageBreaker(store=store))
 
 
 class BoundedPostgresFactory(PostgresFactory):

@@ -7,36 +7,36 @@ machine's PostgreSQL server itself is never stopped.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
-from psycopg import sql
 
-from services.composition import Container, bootstrap
+from services.composition import bootstrap
 from services.errors import StoreUnavailable
 from services.http import create_app
 from services.settings import load_settings
 from services.store.availability import OutageBreaker
-from tests.servers import uvicorn_thread
+from tests.integration.outage import (
+    BOUND,
+    RECOVERY_BOUND,
+    TIMEOUT,
+    Database,
+    Served,
+    assert_unavailable,
+    cuttable_database,
+    serving,
+    timed,
+)
 from tests.tokens import bearer
 
-TIMEOUT = 2.0
-"""CAREPATH_DATABASE_TIMEOUT_SECONDS for these tests."""
-BOUND = TIMEOUT + 1.0
-"""The longest any request may take while the database is gone (the timeout plus overhead)."""
-RECOVERY_BOUND = 5.0
 STUCK_COMMANDS = 48
 """More than the server's 40 worker threads."""
 THERAPIST = bearer("therapist", "t-1")
@@ -46,91 +46,18 @@ OPEN = {"occurred_at": WHEN.isoformat(), "client_ref": "client-outage", "client_
         "therapist_id": "t-1", "protocol": "ipt", "referral_date": WHEN.date().isoformat()}
 
 
-@dataclass
-class Database:
-    """A database of the test's own on the shared server, which the test can cut off."""
-
-    dsn: str
-    name: str
-    admin: psycopg.Connection[Any]
-
-    def cut(self) -> None:
-        ident = sql.Identifier(self.name)
-        self.admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(ident))
-        self.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                           " WHERE datname = %s", (self.name,))
-
-    def restore(self) -> None:
-        ident = sql.Identifier(self.name)
-        self.admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(ident))
-
-
 @pytest.fixture
 def database(postgres_dsn: str) -> Iterator[Database]:
-    params = psycopg.conninfo.conninfo_to_dict(postgres_dsn)
-    name = f"carepath_outage_{secrets.token_hex(6)}"
-    admin_info = psycopg.conninfo.make_conninfo(postgres_dsn, dbname="postgres",
-                                                connect_timeout=3)
-    with psycopg.connect(admin_info, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        dsn = f"postgresql://{params['user']}@{params['host']}:{params['port']}/{name}"
-        try:
-            yield Database(dsn, name, admin)
-        finally:
-            Database(dsn, name, admin).restore()
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
-
-
-@dataclass
-class Served:
-    client: httpx.Client
-    """One client for all threads: building one per request costs tens of ms (TLS context)."""
-    container: Container
-
-    def post(self, path: str, body: dict[str, Any], key: str) -> Timed:
-        return timed(lambda: self.client.post(path, json=body,
-                                              headers={**THERAPIST, "Idempotency-Key": key}))
-
-    def get(self, path: str) -> Timed:
-        return timed(lambda: self.client.get(path))
-
-
-@dataclass(frozen=True)
-class Timed:
-    response: httpx.Response
-    seconds: float
-
-    @property
-    def status(self) -> int:
-        return self.response.status_code
-
-
-def timed(call: Any) -> Timed:
-    started = time.monotonic()
-    response = call()
-    return Timed(response, time.monotonic() - started)
+    with cuttable_database(postgres_dsn) as database:
+        yield database
 
 
 @pytest.fixture
 def served(database: Database) -> Iterator[Served]:
     settings = load_settings(database_url=database.dsn, database_timeout_seconds=TIMEOUT,
                              lock_timeout_seconds=2, conflict_wait_seconds=0.5)
-    container = bootstrap(settings)
-    limits = httpx.Limits(max_connections=STUCK_COMMANDS + 4)
-    with uvicorn_thread(create_app(container)) as url, \
-            httpx.Client(base_url=url, timeout=30, limits=limits, headers=THERAPIST) as client:
-        yield Served(client, container)
-
-
-def assert_unavailable(answer: Timed, problem: str = "store-unavailable") -> None:
-    """503 with Retry-After within the bound; a problem document unless ``problem`` is empty."""
-    assert answer.status == 503, answer.response.text
-    assert int(answer.response.headers["retry-after"]) >= 1
-    assert answer.seconds < BOUND, f"took {answer.seconds:.2f} s"
-    if problem:
-        assert answer.response.headers["content-type"] == "application/problem+json"
-        assert answer.response.json()["type"] == f"urn:carepath:problem:{problem}"
+    with serving(settings, THERAPIST, connections=STUCK_COMMANDS + 4) as served:
+        yield served
 
 
 @pytest.mark.postgres
