@@ -23,6 +23,7 @@ from uuid import UUID, uuid4
 
 from bench.carepath import as_url, extra_measure, prepopulated
 from bench.database import fresh_database
+from bench.group_phases import Timers, render, timing
 from domain.pathway import commands as c
 from services.application import Caller
 from services.composition import Container, bootstrap
@@ -41,6 +42,8 @@ class GroupSessionResult:
     members: int
     group_p50_ms: float
     single_p50_ms: float
+    parts: dict[str, dict[str, float]]
+    """Where a session's and a single command's time goes (``bench.group_phases``)."""
 
     @property
     def ratio(self) -> float:
@@ -54,7 +57,8 @@ class GroupSessionResult:
         return (f"groups ({self.store}): a group session of {self.members} members (one"
                 f" transaction) p50 {self.group_p50_ms:.2f} ms, a single-pathway command p50"
                 f" {self.single_p50_ms:.2f} ms: ratio {self.ratio:.2f} ({verdict} the bar"
-                f" <= {BAR:g}; {self.sessions} sessions)")
+                f" <= {BAR:g}; {self.sessions} sessions)\n"
+                + render(self.store, self.parts["session"], self.parts["single"]))
 
 
 def _caller(tag: str) -> Caller:
@@ -82,15 +86,32 @@ class _Group:
         for command in commands:
             self.container.pathways.execute(pathway, command, _caller("member"))
 
-    def session(self) -> float:
+    def session(self, timers: Timers | None = None) -> float:
         """Hold the next session (timed, in ms), then the members' own commands (untimed)."""
         command = self.course.session(list(self.members))
+        if timers:
+            timers.start()
         t0 = time.perf_counter()
         self.container.groups.execute(self.id, command, _caller("session"))
         elapsed = (time.perf_counter() - t0) * 1e3
+        if timers:
+            timers.lap()
         for pathway, member in self.members.items():
             self._send(pathway, self.course.between_sessions(member).take())
         return elapsed
+
+
+def _where_the_time_goes(container: Container, group: _Group, single: UUID,
+                         measure: c.Command) -> dict[str, dict[str, float]]:
+    """One more group's sessions and single commands, with timers on their parts."""
+    timers = {"session": Timers(), "single": Timers()}
+    with timing(container, timers["session"], timers["single"]):
+        for _ in range(SESSIONS):
+            timers["single"].start()
+            container.pathways.execute(single, measure, _caller("single"))
+            timers["single"].lap()
+            group.session(timers["session"])
+    return {name: each.medians() for name, each in timers.items()}
 
 
 def measure_group_sessions(database_url: str | None, *, groups: int,
@@ -112,11 +133,13 @@ def measure_group_sessions(database_url: str | None, *, groups: int,
                     container.pathways.execute(single.id, measure, _caller("single"))
                     single_ms.append((time.perf_counter() - t0) * 1e3)
                     group_ms.append(group.session())
+            parts = _where_the_time_goes(container, _Group(container, start + timedelta(
+                days=groups)), single.id, measure)
         finally:
             container.close()
     return GroupSessionResult("postgresql" if database_url else "sqlite", len(group_ms),
                               MEMBERS, statistics.median(group_ms),
-                              statistics.median(single_ms))
+                              statistics.median(single_ms), parts)
 
 
 def run_groups(server_dsn: str, *, groups: int = 3,
