@@ -11,8 +11,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,8 +26,10 @@ from bench.api import free_port
 from domain.pathway import commands as c
 from projections.log import OrderedLog
 from services.application import Caller, Pathways
+from services.broker.connection import make_broker
 from services.broker.names import Names
-from services.composition import Container
+from services.commands import BY_NAME
+from services.composition import Container, broker_runtime
 from services.demo.seed import seed_demo
 
 NATS_URL = "nats://127.0.0.1:4222"
@@ -154,3 +156,43 @@ async def relayed(runtime: Any, container: Container, timeout: float = 60) -> No
             msg = f"the relay reached {status.position} of {head} in {timeout}s"
             raise AssertionError(msg)
         await asyncio.sleep(0.05)
+
+
+Ask = Callable[[str, Any], Awaitable[dict[str, Any]]]
+"""Ask the service a command by name with a request (a mapping, or raw bytes); its answer."""
+
+
+@asynccontextmanager
+async def answering(family: str, container: Container) -> AsyncIterator[Ask]:
+    """The service answering commands on the broker, and a client asking it."""
+    names = Names(container.settings.broker_prefix)
+    runtime = broker_runtime(container, relay=False, commands=True)
+    await runtime.start()
+    await runtime.connected.wait()
+    client = make_broker(URLS[family])
+    await client.start()
+
+    async def ask(command: str, request: Any) -> dict[str, Any]:
+        body = request if isinstance(request, bytes) else orjson.dumps(request)
+        subject = names.command_subject(BY_NAME[command])
+        where = {"nats": {"subject": subject}, "rabbit": {"queue": subject},
+                 "redis": {"list": subject}}[family]
+        reply = await client.request(body, timeout=10, **where)  # type: ignore[call-arg]
+        answer: dict[str, Any] = orjson.loads(reply.body)
+        return answer
+
+    try:
+        yield ask
+    finally:
+        await client.stop()
+        await runtime.stop()
+
+
+async def relay_to_head(container: Container) -> None:
+    """Run the relay until it has recorded the log's head as acknowledged, then stop it."""
+    runtime = broker_runtime(container, relay=True, commands=False)
+    await runtime.start()
+    try:
+        await relayed(runtime, container)
+    finally:
+        await runtime.stop()

@@ -3,26 +3,15 @@ as over HTTP, through the same application layer; on NATS, RabbitMQ and Redis.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import orjson
-import pytest
-
 from projections.log import OrderedLog
-from services.broker.connection import make_broker
-from services.broker.names import Names
-from services.commands import BY_NAME
-from services.composition import Container, bootstrap, broker_runtime
-from services.settings import load_settings
-from tests.broker.support import URLS, new_names, reachable, run
+from services.composition import Container
+from tests.broker.support import answering, run
 from tests.http.support import OPEN
 from tests.tokens import token
 
-Ask = Callable[[str, Any], Awaitable[dict[str, Any]]]
 THERAPIST = token("therapist", "t-1")
 MEASURE = {"occurred_at": "2026-01-06T09:00:00Z", "instrument": "phq9",
            "items": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
@@ -30,55 +19,10 @@ EARLY_SESSION = {"occurred_at": "2026-01-12T09:00:00Z", "number": 1, "minutes": 
                  "focus_addressed": "role_dispute"}
 
 
-@asynccontextmanager
-async def answering(family: str, container: Container, names: Names) -> AsyncIterator[Ask]:
-    """The service answering commands on the broker, and a client asking it."""
-    runtime = broker_runtime(container, relay=False, commands=True)
-    await runtime.start()
-    await runtime.connected.wait()
-    client = make_broker(URLS[family])
-    await client.start()
-
-    async def ask(command: str, request: Any) -> dict[str, Any]:
-        body = request if isinstance(request, bytes) else orjson.dumps(request)
-        subject = names.command_subject(BY_NAME[command])
-        where = {"nats": {"subject": subject}, "rabbit": {"queue": subject},
-                 "redis": {"list": subject}}[family]
-        reply = await client.request(body, timeout=10, **where)  # type: ignore[call-arg]
-        answer: dict[str, Any] = orjson.loads(reply.body)
-        return answer
-
-    try:
-        yield ask
-    finally:
-        await client.stop()
-        await runtime.stop()
-
-
-@pytest.fixture(params=["nats", "rabbit", "redis"])
-def family(request: pytest.FixtureRequest) -> str:
-    chosen: str = request.param
-    reachable(URLS[chosen])
-    return chosen
-
-
-@pytest.fixture
-def container(family: str, tmp_path: Path) -> Any:
-    names = new_names()
-    container = bootstrap(load_settings(data_dir=tmp_path / "data", broker_url=URLS[family],
-                                        broker_prefix=names.prefix))
-    yield container
-    container.close()
-
-
-def names_of(container: Container) -> Names:
-    return Names(container.settings.broker_prefix)
-
-
 def test_a_command_is_accepted_and_a_retry_with_its_key_answers_the_first_result(
         family: str, container: Container) -> None:
     async def scenario() -> list[dict[str, Any]]:
-        async with answering(family, container, names_of(container)) as ask:
+        async with answering(family, container) as ask:
             request = {"token": THERAPIST, "idempotency_key": "open-1", "command": OPEN}
             first = await ask("open_pathway", request)
             again = await ask("open_pathway", request)
@@ -103,7 +47,7 @@ def test_a_command_is_accepted_and_a_retry_with_its_key_answers_the_first_result
 def test_a_broken_rule_is_refused_with_its_rule_id_and_records_nothing(
         family: str, container: Container) -> None:
     async def scenario() -> dict[str, Any]:
-        async with answering(family, container, names_of(container)) as ask:
+        async with answering(family, container) as ask:
             opened = await ask("open_pathway", {"token": THERAPIST, "command": OPEN})
             pathway = opened["pathway_id"]
             await ask("record_measure", {"token": THERAPIST, "pathway_id": pathway,
@@ -121,7 +65,7 @@ def test_a_broken_rule_is_refused_with_its_rule_id_and_records_nothing(
 
 def test_requests_are_checked_as_http_checks_them(family: str, container: Container) -> None:
     async def scenario() -> list[dict[str, Any]]:
-        async with answering(family, container, names_of(container)) as ask:
+        async with answering(family, container) as ask:
             return [
                 await ask("open_pathway", {"token": THERAPIST,
                                            "command": {**OPEN, "client_age": "34"}}),
@@ -145,12 +89,10 @@ def test_requests_are_checked_as_http_checks_them(family: str, container: Contai
     assert OrderedLog(container.pathways).head() == 0
 
 
-
-
 def test_the_token_says_who_acts_and_the_policy_table_decides_as_over_http(
         family: str, container: Container) -> None:
     async def scenario() -> list[dict[str, Any]]:
-        async with answering(family, container, names_of(container)) as ask:
+        async with answering(family, container) as ask:
             opened = await ask("open_pathway", {"token": THERAPIST, "command": OPEN})
             pathway = opened["pathway_id"]
             return [

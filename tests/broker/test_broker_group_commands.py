@@ -4,72 +4,20 @@ the same application layer; on NATS, RabbitMQ and Redis."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import orjson
-import pytest
 from pydantic import BaseModel
 
 from projections.log import OrderedLog
-from services.broker.connection import make_broker
-from services.broker.names import Names
-from services.commands import BY_NAME
-from services.composition import Container, bootstrap, broker_runtime
+from services.composition import Container
 from services.group_course import GroupCourse
-from services.settings import load_settings
-from tests.broker.support import URLS, new_names, reachable, run
+from tests.broker.support import answering, run
 from tests.group_app import caller
 from tests.journeys import START
 from tests.tokens import token
 
-Ask = Callable[[str, Any], Awaitable[dict[str, Any]]]
 LEADER = token("therapist", "t-lead")
-
-
-@asynccontextmanager
-async def answering(family: str, container: Container) -> AsyncIterator[Ask]:
-    """The service answering commands on the broker, and a client asking it."""
-    names = Names(container.settings.broker_prefix)
-    runtime = broker_runtime(container, relay=False, commands=True)
-    await runtime.start()
-    await runtime.connected.wait()
-    client = make_broker(URLS[family])
-    await client.start()
-
-    async def ask(command: str, request: Any) -> dict[str, Any]:
-        subject = names.command_subject(BY_NAME[command])
-        where = {"nats": {"subject": subject}, "rabbit": {"queue": subject},
-                 "redis": {"list": subject}}[family]
-        reply = await client.request(orjson.dumps(request), timeout=10,  # type: ignore[call-arg]
-                                     **where)
-        answer: dict[str, Any] = orjson.loads(reply.body)
-        return answer
-
-    try:
-        yield ask
-    finally:
-        await client.stop()
-        await runtime.stop()
-
-
-@pytest.fixture(params=["nats", "rabbit", "redis"])
-def family(request: pytest.FixtureRequest) -> str:
-    chosen: str = request.param
-    reachable(URLS[chosen])
-    return chosen
-
-
-@pytest.fixture
-def container(family: str, tmp_path: Path) -> Iterator[Container]:
-    names = new_names()
-    made = bootstrap(load_settings(data_dir=tmp_path / "data", broker_url=URLS[family],
-                                   broker_prefix=names.prefix))
-    yield made
-    made.close()
 
 
 def _body(command: BaseModel) -> dict[str, Any]:

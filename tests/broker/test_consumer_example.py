@@ -11,10 +11,10 @@ from typing import Any
 
 from projections.log import OrderedLog
 from services.broker.names import Names
-from services.composition import Container, bootstrap, broker_runtime
+from services.composition import Container, bootstrap
 from services.settings import load_settings
 from tests.broker.consumers import nats_forget
-from tests.broker.support import NATS_URL, new_names, reachable, relayed, run
+from tests.broker.support import NATS_URL, new_names, reachable, relay_to_head, run
 
 README = Path(__file__).parents[2] / "README.md"
 MARKER = "<!-- consumer-example -->"
@@ -38,12 +38,7 @@ def for_this_test(code: str, names: Names) -> str:
 
 
 async def scenario(container: Container, names: Names, lines: list[str]) -> None:
-    runtime = broker_runtime(container, relay=True, commands=False)
-    await runtime.start()
-    try:
-        await relayed(runtime, container)
-    finally:
-        await runtime.stop()
+    await relay_to_head(container)
     namespace: dict[str, Any] = {"print": lambda *args: lines.append(" ".join(map(str, args)))}
     exec(compile(for_this_test(example(), names), "README-example", "exec"),  # noqa: S102
          namespace)

@@ -12,7 +12,7 @@ import pytest
 
 from services.broker.names import Names
 from services.broker.outlets import CORRELATION_ID, EVENT_TYPE, LOG_POSITION, SCHEMA_VERSION
-from services.composition import Container, bootstrap, broker_runtime
+from services.composition import Container, bootstrap
 from services.integration import check_envelope, event_types
 from services.integration.schemas import published
 from services.settings import load_settings
@@ -24,7 +24,7 @@ from tests.broker.consumers import (
     redis_all,
     redis_forget,
 )
-from tests.broker.support import URLS, expected_ids, new_names, reachable, relayed, run
+from tests.broker.support import URLS, expected_ids, new_names, reachable, relay_to_head, run
 
 
 async def relay_everything(container: Container, family: str, names: Names) -> list[Received]:
@@ -33,12 +33,7 @@ async def relay_everything(container: Container, family: str, names: Names) -> l
     tap = RabbitTap(url, names) if family == "rabbit" else None
     if tap is not None:
         await tap.open()
-    runtime = broker_runtime(container, relay=True, commands=False)
-    await runtime.start()
-    try:
-        await relayed(runtime, container)
-    finally:
-        await runtime.stop()
+    await relay_to_head(container)
     try:
         if family == "nats":
             return await nats_all(url, names)

@@ -15,12 +15,12 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from services.broker.names import Names
-from services.composition import bootstrap, broker_runtime
+from services.composition import bootstrap
 from services.integration import check_envelope
 from services.integration.schemas import published
 from services.settings import load_settings
 from tests.broker.consumers import Received, nats_all, nats_forget
-from tests.broker.support import NATS_URL, expected_ids, new_names, reachable, relayed, run
+from tests.broker.support import NATS_URL, expected_ids, new_names, reachable, relay_to_head, run
 from tests.group_events import CLOSING_REASON, every_group_event
 
 GROUP_NAMES = ["GroupFormed", *["MemberEnrolled"] * 7, "GroupSessionHeld", "MemberLeft",
@@ -51,12 +51,7 @@ def test_group_events_are_relayed_on_their_subjects_in_order_with_their_members_
                                         broker_prefix=names.prefix))
 
     async def scenario() -> tuple[list[Received], list[Received], list[Received]]:
-        runtime = broker_runtime(container, relay=True, commands=False)
-        await runtime.start()
-        try:
-            await relayed(runtime, container)
-        finally:
-            await runtime.stop()
+        await relay_to_head(container)
         try:
             return (await nats_all(NATS_URL, names),
                     await _filtered(names, f"{names.events}.group.>"),
