@@ -88,14 +88,19 @@ class AdvisoryLeadership:
                 self._close()
             else:
                 return True
-        connection = psycopg.connect(
-            self._conninfo, autocommit=True, connect_timeout=max(1, round(self._timeout)),
-            options=f"-c statement_timeout={int(self._timeout * 1000)}")
-        try:
-            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
-        except BaseException:
-            connection.close()
-            raise
+        from services.store.availability import Outages  # noqa: PLC0415 - as psycopg
+        from services.store.postgres import postgres_outage  # noqa: PLC0415
+
+        with Outages(postgres_outage).translated():  # a database that is gone: StoreUnavailable
+            connection = psycopg.connect(
+                self._conninfo, autocommit=True, connect_timeout=max(1, round(self._timeout)),
+                options=f"-c statement_timeout={int(self._timeout * 1000)}")
+            try:
+                row = connection.execute("SELECT pg_try_advisory_lock(%s)",
+                                         (self._key,)).fetchone()
+            except BaseException:
+                connection.close()
+                raise
         if not (row and row[0]):
             connection.close()
             return False
