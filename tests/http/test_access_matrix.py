@@ -7,7 +7,9 @@ caseload does not; a supervisor of the first; ops, auditor, platform, admin), wi
 token, and with an expired token, a bad signature, another issuer and another audience. The
 answer must be what ``services.access.policy.POLICY`` says: 401 (or the login page, for a
 page) without a usable token, 403 for a role or caseload the table refuses, and anything but
-401/403 where it allows (a 404 or 422 then comes from the route itself).
+401/403 where it allows (a 404 or 422 then comes from the route itself). The whole matrix runs
+on each store: the embedded SQLite files, and a PostgreSQL database of its own (where the
+access log and the read models share the service's database).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +27,15 @@ from fastapi.routing import iter_route_contexts
 from services.access.policy import ANONYMOUS, CASELOAD, POLICY, Action
 from services.access.principal import ROLES, Role
 from services.access.tokens import TokenRules
+from services.composition import bootstrap
 from services.group_course import GroupCourse
+from services.http import create_app
 from services.http.auth.table import PAGES, action_for
+from services.settings import load_settings
 from tests.http.first_answer import FirstAnswer, first_answer
-from tests.http.support import OPEN, TestClient, make_client, valid_bodies
-from tests.journeys import START
+from tests.http.support import OPEN, TestClient, valid_bodies
+from tests.journeys import NOW, START
+from tests.postgres import throwaway_database
 from tests.tokens import RULES, bearer
 
 OWN, OTHER = "t-1", "t-2"
@@ -87,10 +94,18 @@ def endpoints(app: Any) -> list[Endpoint]:
     return [Endpoint(method, path, action_for(method, path)) for method, path in sorted(found)]
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with make_client(tmp_path_factory.mktemp("matrix"), headers={}) as test_client:
-        yield test_client
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres",
+                                                                 marks=pytest.mark.postgres)])
+def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[TestClient]:
+    """The application on one store, signed in as no one (each call brings its token)."""
+    overrides: dict[str, object] = {"data_dir": tmp_path_factory.mktemp("matrix")}
+    with ExitStack() as stack:
+        if request.param == "postgres":
+            overrides["database_url"] = stack.enter_context(throwaway_database(
+                request.getfixturevalue("postgres_dsn"), "carepath_matrix_"))
+        container = bootstrap(load_settings(**overrides), clock=lambda: NOW)
+        yield stack.enter_context(TestClient(create_app(container), headers={}))
 
 
 @pytest.fixture(scope="module")
