@@ -3,9 +3,8 @@
 Built by FastStream from the broker's subscribers (the commands, with their request schemas)
 and documentation-only publishers (one per integration event: its subject with the aggregate
 id as a parameter, and the envelope with that event's ``data``). The relay publishes through
-the outlets, not these publishers. Served at ``/asyncapi`` (HTML, FastStream's "try it out"
-turned off: it would publish to the real broker, unauthenticated), ``/asyncapi.json`` and
-``/asyncapi.yaml``; written by ``carepath asyncapi``.
+the outlets, not these publishers. Served at ``/asyncapi.json`` and ``/asyncapi.yaml`` (and
+as a page rendered by the service, ``services.http.docs``); written by ``carepath asyncapi``.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from faststream.nats import NatsBroker
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
 from faststream.redis import RedisBroker
 from faststream.specification import AsyncAPI
-from faststream.specification.asyncapi.site import get_asyncapi_html
 from faststream.specification.base import Specification
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -117,7 +115,3 @@ def specification(broker: AnyBroker, version: str) -> Specification:
 def document_json(spec: Specification) -> dict[str, Any]:
     document: dict[str, Any] = spec.to_jsonable()
     return document
-
-
-def document_html(spec: Specification) -> str:
-    return get_asyncapi_html(spec, try_it_out_path=None)

@@ -17,6 +17,7 @@ from services.http import (
     broker,
     commands,
     dashboard,
+    docs,
     fast_commands,
     feed,
     group_list,
@@ -113,7 +114,8 @@ def create_app(container: Container) -> FastAPI:
 
     app = DocumentedAPI(title="carepath: IPT care pathways", version=_version(),
                         description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan,
-                        dependencies=[Depends(guard)])  # every route: token and policy first
+                        dependencies=[Depends(guard)],  # every route: token and policy first
+                        docs_url=None, redoc_url=None)  # FastAPI's pages use a CDN: see docs
     app.state.container = container
     app.state.broker = None
     problems.install(app)
@@ -137,5 +139,6 @@ def create_app(container: Container) -> FastAPI:
     feed.install(app, EventFeed(container.pathways, container.envelopes), signal)
     metrics.install(app)  # /metrics: read-side lag, open flags, commands by outcome and rule
     broker.install(app)  # /ops/relay, the AsyncAPI document, the relay's lag on /metrics
+    docs.install(app)  # /docs and /asyncapi as pages, every file served locally
     fast_commands.install(app)  # the command routes' happy path, ahead of the routes above
     return app

@@ -1,9 +1,10 @@
 """The broker edge over HTTP: the relay's status (``GET /ops/relay``) and the AsyncAPI
-document (``/asyncapi`` as a page, ``/asyncapi.json``, ``/asyncapi.yaml``).
+document (``/asyncapi.json``, ``/asyncapi.yaml``; the page, ``/asyncapi``, is
+``services.http.docs``'s).
 
 The status is read from the relay's tracking row, so any replica answers it whichever process
 publishes. The document describes the broker this service is configured with (or NATS on
-localhost when none is), with FastStream's "try it out" turned off.
+localhost when none is).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -76,13 +77,6 @@ def relay(container: ContainerDep, request: Request) -> RelayAnswer:
         return RelayAnswer(configured=False, relay=None)
     status = broker_edge(request).status(container.read_store, OrderedLog(container.pathways))
     return RelayAnswer(configured=True, relay=RelayView(**asdict(status)))
-
-
-@router.get("/asyncapi", include_in_schema=False)
-def asyncapi_page(request: Request) -> HTMLResponse:
-    from services.broker.asyncapi import document_html  # noqa: PLC0415
-
-    return HTMLResponse(document_html(broker_edge(request).specification(request.app.version)))
 
 
 @router.get("/asyncapi.json", include_in_schema=False)

@@ -19,8 +19,7 @@ _LISTED: Final[dict[tuple[str, str], Action]] = {
     # log's public key, the login page: no token
     ("GET", "/openapi.json"): A.PUBLIC,
     ("GET", "/docs"): A.PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): A.PUBLIC,
-    ("GET", "/redoc"): A.PUBLIC,
+    ("GET", "/docs/static/{name}"): A.PUBLIC,
     ("GET", "/asyncapi"): A.PUBLIC,
     ("GET", "/asyncapi.json"): A.PUBLIC,
     ("GET", "/asyncapi.yaml"): A.PUBLIC,
