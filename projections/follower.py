@@ -110,13 +110,13 @@ class Follower:
 
     def step(self) -> int:
         """One round: lead if possible, apply what is new; the events applied (0: idle)."""
-        was_leading = self.leading
-        self.leading = self.leadership.try_acquire()
-        if not self.leading:
+        if not self.leadership.try_acquire():
+            self.leading = False
             return 0
-        if not was_leading:
+        if not self.leading:  # leading from now: its live generation first (retried if refused)
             log.info("projection %s: leading (%s)", self.name, worker_name())
             rebuild.ensure_live(self.store, self.projection)
+            self.leading = True
         plan = rebuild.plan_of(self.store, self.projection)
         if plan.standby:
             if not self._standby_said:
