@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from projections.bulk import bulk
-from services.store.availability import SQLITE_OUTAGES, Outages
+from services.errors import READ_MODELS
+from services.store.availability import Outages, sqlite_outage
 
 Dialect = Literal["sqlite", "postgresql"]
 Row = tuple[Any, ...]
@@ -180,8 +181,11 @@ class SQLiteReadStore:
 
     dialect: Dialect = "sqlite"
 
-    def __init__(self, path: Path, *, busy_timeout_seconds: float = 5.0) -> None:
+    def __init__(self, path: Path, *, busy_timeout_seconds: float = 5.0,
+                 name: str = READ_MODELS) -> None:
         self.path = path
+        # No breaker: a locked file is busy, not gone, and each call waits the lock timeout.
+        self.outages = Outages(sqlite_outage, store=name)
         self._timeout = busy_timeout_seconds
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -207,7 +211,7 @@ class SQLiteReadStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with SQLITE_OUTAGES.translated():
+        with self.outages.translated():
             connection = self._connection()
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -220,7 +224,7 @@ class SQLiteReadStore:
     @contextmanager
     def reading(self) -> Iterator[Tx]:
         """A read-only snapshot (a deferred transaction takes no write lock)."""
-        with SQLITE_OUTAGES.translated():
+        with self.outages.translated():
             connection = self._connection()
             connection.execute("BEGIN")
             try:
@@ -240,14 +244,14 @@ class PostgresReadStore:
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, conninfo: str, *, pool_size: int = 4, timeout_seconds: float = 3.0
-                 ) -> None:
+    def __init__(self, conninfo: str, *, pool_size: int = 4, timeout_seconds: float = 3.0,
+                 name: str = READ_MODELS) -> None:
         from psycopg_pool import ConnectionPool  # noqa: PLC0415 - SQLite needs no psycopg
 
         from services.store.postgres import postgres_outages  # noqa: PLC0415 - as above
 
         statement_ms = int(timeout_seconds * 1000)
-        self.outages: Outages = postgres_outages("read models' store")
+        self.outages: Outages = postgres_outages(name)
         self._pool = ConnectionPool(
             conninfo, min_size=1, max_size=pool_size, timeout=timeout_seconds, open=True,
             kwargs={"options": f"-c statement_timeout={statement_ms}",

@@ -70,7 +70,7 @@ class Container:
         if settings.database_url is None:
             store: ReadStore = SQLiteReadStore(
                 settings.data_dir / ACCESS_LOG_FILE,
-                busy_timeout_seconds=settings.database_timeout_seconds)
+                busy_timeout_seconds=settings.database_timeout_seconds, name="access log")
         else:
             store = self.read_store
         return AccessLog(store, settings.checkpoint_signer, clock=self.pathways.clock,

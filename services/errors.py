@@ -8,6 +8,8 @@ from eventsourcing.persistence import OperationalError
 
 RETRY_AFTER_SECONDS = 2
 """What a 503 advises: the store's pool reconnects within about a second of its return."""
+READ_MODELS = "read models' store"
+"""``StoreUnavailable.store`` of the read models' database (``projections.store``)."""
 
 
 class ServiceError(Exception):
@@ -82,10 +84,13 @@ class StoreUnavailable(ServiceError, OperationalError):
     idempotency key answers it without recording twice.
     """
 
-    def __init__(self, reason: str, *, retry_after: int = RETRY_AFTER_SECONDS) -> None:
-        super().__init__(f"the event store is unavailable: {reason}")
+    def __init__(self, reason: str, *, retry_after: int = RETRY_AFTER_SECONDS,
+                 store: str = "event store") -> None:
+        super().__init__(f"the {store} is unavailable: {reason}")
         self.reason = reason
         self.retry_after = retry_after
+        self.store = store
+        """Which store: the event store, or the read models (a file of their own on SQLite)."""
 
 
 class ReadModelBehind(ServiceError):

@@ -17,6 +17,7 @@ from domain.group.errors import MemberRefused
 from services.access.policy import Forbidden
 from services.access.tokens import TokenRefused
 from services.errors import (
+    READ_MODELS,
     ConcurrencyConflict,
     GroupNotFound,
     GroupVersionNotFound,
@@ -123,6 +124,11 @@ def _behind(exc: ReadModelBehind) -> ProblemDetails:
 
 
 def _unavailable(exc: StoreUnavailable) -> ProblemDetails:
+    if exc.store == READ_MODELS:
+        return ProblemDetails(503, "store-unavailable", "The read models are unavailable",
+                              f"The read models (lists, dashboards, status) cannot be read now;"
+                              f" try again in {exc.retry_after} s.",
+                              headers={"Retry-After": str(exc.retry_after)})
     return ProblemDetails(503, "store-unavailable", "The event store is unavailable",
                           f"The pathways cannot be read or written now; try again in"
                           f" {exc.retry_after} s. Retrying a command with the same"

@@ -60,7 +60,7 @@ class OutageBreaker:
                 return
             now = self._clock()
             if now < self._closed_until_probe:
-                raise StoreUnavailable(self._reason)
+                raise StoreUnavailable(self._reason, store=self.store)
             self._closed_until_probe = now + self.probe_interval  # this call is the probe
 
     def opened(self, reason: str) -> None:
@@ -120,6 +120,8 @@ class Outages:
     outage: Callable[[Exception], bool]
     lost_connection: Callable[[Exception], bool] = lambda _error: False
     breaker: OutageBreaker | None = None
+    store: str = "event store"
+    """Which store, for the error and the problem document (``StoreUnavailable.store``)."""
 
     @contextmanager
     def translated(self) -> Iterator[None]:
@@ -136,7 +138,7 @@ class Outages:
             reason = _first_line(error)
             if breaker is not None and self.lost_connection(error):
                 breaker.opened(reason)
-            raise StoreUnavailable(reason) from error
+            raise StoreUnavailable(reason, store=self.store) from error
         if breaker is not None:
             breaker.closed()
 
@@ -168,10 +170,6 @@ def sqlite_outage(error: Exception) -> bool:
     """Whether ``error`` means a SQLite file cannot be used now."""
     return (isinstance(error, sqlite3.OperationalError)
             and error.sqlite_errorcode & 0xFF in _SQLITE_OUTAGES)
-
-
-SQLITE_OUTAGES = Outages(sqlite_outage)
-"""No breaker: a locked file is busy, not gone, and each call waits the lock timeout."""
 
 
 class AvailableSQLiteRecorder(TranslatesOutages, SQLiteApplicationRecorder):

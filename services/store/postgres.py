@@ -77,7 +77,7 @@ def postgres_outage(error: Exception) -> bool:
 def postgres_outages(store: str) -> Outages:
     """How a psycopg store of the service's (the read models') translates its outages, with
     a breaker of its own."""
-    return Outages(postgres_outage, lost_connection, OutageBreaker(store=store))
+    return Outages(postgres_outage, lost_connection, OutageBreaker(store=store), store)
 
 
 class BoundedPostgresFactory(PostgresFactory):

@@ -23,7 +23,7 @@ from projections.log import OrderedLog
 from projections.registry import all_projections
 from projections.store import SQLiteReadStore
 from services.composition import READ_MODELS_FILE, Container, bootstrap
-from services.errors import StoreUnavailable
+from services.errors import READ_MODELS, StoreUnavailable
 from services.http import create_app
 from services.http.dashboard.panels import PANELS
 from services.settings import load_settings
@@ -107,6 +107,7 @@ def test_read_models_answer_503_within_the_bound_then_fast_and_recover_by_themse
     for path, answer in first_wave + second_wave:
         assert answer.status == 503, f"{path}: {answer.status} {answer.response.text[:200]}"
         assert_unavailable(answer)
+        assert answer.response.json()["title"] == "The read models are unavailable", path
     late = sorted(answer.seconds for _, answer in second_wave)
     assert late[-2] < FAIL_FAST, f"once the loss is known, reads fail fast: {late}"
     assert scrape.status == 200, "a scrape answers in an outage, saying the read side is down"
@@ -150,9 +151,10 @@ def test_a_locked_sqlite_read_store_answers_503_for_writes_while_reads_go_on(
         try:
             locker.execute("BEGIN EXCLUSIVE")  # another process holds the read models' file
             started = time.monotonic()
-            with pytest.raises(StoreUnavailable, match="database is locked"), \
+            with pytest.raises(StoreUnavailable, match="database is locked") as raised, \
                     container.read_store.transaction():
                 pass
+            assert raised.value.store == READ_MODELS
             assert time.monotonic() - started < BOUND
             later = client.post("/pathways", json={**OPEN, "client_ref": "client-locked"})
             position = later.json()["log_position"]
