@@ -16,7 +16,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from domain.vocabulary import SAFETY_HOLD
-from projections.groups.view import led_by
+from projections.groups.view import groups_where
 from projections.rows import Where
 from projections.store import Tx
 
@@ -83,19 +83,22 @@ class MemberRow:
 def _groups(where: Where, leaders: Leaders, protocol: str | None, status: str | None,
             group_id: UUID | None) -> Where:
     """The filters on the groups (alias ``g``)."""
-    condition = led_by(leaders, where.params)
-    if condition is not None:
-        where.also(condition)
-    where.equal("g.protocol", protocol).equal("g.status", status)
+    chosen = {"leader": leaders} if isinstance(leaders, str) else {"leaders": leaders}
+    where.parts.extend(groups_where(**chosen, status=status, protocol=protocol,
+                                    params=where.params))
     return where.equal("g.id", None if group_id is None else str(group_id))
+
+
+RUNNING_FIRST = "CASE WHEN g.status = 'running' THEN 0 ELSE 1 END"
+"""Running groups before closed ones (then in the order they were formed)."""
 
 
 def sessions(tx: Tx, *, leaders: Leaders = None, protocol: str | None = None,
              status: str | None = None, group_id: UUID | None = None,
              since: date | datetime | None = None, until: date | datetime | None = None,
              limit: int = 100) -> tuple[list[SessionRow], int]:
-    """The filtered groups' sessions held in ``[since, until)``, latest first (the first
-    ``limit``), and how many there are."""
+    """The filtered groups' sessions held in ``[since, until)``, running groups' first, then
+    the latest first (the first ``limit``), and how many there are."""
     where = _groups(Where(), leaders, protocol, status, group_id).within("s.held_at", since,
                                                                          until)
     tables = "{sessions} s JOIN {groups} g ON g.id = s.group_id"
@@ -103,7 +106,7 @@ def sessions(tx: Tx, *, leaders: Leaders = None, protocol: str | None = None,
     rows = tx.all(
         "SELECT s.group_id, s.number, s.held_at, s.minutes, s.present, s.absent,"
         f" s.safety_holds, s.ending_discussed FROM {tables}{where.sql}"
-        " ORDER BY s.held_at DESC, g.formed_position, s.number LIMIT :limit",
+        f" ORDER BY {RUNNING_FIRST}, s.held_at DESC, g.formed_position, s.number LIMIT :limit",
         {**where.params, "limit": limit})
     return [SessionRow(UUID(r[0]), int(r[1]), datetime.fromisoformat(r[2]), int(r[3]),
                        int(r[4]), int(r[5]), int(r[6]), bool(r[7])) for r in rows], int(total or 0)
@@ -134,9 +137,9 @@ def members(tx: Tx, *, leaders: Leaders = None, protocol: str | None = None,
             status: str | None = None, group_id: UUID | None = None,
             since: date | datetime | None = None, until: date | datetime | None = None,
             limit: int = 100) -> tuple[list[MemberRow], int]:
-    """The filtered groups' members ever enrolled (by group, then enrolment), each with their
-    attendance at sessions held in ``[since, until)`` and their pathway; the first ``limit``
-    and how many there are."""
+    """The filtered groups' members ever enrolled (running groups first, by group, then
+    enrolment), each with their attendance at sessions held in ``[since, until)`` and their
+    pathway; the first ``limit`` and how many there are."""
     where = _groups(Where(), leaders, protocol, status, group_id)
     counted = Where(params=where.params).within("a.held_at", since, until)
     where.params["safety_hold"] = SAFETY_HOLD
@@ -155,7 +158,8 @@ def members(tx: Tx, *, leaders: Leaders = None, protocol: str | None = None,
         " GROUP BY a.group_id, a.pathway_id) a"
         " ON a.group_id = m.group_id AND a.pathway_id = m.pathway_id"
         + (" LEFT JOIN {pathways} p ON p.id = m.pathway_id" if joined else "")
-        + f"{where.sql} ORDER BY g.formed_position, m.enrolled_position LIMIT :limit",
+        + f"{where.sql} ORDER BY {RUNNING_FIRST}, g.formed_position, m.enrolled_position"
+        " LIMIT :limit",
         {**where.params, "limit": limit})
     return [MemberRow(
         group_id=UUID(r[0]), pathway_id=UUID(r[1]), enrolled_after_session=int(r[2]),

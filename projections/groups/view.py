@@ -149,25 +149,35 @@ def led_by(leaders: str | Collection[str] | None, params: dict[str, object], *,
             f" AND {name}.leader IN ({listed}))")
 
 
-def list_groups(tx: Tx, *, leader: str | None = None, status: str | None = None,
-                protocol: str | None = None, after: int = 0, limit: int = 50,
-                leaders: Collection[str] | None = None) -> GroupPage:
-    """Groups in the order they were formed, after the cursor ``after``, filtered (``leader``:
-    led by this therapist; ``leaders``: by any of them, e.g. a caller's caseload).
-
-    Keyset paging as for pathways: a group formed meanwhile appears at the end, never twice.
-    """
-    limit = max(1, min(limit, MAX_LIMIT))
-    where = ["g.formed_position > :after"]
-    params: dict[str, object] = {"after": after, "limit": limit + 1}
+def groups_where(*, leader: str | None = None, leaders: Collection[str] | None = None,
+                 status: str | None = None, protocol: str | None = None,
+                 params: dict[str, object]) -> list[str]:
+    """The conditions on the groups (alias ``g``) for the filters given, their parameters
+    added to ``params`` (``leader``: led by this therapist; ``leaders``: by any of them)."""
+    where = []
     for column, value in (("status", status), ("protocol", protocol)):
         if value is not None:
-            where.append(f"g.{column} = :{column}")
-            params[column] = value
+            where.append(f"g.{column} = :g_{column}")
+            params[f"g_{column}"] = value
     for chosen, name in ((leader, "leader"), (leaders, "caseload")):
         condition = led_by(chosen, params, name=name)
         if condition is not None:
             where.append(condition)
+    return where
+
+
+def list_groups(tx: Tx, *, leader: str | None = None, status: str | None = None,
+                protocol: str | None = None, after: int = 0, limit: int = 50,
+                leaders: Collection[str] | None = None) -> GroupPage:
+    """Groups in the order they were formed, after the cursor ``after``, filtered (see
+    ``groups_where``; ``leaders`` is e.g. a caller's caseload).
+
+    Keyset paging as for pathways: a group formed meanwhile appears at the end, never twice.
+    """
+    limit = max(1, min(limit, MAX_LIMIT))
+    params: dict[str, object] = {"after": after, "limit": limit + 1}
+    where = ["g.formed_position > :after", *groups_where(
+        leader=leader, leaders=leaders, status=status, protocol=protocol, params=params)]
     columns = ", ".join(f"g.{column}" for column in GROUP_COLUMNS)
     rows = tx.all(f"SELECT {columns} FROM {{groups}} g WHERE {' AND '.join(where)}"
                   " ORDER BY g.formed_position LIMIT :limit", params)
@@ -187,15 +197,9 @@ def group_counts(tx: Tx, *, leader: str | None = None, protocol: str | None = No
                  leaders: Collection[str] | None = None) -> dict[str, tuple[int, int]]:
     """By status (``running``, ``closed``): how many groups, and how many members they have
     now, of the groups filtered as the list filters them."""
-    where = ["1 = 1"]
     params: dict[str, object] = {}
-    if protocol is not None:
-        where.append("g.protocol = :protocol")
-        params["protocol"] = protocol
-    for chosen, name in ((leader, "leader"), (leaders, "caseload")):
-        condition = led_by(chosen, params, name=name)
-        if condition is not None:
-            where.append(condition)
+    where = ["1 = 1", *groups_where(leader=leader, leaders=leaders, protocol=protocol,
+                                    params=params)]
     rows = tx.all("SELECT g.status, COUNT(*), SUM(g.members_current) FROM {groups} g"
                   f" WHERE {' AND '.join(where)} GROUP BY g.status", params)
     return {str(status): (int(count), int(members or 0)) for status, count, members in rows}

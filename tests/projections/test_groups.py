@@ -133,7 +133,19 @@ def test_each_member_shows_their_attendance_and_their_pathways_outcome(folded: G
 def test_members_without_the_pathways_read_model_show_no_pathway(folded: Groups) -> None:
     with folded.known.store.transaction() as tx:
         listed, _ = seen.members(tx.with_tables(tables_of(GroupsProjection(), 1)), limit=1)
-    assert (listed[0].phase, listed[0].outcome, listed[0].present) == (None, None, 8)
+    assert (listed[0].phase, listed[0].outcome, listed[0].present) == (None, None, 2)
+
+
+def test_running_groups_come_first_in_the_members_and_sessions_listed(folded: Groups) -> None:
+    running = folded.caseload.running.group_id
+    with reading(folded) as tx:
+        listed, total = seen.members(tx, limit=7)
+        held, held_total = seen.sessions(tx, limit=3)
+    assert total == 13
+    assert held_total == 11
+    assert {row.group_id for row in listed} == {running}
+    assert [(row.group_id, row.number) for row in held] == [
+        (running, 3), (running, 2), (running, 1)]
 
 
 def test_the_list_filters_by_leader_status_and_caseload_and_pages_by_cursor(
