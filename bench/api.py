@@ -45,7 +45,7 @@ _PATHS = {route.command: route.path for route in ROUTES}
 _SECRET = new_secret()
 """The servers this benchmark starts check tokens with it; its clients sign with it."""
 _HEADERS = headers_with(_SECRET, "therapist", "t-bench")
-_START_TIMEOUT = 30.0
+_START_TIMEOUT = 120.0
 
 
 def free_port() -> int:
