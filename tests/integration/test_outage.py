@@ -86,7 +86,7 @@ def test_an_outage_answers_503_within_the_bound_and_recovers_by_itself(
                    served.get(f"/pathways/{pathway}")]
 
     assert all(answer.status == 200 for answer in liveness)
-    assert max(answer.seconds for answer in liveness) < 0.5
+    assert max(answer.seconds for answer in liveness) < 1.0  # a hang would be seconds
     assert_unavailable(readiness, problem="")
     assert readiness.response.json()["status"] == "unavailable"
     for answer in first_wave + second_wave:
