@@ -12,12 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from services.audit.groups import GroupTrail
-from services.audit.instants import instant
-from services.audit.trail import AsOf
 from services.audit.wire import AuditGroupHistory, GroupAsOfView
 from services.groups import authorize_leaders
 from services.http.audit.access import TrailDep
-from services.http.audit.routes import INSTANT, RESPONSES, After, Limit, chosen_axis
+from services.http.audit.routes import INSTANT, RESPONSES, After, Limit, state_as_of
 from services.http.groups import GroupId
 from services.http.headers import granted_of
 from services.http.queries import MAX_POSITION
@@ -66,14 +64,6 @@ def group_as_of(
     """Exactly one of `version`, `recorded_at` or `occurred_at` (with `known_at` optionally):
     members (enrolled when, left why), sessions held with who attended and who was absent
     and why, the ending raised, closure."""
-    chosen_axis(version, recorded_at, occurred_at, known_at)
-    found: AsOf
-    if version is not None:
-        found = groups.at_version(group_id, version)
-    elif recorded_at is not None:
-        found = groups.as_recorded_at(group_id, instant(recorded_at, "query.recorded_at"))
-    else:
-        known = None if known_at is None else instant(known_at, "query.known_at")
-        found = groups.as_understood_at(
-            group_id, instant(str(occurred_at), "query.occurred_at"), known)
-    return GroupAsOfView.of(found)
+    return GroupAsOfView.of(state_as_of(
+        groups, group_id, version=version, recorded_at=recorded_at, occurred_at=occurred_at,
+        known_at=known_at))

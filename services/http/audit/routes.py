@@ -6,7 +6,9 @@ model). Times are ISO 8601 date-times with an offset, or dates (the end of that 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Protocol
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 
@@ -57,17 +59,34 @@ def as_of(
         " everything recorded so far). " + INSTANT))] = None,
 ) -> AsOfView:
     """Exactly one of `version`, `recorded_at` or `occurred_at` (with `known_at` optionally)."""
+    return AsOfView.of(state_as_of(trail, pathway_id, version=version, recorded_at=recorded_at,
+                                   occurred_at=occurred_at, known_at=known_at))
+
+
+class AsOfReader(Protocol):
+    """A stream's states as of a version or a time (``AuditTrail`` for a pathway,
+    ``GroupTrail`` for a group)."""
+
+    def at_version(self, stream_id: UUID, version: int, /) -> AsOf: ...
+
+    def as_recorded_at(self, stream_id: UUID, at: datetime, /) -> AsOf: ...
+
+    def as_understood_at(self, stream_id: UUID, at: datetime,
+                         known_at: datetime | None = None, /) -> AsOf: ...
+
+
+def state_as_of(reader: AsOfReader, stream_id: UUID, *, version: int | None,
+                recorded_at: str | None, occurred_at: str | None,
+                known_at: str | None) -> AsOf:
+    """The state on the one axis the query chose (a 422 from ``chosen_axis`` otherwise)."""
     chosen_axis(version, recorded_at, occurred_at, known_at)
-    found: AsOf
     if version is not None:
-        found = trail.at_version(pathway_id, version)
-    elif recorded_at is not None:
-        found = trail.as_recorded_at(pathway_id, instant(recorded_at, "query.recorded_at"))
-    else:
-        known = None if known_at is None else instant(known_at, "query.known_at")
-        found = trail.as_understood_at(
-            pathway_id, instant(str(occurred_at), "query.occurred_at"), known)
-    return AsOfView.of(found)
+        return reader.at_version(stream_id, version)
+    if recorded_at is not None:
+        return reader.as_recorded_at(stream_id, instant(recorded_at, "query.recorded_at"))
+    known = None if known_at is None else instant(known_at, "query.known_at")
+    return reader.as_understood_at(
+        stream_id, instant(str(occurred_at), "query.occurred_at"), known)
 
 
 def chosen_axis(version: int | None, recorded_at: str | None, occurred_at: str | None,
