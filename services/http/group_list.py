@@ -18,16 +18,14 @@ from pydantic import Field
 from domain.vocabulary import GroupOutcome
 from projections.groups import GroupRow, GroupsProjection
 from projections.groups import view as groups_view
-from projections.live import ReadModelNotReady, live_tables
-from projections.tracking import tracked
 from services.http.headers import ContainerDep, GrantedDep
 from services.http.queries import (
     MAX_POSITION,
     QUERY_RESPONSES,
     caseload_filter,
-    wait_until_read,
+    read_live,
 )
-from services.http.views import ProtocolRef, View
+from services.http.views import ProtocolRef, ReadModelPage, View
 
 router = APIRouter(prefix="/groups", tags=["groups"], responses=QUERY_RESPONSES)
 Status = Literal["running", "closed"]
@@ -75,14 +73,8 @@ class GroupSummary(View):
             version=row.version, last_recorded_at=row.last_recorded_at)
 
 
-class GroupList(View):
-    items: list[GroupSummary]
-    next_after: int | None = Field(
-        description="`after` of the next page (the last item's `position`); null on the last"
-                    " page. Keep the same filters from page to page.")
-    log_position: int = Field(
-        description="The read model includes every event up to at least this log position"
-                    " (0 while it is still being built).")
+class GroupList(ReadModelPage[GroupSummary]):
+    pass
 
 
 @router.get("", response_model=GroupList, summary="List groups")
@@ -110,16 +102,11 @@ def list_groups(
     another therapist is 403.
     """
     leaders = caseload_filter(granted, therapist_id)
-    store, projection = container.read_store, GroupsProjection()
-    wait_until_read(container, projection.name, min_position)
-    try:
-        tables = live_tables(store, projection)
-    except ReadModelNotReady:  # no worker has prepared it yet: nothing is listed so far
+    read = read_live(container, GroupsProjection(), min_position, lambda tx: (
+        groups_view.list_groups(tx, leader=therapist_id, status=status, after=after,
+                                limit=limit, leaders=leaders)))
+    if read is None:  # no worker has prepared it yet: nothing is listed so far
         return GroupList(items=[], next_after=None, log_position=0)
-    with store.reading() as tx:
-        position = next((t.position for t in tracked(tx, projection.name) if t.live), 0)
-        page = groups_view.list_groups(tx.with_tables(tables), leader=therapist_id,
-                                       status=status, after=after, limit=limit,
-                                       leaders=leaders)
+    page, position = read
     return GroupList(items=[GroupSummary.of(row) for row in page.items],
                      next_after=page.next_after, log_position=position)

@@ -6,7 +6,8 @@ version); the list is one query of the ``pathways`` read model (projections/path
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -17,6 +18,8 @@ from projections.live import ReadModelNotReady, live_tables
 from projections.log import OrderedLog
 from projections.pathways import PathwaysProjection
 from projections.pathways import view as pathways_view
+from projections.projection import Projection
+from projections.store import Tx
 from projections.tracking import tracked
 from services.access.policy import CASELOAD, Forbidden
 from services.composition import Container
@@ -42,6 +45,7 @@ MAX_PAGE = 500
 READ_YOUR_WRITES_WAIT = 2.0
 """Seconds a read-model query waits for ``min_position`` before answering 503."""
 PROTOCOL_IDS: list[str] = sorted({protocol_id for protocol_id, _ in ACUTE_PROTOCOLS})
+T = TypeVar("T")
 MAX_POSITION = 2**62
 """Versions and log positions stay well inside a signed 64-bit integer, as the stores keep them."""
 
@@ -85,20 +89,32 @@ def list_pathways(
     if protocol is not None and protocol not in PROTOCOL_IDS:
         raise BadRequestField("query.protocol", f"must be one of {', '.join(PROTOCOL_IDS)}",
                               status=422)
-    store, projection = container.read_store, PathwaysProjection()
+    read = read_live(container, PathwaysProjection(), min_position, lambda tx: (
+        pathways_view.list_pathways(
+            tx, therapist=therapist_id, phase=phase, protocol=protocol,
+            has_open_flags=has_open_flags, outreach_due=outreach_due, after=after, limit=limit,
+            therapists=therapists)))
+    if read is None:  # no worker has prepared it yet: nothing is listed so far
+        return PathwayList(items=[], next_after=None, log_position=0)
+    page, position = read
+    return PathwayList(items=[PathwaySummary.of(row) for row in page.items],
+                       next_after=page.next_after, log_position=position)
+
+
+def read_live(container: Container, projection: Projection, min_position: int,
+                 read: Callable[[Tx], T]) -> tuple[T, int] | None:
+    """One read of ``projection``'s live generation once it has read the log up to
+    ``min_position`` (``wait_until_read``), with the log position it has read; None while no
+    worker has prepared the read model yet."""
+    store = container.read_store
     wait_until_read(container, projection.name, min_position)
     try:
         tables = live_tables(store, projection)
-    except ReadModelNotReady:  # no worker has prepared it yet: nothing is listed so far
-        return PathwayList(items=[], next_after=None, log_position=0)
+    except ReadModelNotReady:
+        return None
     with store.reading() as tx:
         position = next((t.position for t in tracked(tx, projection.name) if t.live), 0)
-        page = pathways_view.list_pathways(
-            tx.with_tables(tables), therapist=therapist_id, phase=phase, protocol=protocol,
-            has_open_flags=has_open_flags, outreach_due=outreach_due, after=after, limit=limit,
-            therapists=therapists)
-    return PathwayList(items=[PathwaySummary.of(row) for row in page.items],
-                       next_after=page.next_after, log_position=position)
+        return read(tx.with_tables(tables)), position
 
 
 def wait_until_read(container: Container, name: str, min_position: int) -> None:

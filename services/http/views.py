@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -18,6 +18,7 @@ from domain.vocabulary import CloseReason, NextStep, Outcome, Phase
 from projections.pathways import PathwayRow
 from services.application import CommandResult
 
+ItemT = TypeVar("ItemT")
 _ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp",
                        "occurred_at", "meta"})
 
@@ -214,14 +215,20 @@ class PathwaySummary(View):
             closed_reason=cast(CloseReason | None, row.closed_reason))
 
 
-class PathwayList(View):
-    items: list[PathwaySummary]
+# A page of a read model's list, paged by log position (``GET /pathways``, ``GET /groups``).
+# No docstring: a subclass's own (or none) is its schema's description.
+class ReadModelPage(View, Generic[ItemT]):
+    items: list[ItemT]
     next_after: int | None = Field(
         description="`after` of the next page (the last item's `position`); null on the last"
                     " page. Keep the same filters from page to page.")
     log_position: int = Field(
         description="The read model includes every event up to at least this log position"
                     " (0 while it is still being built).")
+
+
+class PathwayList(ReadModelPage[PathwaySummary]):
+    pass
 
 
 class HistoryEvent(View):
