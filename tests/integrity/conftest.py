@@ -16,7 +16,9 @@ PATHWAYS = 6
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def attacker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Attacker]:
+def empty_attacker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Attacker]:
+    """An attacker with raw SQL on a store with nothing recorded yet, on SQLite and on
+    PostgreSQL; its container is closed after the test."""
     if request.param == "sqlite":
         settings = load_settings(data_dir=tmp_path)
         target = str(tmp_path / "Pathways.sqlite3")
@@ -25,8 +27,14 @@ def attacker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Attacke
         settings = load_settings(database_url=target, data_dir=tmp_path)
     container = bootstrap(settings)
     try:
-        seed_demo(container.pathways, count=PATHWAYS, seed=7)
-        container.integrity.seal()
         yield Attacker(container, request.param, target, container.integrity.store.tables)
     finally:
         container.close()
+
+
+@pytest.fixture
+def attacker(empty_attacker: Attacker) -> Attacker:
+    """The demo's pathways recorded and sealed, and an attacker with raw SQL on them."""
+    seed_demo(empty_attacker.container.pathways, count=PATHWAYS, seed=7)
+    empty_attacker.container.integrity.seal()
+    return empty_attacker

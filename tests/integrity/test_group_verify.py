@@ -5,7 +5,6 @@ SQLite and on PostgreSQL; an id of the other kind is not mistaken for one."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -20,23 +19,12 @@ from tests.group_app import AppGroup
 from tests.integrity.support import Attacker
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def group_attacker(request: pytest.FixtureRequest, tmp_path: Path
-                   ) -> Iterator[tuple[Attacker, AppGroup]]:
+@pytest.fixture
+def group_attacker(empty_attacker: Attacker) -> tuple[Attacker, AppGroup]:
     """A group of six that held two sessions, sealed, and an attacker with raw SQL."""
-    if request.param == "sqlite":
-        settings = load_settings(data_dir=tmp_path)
-        target = str(tmp_path / "Pathways.sqlite3")
-    else:
-        target = request.getfixturevalue("fresh_postgres_dsn")
-        settings = load_settings(database_url=target, data_dir=tmp_path)
-    container = bootstrap(settings)
-    try:
-        group = AppGroup(container, members=6).sessions_until(2)
-        container.integrity.seal()
-        yield Attacker(container, request.param, target, container.integrity.store.tables), group
-    finally:
-        container.close()
+    group = AppGroup(empty_attacker.container, members=6).sessions_until(2)
+    empty_attacker.container.integrity.seal()
+    return empty_attacker, group
 
 
 def group_rows(attacker: Attacker, group: AppGroup) -> list[tuple[int, str, int, str, bytes]]:
