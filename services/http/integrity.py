@@ -4,6 +4,7 @@ evidence for ``tools/verify_evidence.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -12,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import Field
 
+from services.composition import Container
 from services.errors import GroupNotFound, PathwayNotFound
 from services.http.auth.reading import PurposeQuery, reader_of, record
 from services.http.groups import GroupId
@@ -20,7 +22,7 @@ from services.http.problems import BadRequestField
 from services.http.views import PROBLEM, View
 from services.integrity.findings import Verification
 from services.integrity.service import consistency
-from services.integrity.verify import UnknownPathway
+from services.integrity.verify import Aggregate, UnknownPathway
 
 router = APIRouter(prefix="/integrity", tags=["integrity"],
                    responses={404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 503: PROBLEM})
@@ -140,21 +142,8 @@ def evidence(container: ContainerDep, pathway_id: PathwayId, request: Request,
     """Seal, then the pathway's stored events as JSON lines with their leaf hashes, inclusion
     proofs and the signed checkpoint (checked offline by `tools/verify_evidence.py`). Each
     read is recorded in the access log."""
-    from services.integrity.evidence import pathway_evidence  # noqa: PLC0415
-
-    reader = reader_of(request, purpose)
-    integrity = container.integrity
-    sealed = integrity.seal()
-    if sealed is None:
-        raise PathwayNotFound(pathway_id)
-    try:
-        lines = list(pathway_evidence(integrity.store, integrity.verifier, sealed.note,
-                                      pathway_id))
-    except UnknownPathway:
-        raise PathwayNotFound(pathway_id) from None
-    record(request, reader, "evidence", pathway_id)
-    return StreamingResponse(iter([line + "\n" for line in lines]),
-                             media_type="application/x-ndjson")
+    return _evidence(container, request, purpose, pathway_id, scope="pathway",
+                     missing=PathwayNotFound)
 
 
 @router.get("/groups/{group_id}/evidence", summary="A group's evidence",
@@ -165,18 +154,27 @@ def group_evidence(container: ContainerDep, group_id: GroupId, request: Request,
     """Seal, then the group's own stored events (formed, members, sessions, closed) as JSON
     lines with their leaf hashes, inclusion proofs and the signed checkpoint (scope `group`,
     checked offline by `tools/verify_evidence.py`). Each read is recorded in the access log."""
+    return _evidence(container, request, purpose, group_id, scope="group",
+                     missing=GroupNotFound)
+
+
+def _evidence(container: Container, request: Request, purpose: str | None, stream_id: UUID,
+              *, scope: Aggregate, missing: Callable[[UUID], Exception]) -> Response:
+    """Seal, then the evidence of ``stream_id`` (a pathway's or a group's, as ``scope`` says)
+    as JSON lines, its read recorded in the access log; ``missing`` is the 404 for an id
+    the store does not hold as that kind."""
     from services.integrity.evidence import pathway_evidence  # noqa: PLC0415
 
     reader = reader_of(request, purpose)
     integrity = container.integrity
     sealed = integrity.seal()
     if sealed is None:
-        raise GroupNotFound(group_id)
+        raise missing(stream_id)
     try:
         lines = list(pathway_evidence(integrity.store, integrity.verifier, sealed.note,
-                                      group_id, scope="group"))
+                                      stream_id, scope=scope))
     except UnknownPathway:
-        raise GroupNotFound(group_id) from None
-    record(request, reader, "evidence", group_id)
+        raise missing(stream_id) from None
+    record(request, reader, "evidence", stream_id)
     return StreamingResponse(iter([line + "\n" for line in lines]),
                              media_type="application/x-ndjson")
