@@ -20,8 +20,7 @@ from services.application import Pathways
 from services.audit import timeline
 from services.audit.document import group_document
 from services.audit.entries import Entry
-from services.audit.timeline import Fold
-from services.audit.trail import AsOf, Axis, HistoryPage, ReadHook
+from services.audit.trail import AsOf, HistoryPage, ReadHook, fold_as_of
 from services.errors import GroupNotFound, GroupVersionNotFound
 
 LeadersCheck = Callable[[Sequence[str]], None]
@@ -79,20 +78,22 @@ class GroupTrail:
         if not 1 <= version <= latest:
             raise GroupVersionNotFound(group_id, version, latest)
         self._read("read-as-of", group_id, events)
-        return _as_of(group_id, "version", None, None,
-                      fold=timeline.up_to_version(events, version), latest=latest)
+        return fold_as_of(group_id, "version", None, None,
+                          fold=timeline.up_to_version(events, version), latest=latest,
+                          document=group_document)
 
     def as_recorded_at(self, group_id: UUID, at: datetime) -> AsOf:
         events = self._read("read-as-of", group_id)
-        return _as_of(group_id, "recorded", at, None, fold=timeline.as_recorded(events, at),
-                      latest=events[-1].originator_version)
+        return fold_as_of(group_id, "recorded", at, None,
+                          fold=timeline.as_recorded(events, at),
+                          latest=events[-1].originator_version, document=group_document)
 
     def as_understood_at(self, group_id: UUID, at: datetime,
                          known_at: datetime | None = None) -> AsOf:
         events = self._read("read-as-of", group_id)
-        return _as_of(group_id, "clinical", at, known_at,
-                      fold=timeline.as_understood(events, at, known_at),
-                      latest=events[-1].originator_version)
+        return fold_as_of(group_id, "clinical", at, known_at,
+                          fold=timeline.as_understood(events, at, known_at),
+                          latest=events[-1].originator_version, document=group_document)
 
 
 class ExportedGroups:
@@ -135,11 +136,3 @@ class ExportedGroups:
             if len(notifications) < self._page:
                 return found
             start = notifications[-1].id + 1
-
-
-def _as_of(group_id: UUID, axis: Axis, at: datetime | None, known_at: datetime | None, *,
-           fold: Fold, latest: int) -> AsOf:
-    return AsOf(pathway_id=group_id, axis=axis, at=at, known_at=known_at,
-                version=fold.pathway.version, latest_version=latest, included=fold.included,
-                left_out=fold.left_out, not_applied=fold.not_applied,
-                state=group_document(fold.pathway))

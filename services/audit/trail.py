@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from uuid import UUID
 
 from domain.pathway.events import PathwayEvent, PathwayOpened
@@ -132,22 +132,23 @@ class AuditTrail:
         if not 1 <= version <= latest:
             raise VersionNotFound(pathway_id, version, latest)
         self._read("read-as-of", pathway_id)
-        return _as_of(pathway_id, "version", None, None,
-                      fold=timeline.up_to_version(events, version), latest=latest)
+        return fold_as_of(pathway_id, "version", None, None,
+                          fold=timeline.up_to_version(events, version), latest=latest)
 
     def as_recorded_at(self, pathway_id: UUID, at: datetime) -> AsOf:
         events = self.events(pathway_id)
         self._read("read-as-of", pathway_id)
-        return _as_of(pathway_id, "recorded", at, None, fold=timeline.as_recorded(events, at),
-                      latest=events[-1].originator_version)
+        return fold_as_of(pathway_id, "recorded", at, None,
+                          fold=timeline.as_recorded(events, at),
+                          latest=events[-1].originator_version)
 
     def as_understood_at(self, pathway_id: UUID, at: datetime,
                          known_at: datetime | None = None) -> AsOf:
         events = self.events(pathway_id)
         self._read("read-as-of", pathway_id)
-        return _as_of(pathway_id, "clinical", at, known_at,
-                      fold=timeline.as_understood(events, at, known_at),
-                      latest=events[-1].originator_version)
+        return fold_as_of(pathway_id, "clinical", at, known_at,
+                          fold=timeline.as_understood(events, at, known_at),
+                          latest=events[-1].originator_version)
 
     def export_pathway(self, pathway_id: UUID, form: Format) -> Iterator[bytes]:
         """One pathway as JSON lines or a FHIR bundle, in pieces (an unknown pathway is not
@@ -219,9 +220,12 @@ def _next_after(events: Sequence[PathwayEvent], chosen: Sequence[PathwayEvent]) 
     return chosen[-1].originator_version
 
 
-def _as_of(pathway_id: UUID, axis: Axis, at: datetime | None, known_at: datetime | None, *,
-           fold: Fold, latest: int) -> AsOf:
-    return AsOf(pathway_id=pathway_id, axis=axis, at=at, known_at=known_at,
+def fold_as_of(stream_id: UUID, axis: Axis, at: datetime | None, known_at: datetime | None,
+               *, fold: Fold, latest: int,
+               document: Callable[[Any], Document] = state_document) -> AsOf:
+    """The state ``fold`` reached on ``axis``, as ``document`` shows it (a group's stream
+    passes ``group_document``)."""
+    return AsOf(pathway_id=stream_id, axis=axis, at=at, known_at=known_at,
                 version=fold.pathway.version, latest_version=latest, included=fold.included,
                 left_out=fold.left_out, not_applied=fold.not_applied,
-                state=state_document(fold.pathway))
+                state=document(fold.pathway))
