@@ -20,7 +20,7 @@ from psycopg import sql
 
 from services.composition import Container, bootstrap
 from services.http import create_app
-from services.settings import Settings
+from services.settings import Settings, load_settings
 from tests.servers import uvicorn_thread
 
 TIMEOUT = 2.0
@@ -97,6 +97,13 @@ class Served:
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Timed:
         return timed(lambda: self.client.get(path, headers=headers))
+
+
+def outage_settings(database: Database) -> Settings:
+    """The service's settings on ``database`` for an outage test: its timeout is ``TIMEOUT``,
+    a lock waits 2 s and a conflict 0.5 s."""
+    return load_settings(database_url=database.dsn, database_timeout_seconds=TIMEOUT,
+                         lock_timeout_seconds=2, conflict_wait_seconds=0.5)
 
 
 @contextmanager

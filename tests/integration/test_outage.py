@@ -32,6 +32,7 @@ from tests.integration.outage import (
     Served,
     assert_unavailable,
     cuttable_database,
+    outage_settings,
     serving,
     timed,
 )
@@ -54,9 +55,7 @@ def database(postgres_dsn: str) -> Iterator[Database]:
 
 @pytest.fixture
 def served(database: Database) -> Iterator[Served]:
-    settings = load_settings(database_url=database.dsn, database_timeout_seconds=TIMEOUT,
-                             lock_timeout_seconds=2, conflict_wait_seconds=0.5)
-    with serving(settings, THERAPIST, connections=STUCK_COMMANDS + 4) as served:
+    with serving(outage_settings(database), THERAPIST, connections=STUCK_COMMANDS + 4) as served:
         yield served
 
 

@@ -29,12 +29,12 @@ from services.http.dashboard.panels import PANELS
 from services.settings import load_settings
 from tests.integration.outage import (
     BOUND,
-    TIMEOUT,
     Database,
     Served,
     Timed,
     assert_unavailable,
     cuttable_database,
+    outage_settings,
     serving,
     timed,
 )
@@ -63,9 +63,8 @@ def database(postgres_dsn: str) -> Iterator[Database]:
 
 @pytest.fixture
 def served(database: Database) -> Iterator[Served]:
-    settings = load_settings(database_url=database.dsn, database_timeout_seconds=TIMEOUT,
-                             lock_timeout_seconds=2, conflict_wait_seconds=0.5)
-    with serving(settings, THERAPIST, connections=len(READ_MODEL_ROUTES) + 8) as served:
+    with serving(outage_settings(database), THERAPIST,
+                 connections=len(READ_MODEL_ROUTES) + 8) as served:
         yield served
 
 
