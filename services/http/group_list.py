@@ -20,8 +20,10 @@ from projections.groups import GroupRow, GroupsProjection
 from projections.groups import view as groups_view
 from services.http.headers import ContainerDep, GrantedDep
 from services.http.queries import (
-    MAX_POSITION,
     QUERY_RESPONSES,
+    ListAfter,
+    ListLimit,
+    ListMinPosition,
     caseload_filter,
     read_live,
 )
@@ -86,14 +88,9 @@ def list_groups(
         "Only groups this therapist leads."))] = None,
     status: Annotated[Status | None, Query(description="Only running or only closed groups.")
                       ] = None,
-    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description=(
-        "The cursor: `next_after` of the previous page (0, the default, for the first)."))] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    min_position: Annotated[int, Query(ge=0, le=MAX_POSITION, description=(
-        "Read your writes: wait (briefly) until the list has read the log up to this position"
-        " (a command answer's `log_position`); 503 with Retry-After if it has not in time,"
-        " 422 if no command has been recorded there yet."
-    ))] = 0,
+    after: ListAfter = 0,
+    limit: ListLimit = 50,
+    min_position: ListMinPosition = 0,
 ) -> GroupList:
     """Groups in the order they were formed, filtered, from the ``groups`` read model.
 

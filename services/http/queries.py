@@ -51,6 +51,16 @@ MAX_POSITION = 2**62
 
 router = APIRouter(prefix="/pathways", tags=["queries"], responses=QUERY_RESPONSES)
 
+# The paging and read-your-writes parameters of a read model's list (``GET /pathways``,
+# ``GET /groups``).
+ListAfter = Annotated[int, Query(ge=0, le=MAX_POSITION, description=(
+    "The cursor: `next_after` of the previous page (0, the default, for the first)."))]
+ListLimit = Annotated[int, Query(ge=1, le=100)]
+ListMinPosition = Annotated[int, Query(ge=0, le=MAX_POSITION, description=(
+    "Read your writes: wait (briefly) until the list has read the log up to this position"
+    " (a command answer's `log_position`); 503 with Retry-After if it has not in time,"
+    " 422 if no command has been recorded there yet."))]
+
 
 @router.get("", response_model=PathwayList, summary="List pathways")
 def list_pathways(
@@ -68,14 +78,9 @@ def list_pathways(
     outreach_due: Annotated[bool | None, Query(
         description="true: only pathways where outreach is due (IPT-21); false: the others."
     )] = None,
-    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description=(
-        "The cursor: `next_after` of the previous page (0, the default, for the first)."))] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    min_position: Annotated[int, Query(ge=0, le=MAX_POSITION, description=(
-        "Read your writes: wait (briefly) until the list has read the log up to this position"
-        " (a command answer's `log_position`); 503 with Retry-After if it has not in time,"
-        " 422 if no command has been recorded there yet."
-    ))] = 0,
+    after: ListAfter = 0,
+    limit: ListLimit = 50,
+    min_position: ListMinPosition = 0,
 ) -> PathwayList:
     """Pathways in the order they were opened, filtered, from the ``pathways`` read model.
 
