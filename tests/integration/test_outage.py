@@ -102,9 +102,16 @@ def test_an_outage_answers_503_within_the_bound_and_recovers_by_itself(
         assert time.monotonic() - restored < RECOVERY_BOUND, "no recovery"
         time.sleep(0.05)
     recovery = time.monotonic() - restored
-    print(f"recovered {recovery:.2f} s after the database returned")
+    # Readiness reads the log's head; a history read may still meet the pool's reconnection
+    # once on a busy machine (seen at load 4): it too must come back by itself, within the bound.
+    while (answer := served.get(f"/pathways/{pathway}/history")).status != 200:
+        assert_unavailable(answer)
+        assert time.monotonic() - restored < RECOVERY_BOUND, "no recovery of the history"
+        time.sleep(0.05)
+    print(f"recovered {recovery:.2f} s after the database returned, histories"
+          f" {time.monotonic() - restored:.2f} s")
 
-    history = served.get(f"/pathways/{pathway}/history").response.json()
+    history = answer.response.json()
     assert len(history["events"]) == 1 + 3, "a 503 command must have recorded nothing"
     retried = [served.post(f"/pathways/{pathway}/measures", MEASURE, f"out-{n}")
                for n in range(STUCK_COMMANDS)]
