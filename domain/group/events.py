@@ -17,7 +17,7 @@ from eventsourcing.utils import register_topic
 
 from domain.group.state import GroupSessionEntry, GroupState, Member
 from domain.pathway.events import EventMeta
-from domain.pathway.state import CommandRecord, command_key
+from domain.pathway.state import remember_command
 from domain.values import Channel, Value
 from domain.vocabulary import NO_SHOW, GroupOutcome, LeaveReason, MissKind, ProblemArea
 
@@ -38,13 +38,9 @@ class GroupEvent(Aggregate.Event):
     def apply(self, aggregate: Any) -> None:
         state = aggregate.state
         self.evolve(state)
-        key = command_key(self.meta.actor_id, self.meta.idempotency_key)
-        record = state.commands.get(key)
-        if record is None:
-            state.commands[key] = CommandRecord(
-                self.meta.request_digest, self.originator_version, self.originator_version)
-        else:
-            record.last_version = self.originator_version
+        meta = self.meta
+        remember_command(state.commands, meta.actor_id, meta.idempotency_key,
+                         meta.request_digest, self.originator_version)
 
     def evolve(self, state: GroupState) -> None:
         """Change the state; the default records nothing but the command."""

@@ -20,7 +20,6 @@ from domain.measures import band
 from domain.pathway.state import (
     OUTREACH_AFTER_CONSECUTIVE_MISSES,
     OUTREACH_AFTER_TOTAL_MISSES,
-    CommandRecord,
     Contract,
     Flag,
     Focus,
@@ -28,8 +27,8 @@ from domain.pathway.state import (
     MeasureEntry,
     PathwayState,
     SessionEntry,
-    command_key,
     consent_key,
+    remember_command,
 )
 from domain.phi import PHI, phi_paths
 from domain.values import Channel, Contingencies, Format, Frequency, Relationship, Signature, Value
@@ -73,13 +72,9 @@ class PathwayEvent(Aggregate.Event):
     def apply(self, aggregate: Any) -> None:
         state = aggregate.state
         self.evolve(state)
-        key = command_key(self.meta.actor_id, self.meta.idempotency_key)
-        record = state.commands.get(key)
-        if record is None:
-            state.commands[key] = CommandRecord(
-                self.meta.request_digest, self.originator_version, self.originator_version)
-        else:
-            record.last_version = self.originator_version
+        meta = self.meta
+        remember_command(state.commands, meta.actor_id, meta.idempotency_key,
+                         meta.request_digest, self.originator_version)
 
     def evolve(self, state: PathwayState) -> None:
         """Change the state; the default records nothing but the command."""

@@ -114,6 +114,18 @@ class CommandRecord:
     last_version: int
 
 
+def remember_command(commands: dict[str, CommandRecord], actor_id: str, idempotency_key: str,
+                     digest: str, version: int) -> None:
+    """File the event at ``version`` under its command's key: the first event of a key opens
+    its record, each later one moves the record's last version."""
+    key = command_key(actor_id, idempotency_key)
+    record = commands.get(key)
+    if record is None:
+        commands[key] = CommandRecord(digest, version, version)
+    else:
+        record.last_version = version
+
+
 @dataclass
 class PathwayState:
     protocol_id: str
